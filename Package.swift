@@ -1,0 +1,123 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (dependencies point down only):
+//   executables  → ChatServer / ChatStore + ChatCrypto
+//   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto
+//   ChatTLS      → COpenSSL (its only importer)
+//   ChatCrypto   → CSodium  (its only importer)
+let package = Package(
+    name: "securechat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "securechat-server", targets: ["securechat-server"]),
+        .executable(name: "chat-useradd", targets: ["chat-useradd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries from the system, through pkg-config, with one-line shims for macros.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+
+        .target(
+            name: "ChatTLS",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "ChatCrypto",
+            dependencies: ["CSodium"]
+        ),
+        .target(
+            name: "ChatProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "ChatStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "ChatServer",
+            dependencies: [
+                "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "securechat-server",
+            dependencies: [
+                "ChatServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "chat-useradd",
+            dependencies: [
+                "ChatStore", "ChatCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "ChatProtocolTests",
+            dependencies: [
+                "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ChatCryptoTests", dependencies: ["ChatCrypto"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatCrypto"]),
+        .testTarget(
+            name: "ChatUserAddTests",
+            dependencies: ["chat-useradd", "ChatStore", "ChatCrypto"]
+        ),
+        .testTarget(
+            name: "ChatTLSTests",
+            dependencies: [
+                "ChatTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ChatServerTests",
+            dependencies: [
+                "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto",
+                "securechat-server",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+/// Walks a command's arguments: space-separated tokens, then free text.
+struct ArgumentScanner {
+    private var rest: Substring.UnicodeScalarView
+
+    init(_ arguments: Substring.UnicodeScalarView) {
+        self.rest = arguments
+    }
+
+    /// True if nothing but spaces remains, so trailing spaces are not an argument.
+    var isAtEnd: Bool {
+        self.rest.allSatisfy { $0 == " " }
+    }
+
+    /// The next token, after skipping any run of spaces; `nil` if there is none.
+    ///
+    /// The space that ends the token is left in place for ``freeText()``.
+    mutating func token() -> String? {
+        let start = self.rest.firstIndex { $0 != " " } ?? self.rest.endIndex
+        let remaining = self.rest[start...]
+        guard !remaining.isEmpty else {
+            self.rest = remaining
+            return nil
+        }
+        let end = remaining.firstIndex(of: " ") ?? remaining.endIndex
+        self.rest = remaining[end...]
+        return String(remaining[..<end])
+    }
+
+    /// The rest of the line verbatim, after the one space that separates it.
+    mutating func freeText() -> String {
+        let remaining = self.rest.first == " " ? self.rest.dropFirst() : self.rest
+        self.rest = remaining[remaining.endIndex...]
+        return String(remaining)
+    }
+
+    /// Like ``freeText()``, but `nil` when there is none.
+    mutating func optionalFreeText() -> String? {
+        let text = self.freeText()
+        return text.isEmpty ? nil : text
+    }
+}

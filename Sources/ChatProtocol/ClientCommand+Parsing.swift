@@ -1,0 +1,131 @@
+extension ClientCommand {
+    /// Parses one line from ``LineFrameDecoder``.
+    ///
+    /// A line not starting with `/` is a message; `//` escapes a leading slash.
+    /// The command word is case-insensitive. Runs of spaces may separate a
+    /// command's name-like arguments, but free text (a password, message text, a
+    /// ping token, a quit message) is the rest of the line verbatim after exactly
+    /// one separating space, so passwords may begin or end with spaces.
+    ///
+    /// Errors are checked in a fixed order: unknown command, then the number of
+    /// arguments (`badArguments`), then the room name (`badRoomName`).
+    public static func parse(_ line: String) -> Result<ClientCommand, CommandParseError> {
+        // Work on Unicode scalars, not Characters: a combining mark after a slash or
+        // a space would merge with it into one Character and hide it.
+        let scalars = Substring(line).unicodeScalars
+        guard scalars.first == "/" else {
+            return .success(.message(line))
+        }
+        if scalars.dropFirst().first == "/" {
+            return .success(.message(String(scalars.dropFirst())))
+        }
+
+        let wordEnd = scalars.firstIndex(of: " ") ?? scalars.endIndex
+        let word = String(scalars[..<wordEnd])
+        var arguments = ArgumentScanner(scalars[wordEnd...])
+
+        switch word.dropFirst().lowercased() {
+        case CommandSyntax.login.name:
+            return parseLogin(&arguments)
+        case CommandSyntax.join.name:
+            return parseRoomCommand(&arguments, syntax: .join).map(ClientCommand.join)
+        case CommandSyntax.leave.name:
+            return parseRoomCommand(&arguments, syntax: .leave).map(ClientCommand.leave)
+        case CommandSyntax.say.name:
+            return parseSay(&arguments)
+        case CommandSyntax.rooms.name:
+            return arguments.isAtEnd ? .success(.rooms) : .failure(CommandSyntax.rooms.badArguments)
+        case CommandSyntax.who.name:
+            return parseWho(&arguments)
+        case CommandSyntax.msg.name:
+            return parseMsg(&arguments)
+        case CommandSyntax.passwd.name:
+            return parsePasswd(&arguments)
+        case CommandSyntax.ping.name:
+            return .success(.ping(token: arguments.optionalFreeText()))
+        case CommandSyntax.help.name:
+            return arguments.isAtEnd ? .success(.help) : .failure(CommandSyntax.help.badArguments)
+        case CommandSyntax.quit.name:
+            return .success(.quit(message: arguments.optionalFreeText()))
+        default:
+            return .failure(.unknownCommand(word))
+        }
+    }
+
+    private static func parseLogin(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let name = arguments.token() else {
+            return .failure(CommandSyntax.login.badArguments)
+        }
+        let password = arguments.freeText()
+        guard !password.isEmpty else {
+            return .failure(CommandSyntax.login.badArguments)
+        }
+        return .success(.login(name: name, password: password))
+    }
+
+    private static func parseRoomCommand(
+        _ arguments: inout ArgumentScanner,
+        syntax: CommandSyntax
+    ) -> Result<RoomName, CommandParseError> {
+        guard let text = arguments.token(), arguments.isAtEnd else {
+            return .failure(syntax.badArguments)
+        }
+        return room(text)
+    }
+
+    private static func parseSay(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let roomText = arguments.token() else {
+            return .failure(CommandSyntax.say.badArguments)
+        }
+        let text = arguments.freeText()
+        guard !isBlank(text) else {
+            return .failure(CommandSyntax.say.badArguments)
+        }
+        return room(roomText).map { .say(room: $0, text: text) }
+    }
+
+    private static func parseWho(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let roomText = arguments.token() else {
+            return .success(.who(room: nil))
+        }
+        guard arguments.isAtEnd else {
+            return .failure(CommandSyntax.who.badArguments)
+        }
+        return room(roomText).map { .who(room: $0) }
+    }
+
+    private static func parseMsg(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let user = arguments.token() else {
+            return .failure(CommandSyntax.msg.badArguments)
+        }
+        let text = arguments.freeText()
+        guard !isBlank(text) else {
+            return .failure(CommandSyntax.msg.badArguments)
+        }
+        return .success(.msg(user: user, text: text))
+    }
+
+    private static func parsePasswd(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let old = arguments.token() else {
+            return .failure(CommandSyntax.passwd.badArguments)
+        }
+        let new = arguments.freeText()
+        guard !new.isEmpty else {
+            return .failure(CommandSyntax.passwd.badArguments)
+        }
+        return .success(.passwd(old: old, new: new))
+    }
+
+    private static func room(_ text: String) -> Result<RoomName, CommandParseError> {
+        guard let room = RoomName(text) else {
+            return .failure(.badRoomName(text))
+        }
+        return .success(room)
+    }
+
+    /// Text of only spaces and TABs carries no message; rejecting it mirrors the
+    /// decoder dropping blank lines.
+    private static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+}

@@ -1,0 +1,19 @@
+/// The machine-readable code in an `ERR <code> <text>` line.
+///
+/// Clients branch on the code; the text is for people and may change. Codes are
+/// deliberately coarse so that they reveal nothing a client should not learn
+/// (for example, `authFailed` does not say whether the user exists).
+public enum ErrorCode: String, Sendable, CaseIterable {
+    case authFailed = "auth-failed"
+    case loginRequired = "login-required"
+    case unknownCommand = "unknown-command"
+    case badArguments = "bad-arguments"
+    case noSuchUser = "no-such-user"
+    case userOffline = "user-offline"
+    case noSuchRoom = "no-such-room"
+    case notInRoom = "not-in-room"
+    case badRoomName = "bad-room-name"
+    case lineTooLong = "line-too-long"
+    case badEncoding = "bad-encoding"
+    case busy = "busy"
+}

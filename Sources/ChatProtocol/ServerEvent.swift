@@ -1,0 +1,33 @@
+import NIOCore
+
+/// One line the server sends to a client.
+///
+/// Every line is a keyword, then fields separated by single spaces, then `\r\n`.
+/// The last field of most lines is free text and may contain spaces; the fields
+/// before it are single words.
+public enum ServerEvent: Equatable, Sendable {
+    /// `HELLO <server> <text>`: the greeting after the TLS handshake.
+    case hello(server: String, text: String)
+    /// `OK <command> [details]`: a command succeeded.
+    case ok(command: String, details: String?)
+    /// `ERR <code> <text>`
+    case error(ErrorCode, String)
+    /// `MSG <room> <sender> <text>`
+    case message(room: String, sender: String, text: String)
+    /// `DM <sender> <text>`
+    case direct(sender: String, text: String)
+    /// `JOIN <room> <user>`
+    case joined(room: String, user: String)
+    /// `LEAVE <room> <user>`
+    case left(room: String, user: String)
+    /// `ROOMS <room> <room> ...`, or `ROOMS` alone if there are none.
+    case rooms([String])
+    /// `USERS <room> <user> ...`
+    case users(room: String, [String])
+    /// `PONG [token]`
+    case pong(String?)
+    /// `INFO <text>`
+    case info(String)
+    /// `BYE <text>`: the server is about to close the connection.
+    case bye(String)
+}

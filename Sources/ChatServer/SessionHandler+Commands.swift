@@ -1,0 +1,120 @@
+import ChatProtocol
+import ChatStore
+import NIOCore
+
+/// The commands of a logged-in session: rooms, messages, DMs, password changes.
+extension SessionHandler {
+    func run(_ command: ClientCommand, as login: VerifiedLogin) {
+        guard let handle = currentHandle else { return }
+        switch command {
+        case .message(let text):
+            guard let room = currentMembership.current else {
+                send(.error(.notInRoom, "you are in no room; /join #room first"))
+                return
+            }
+            hub.post(text, to: room, from: handle)
+
+        case .say(let room, let text):
+            guard currentMembership.contains(room) else {
+                send(notMemberError(room))
+                return
+            }
+            hub.post(text, to: room, from: handle)
+
+        case .join(let room):
+            let joined = hub.join(room, handle)
+            updateMembership { $0.join(joined) }
+            send(.ok(command: "join", details: joined.display))
+
+        case .leave(let room):
+            guard currentMembership.contains(room) else {
+                send(notMemberError(room))
+                return
+            }
+            let name = hub.existingRoom(room) ?? room
+            hub.leave(room, handle)
+            updateMembership { $0.leave(room) }
+            send(.ok(command: "leave", details: name.display))
+
+        case .rooms:
+            send(.rooms(hub.roomNames()))
+
+        case .who(let requested):
+            guard let room = requested ?? currentMembership.current else {
+                send(.error(.notInRoom, "you are in no room; name one: /who #room"))
+                return
+            }
+            guard let members = hub.members(of: room) else {
+                send(.error(.noSuchRoom, "\(room.display) does not exist"))
+                return
+            }
+            send(.users(room: members.room.display, members.users))
+
+        case .msg(let recipient, let text):
+            sendDirect(text, to: recipient, from: login.user)
+
+        case .passwd(let old, let new):
+            changePassword(for: login.user, old: old, new: new)
+
+        case .login, .ping, .help, .quit:
+            // Handled by the state machine; it never forwards these.
+            break
+        }
+    }
+
+    private func notMemberError(_ room: RoomName) -> ServerEvent {
+        if hub.existingRoom(room) == nil {
+            return .error(.noSuchRoom, "\(room.display) does not exist")
+        }
+        return .error(.notInRoom, "you are not in \(room.display)")
+    }
+
+    private func sendDirect(_ text: String, to recipient: String, from sender: UserName) {
+        guard let target = UserName(recipient) else {
+            send(.error(.noSuchUser, "no such user"))
+            return
+        }
+        if let delivered = hub.sendDirect(text, to: target, from: sender) {
+            send(.ok(command: "msg", details: delivered.display))
+            return
+        }
+        // Not online: ask the store whether the account exists at all, off the loop.
+        guard let eventLoop = currentEventLoop else { return }
+        beginOperation()
+        authenticator.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(true):
+                send(.error(.userOffline, "\(target.display) is not connected"))
+            case .success(false):
+                send(.error(.noSuchUser, "no such user"))
+            case .failure(let error):
+                logError("account lookup failed", error)
+                send(.error(.busy, "server busy, try again shortly"))
+            }
+            endOperation()
+        }
+    }
+
+    private func changePassword(for user: UserName, old: String, new: String) {
+        guard let eventLoop = currentEventLoop else { return }
+        beginOperation()
+        authenticator.changePassword(user: user, old: old, new: new, on: eventLoop)
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                switch result {
+                case .success(.changed):
+                    logInfo("password changed")
+                    send(.ok(command: "passwd", details: nil))
+                case .success(.wrongPassword):
+                    logNotice("password change refused: wrong current password")
+                    send(.error(.authFailed, "current password is wrong"))
+                case .success(.busy):
+                    send(.error(.busy, "server busy, try again shortly"))
+                case .failure(let error):
+                    logError("password change failed", error)
+                    send(.error(.busy, "password not changed, try again later"))
+                }
+                endOperation()
+            }
+    }
+}

@@ -1,0 +1,310 @@
+import ChatProtocol
+import ChatStore
+import ChatTLS
+import Logging
+import NIOCore
+
+/// One connection's chat session, behind the TLS handler and the line decoder.
+///
+/// It feeds parsed lines to `SessionStateMachine` and carries out the actions it
+/// returns. Everything it sends, replies and other people's messages alike, goes
+/// through one bounded outbound queue: a session whose peer stops reading is cut off
+/// when the queue passes `maxOutboundQueueBytes`, and nobody else waits for it.
+///
+/// While a password check or store lookup runs, later lines wait in order and the
+/// handler stops asking the channel for more input, so a fast sender cannot make it
+/// buffer without bound.
+final class SessionHandler: ChannelDuplexHandler {
+    typealias InboundIn = InboundLine
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Settings: Sendable {
+        var serverName: String
+        var maxLoginFailures: Int
+        var maxOutboundQueueBytes: Int
+    }
+
+    let id = SessionID.next()
+    private let settings: Settings
+    let hub: Hub
+    let authenticator: Authenticator
+    private var logger: Logger
+
+    private var machine: SessionStateMachine
+    private var membership = RoomMembership()
+    /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
+    private var handle: SessionHandle?
+    private var context: ChannelHandlerContext?
+    private var isClosing = false
+
+    private var outbound = CircularBuffer<ByteBuffer>()
+    private var outboundBytes = 0
+    private var flushScheduled = false
+
+    private var operationInFlight = false
+    private var heldLines = CircularBuffer<InboundLine>()
+    private var readHeld = false
+
+    init(settings: Settings, hub: Hub, authenticator: Authenticator, logger: Logger) {
+        self.settings = settings
+        self.hub = hub
+        self.authenticator = authenticator
+        self.logger = logger
+        self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
+        self.logger[metadataKey: "session"] = "\(id)"
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let peer = context.channel.remoteAddress {
+            logger[metadataKey: "peer"] = "\(peer.ipAddress ?? "?"):\(peer.port ?? 0)"
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        logger.info("connection opened")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosing = true
+        if let handle {
+            hub.unregister(handle, rooms: membership.rooms)
+            self.handle = nil
+        }
+        outbound.removeAll()
+        outboundBytes = 0
+        heldLines.removeAll()
+        logger.info("connection closed")
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let event as TLSEvent:
+            switch event {
+            case .handshakeCompleted(let info):
+                logger.debug("TLS established", metadata: ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
+                send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
+            }
+        case is ServerShutdownEvent:
+            perform(machine.closeRequested(farewell: "server shutting down"))
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        switch error {
+        case let error as LineTooLongError:
+            logger.notice("line too long, closing", metadata: ["limit": "\(error.limit)"])
+            perform(.farewell([.error(.lineTooLong, "lines are limited to \(error.limit) bytes")]))
+        case let error as TLSError where error.kind == .uncleanShutdown:
+            logger.debug("peer closed without close_notify")
+        case let error as TLSError:
+            logger.info("TLS failure", metadata: ["kind": "\(error.kind.rawValue)", "detail": "\(error.diagnostics)"])
+            closeNow()
+        default:
+            logger.info("connection error", metadata: ["error": "\(error)"])
+            closeNow()
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data)
+        if operationInFlight || !heldLines.isEmpty {
+            heldLines.append(line)
+        } else {
+            process(line)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            flushOutbound()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if operationInFlight {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Lines and actions
+
+    private func process(_ line: InboundLine) {
+        guard !isClosing else { return }
+        switch line {
+        case .badEncoding:
+            send(.error(.badEncoding, "lines must be UTF-8 without control characters"))
+        case .text(let text):
+            perform(machine.lineParsed(ClientCommand.parse(text)))
+        }
+    }
+
+    private func perform(_ action: SessionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .reply(let events):
+            events.forEach(send)
+        case .verifyLogin(let name, let password):
+            verifyLogin(name: name, password: password)
+        case .enterHub(let login):
+            enterHub(login)
+        case .perform(let command, let login):
+            run(command, as: login)
+        case .farewell(let events):
+            events.forEach(send)
+            closeGracefully()
+        }
+    }
+
+    private func verifyLogin(name: String, password: String) {
+        guard let context else { return }
+        beginOperation()
+        authenticator.verifyLogin(name: name, password: password, on: context.eventLoop)
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                switch result {
+                case .success(.verified(let login)):
+                    logger.info("login succeeded", metadata: ["user": "\(login.user)"])
+                    perform(machine.loginVerified(login))
+                case .success(.rejected(let reason)):
+                    // One line per failure, with peer and name, for fail2ban and friends.
+                    logger.notice("login failed", metadata: ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
+                    perform(machine.loginRejected())
+                case .success(.busy):
+                    logger.warning("login refused: password checks saturated", metadata: ["user": "\(Self.loggable(name))"])
+                    perform(machine.loginBusy())
+                case .failure(let error):
+                    logger.error("login check failed", metadata: ["user": "\(Self.loggable(name))", "error": "\(error)"])
+                    perform(machine.loginBusy())
+                }
+                endOperation()
+            }
+    }
+
+    private func enterHub(_ login: VerifiedLogin) {
+        guard let context else { return }
+        let handle = SessionHandle(id: id, user: login.user, handler: self, eventLoop: context.eventLoop)
+        self.handle = handle
+        logger[metadataKey: "user"] = "\(login.user)"
+        hub.register(handle)
+        membership.join(hub.join(.lobby, handle))
+        send(.ok(command: "login", details: login.user.display))
+    }
+
+    /// A user name as typed may be anything the line allowed; keep log lines one line
+    /// and short whatever it is.
+    private static func loggable(_ name: String) -> String {
+        String(name.prefix(64).map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "?" })
+    }
+
+    // MARK: For the command extension
+
+    var currentHandle: SessionHandle? { handle }
+    var currentMembership: RoomMembership { membership }
+    var currentEventLoop: EventLoop? { context?.eventLoop }
+
+    func updateMembership(_ change: (inout RoomMembership) -> Void) {
+        change(&membership)
+    }
+
+    func logInfo(_ message: Logger.Message) { logger.info(message) }
+    func logNotice(_ message: Logger.Message) { logger.notice(message) }
+    func logError(_ message: Logger.Message, _ error: Error) {
+        logger.error(message, metadata: ["error": "\(error)"])
+    }
+
+    // MARK: Asynchronous operations
+
+    func beginOperation() {
+        operationInFlight = true
+    }
+
+    func endOperation() {
+        operationInFlight = false
+        while !operationInFlight, !isClosing, let line = heldLines.popFirst() {
+            process(line)
+        }
+        if !operationInFlight, readHeld, let context {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    // MARK: Output
+
+    func send(_ event: ServerEvent) {
+        guard let context else { return }
+        enqueue(event.rendered(allocator: context.channel.allocator))
+    }
+
+    /// Queues rendered lines; called for this session's replies and, through its
+    /// `SessionHandle`, by the hub for everyone else's messages.
+    func enqueue(_ bytes: ByteBuffer) {
+        guard !isClosing, let context else { return }
+        outbound.append(bytes)
+        outboundBytes += bytes.readableBytes
+        if outboundBytes > settings.maxOutboundQueueBytes {
+            logger.warning("slow consumer disconnected", metadata: ["queuedBytes": "\(outboundBytes)"])
+            closeNow()
+            return
+        }
+        // Lines queued in the same event loop pass leave together: one TLS record and
+        // one write instead of one per line.
+        if !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.assumeIsolated().execute { [self] in
+                flushScheduled = false
+                flushOutbound()
+            }
+        }
+    }
+
+    /// Moves queued lines into the channel while it is writable.
+    private func flushOutbound() {
+        guard let context, !outbound.isEmpty else { return }
+        var wrote = false
+        while context.channel.isWritable, let bytes = outbound.popFirst() {
+            outboundBytes -= bytes.readableBytes
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            wrote = true
+        }
+        if wrote {
+            context.flush()
+        }
+    }
+
+    /// Sends what is queued, then close_notify, then closes.
+    private func closeGracefully() {
+        guard !isClosing, let context else { return }
+        flushOutbound()
+        isClosing = true
+        context.close(promise: nil)
+    }
+
+    /// Closes without waiting for queued output (slow consumers, broken peers).
+    private func closeNow() {
+        guard !isClosing, let context else { return }
+        isClosing = true
+        outbound.removeAll()
+        outboundBytes = 0
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension SessionHandler: Sendable {}

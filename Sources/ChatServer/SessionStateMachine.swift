@@ -1,0 +1,147 @@
+import ChatProtocol
+import ChatStore
+
+/// What a connection may do, and when. Pure: it decides, `SessionHandler` acts.
+///
+/// `awaitingLogin` → (`/login`) → `verifying` → `authenticated` or back to
+/// `awaitingLogin`; any state → `closed`. The authenticated state can only be built
+/// from a `VerifiedLogin`, which only a successful password check produces.
+struct SessionStateMachine {
+    enum State {
+        case awaitingLogin(failures: Int)
+        case verifying(failures: Int)
+        case authenticated(VerifiedLogin)
+        case closed
+    }
+
+    enum Action: Equatable {
+        /// Send these lines.
+        case reply([ServerEvent])
+        /// Check this password (asynchronously); report back with `loginVerified`,
+        /// `loginRejected` or `loginBusy`.
+        case verifyLogin(name: String, password: String)
+        /// Enter the hub as this user and confirm the login.
+        case enterHub(VerifiedLogin)
+        /// A command for the hub on behalf of a logged-in user.
+        case perform(ClientCommand, VerifiedLogin)
+        /// Send these lines, then close the connection.
+        case farewell([ServerEvent])
+        /// Nothing to do.
+        case none
+    }
+
+    private(set) var state: State = .awaitingLogin(failures: 0)
+    let maxLoginFailures: Int
+
+    init(maxLoginFailures: Int) {
+        self.maxLoginFailures = maxLoginFailures
+    }
+
+    var isAuthenticated: Bool {
+        if case .authenticated = state { return true }
+        return false
+    }
+
+    // MARK: Events
+
+    mutating func lineParsed(_ result: Result<ClientCommand, CommandParseError>) -> Action {
+        switch (state, result) {
+        case (.closed, _):
+            return .none
+        case (.verifying, _):
+            // The handler holds input while a password check runs; reaching this is a
+            // handler bug, answered rather than trapped.
+            return .reply([.error(.busy, "a login is in progress")])
+
+        case (.awaitingLogin(let failures), .success(let command)):
+            switch command {
+            case .login(let name, let password):
+                state = .verifying(failures: failures)
+                return .verifyLogin(name: name, password: password)
+            case .ping, .help, .quit:
+                return common(command)
+            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd:
+                return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
+            }
+        case (.awaitingLogin, .failure(let error)):
+            // Before login, only the four open commands may learn why they failed.
+            if case .badArguments(let command, let usage) = error,
+                ["login", "ping", "help", "quit"].contains(command)
+            {
+                return .reply([.error(.badArguments, "usage: \(usage)")])
+            }
+            return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
+
+        case (.authenticated(let login), .success(let command)):
+            switch command {
+            case .login:
+                return .reply([.error(.badArguments, "already logged in as \(login.user)")])
+            case .ping, .help, .quit:
+                return common(command)
+            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd:
+                return .perform(command, login)
+            }
+        case (.authenticated, .failure(let error)):
+            return .reply([Self.event(for: error)])
+        }
+    }
+
+    mutating func loginVerified(_ login: VerifiedLogin) -> Action {
+        guard case .verifying = state else { return .none }
+        state = .authenticated(login)
+        return .enterHub(login)
+    }
+
+    mutating func loginRejected() -> Action {
+        guard case .verifying(let previousFailures) = state else { return .none }
+        let failures = previousFailures + 1
+        // The same words whatever went wrong: no account, locked, or wrong password.
+        let rejection = ServerEvent.error(.authFailed, "invalid name or password")
+        if failures >= maxLoginFailures {
+            state = .closed
+            return .farewell([rejection, .bye("too many failed logins")])
+        }
+        state = .awaitingLogin(failures: failures)
+        return .reply([rejection])
+    }
+
+    mutating func loginBusy() -> Action {
+        guard case .verifying(let failures) = state else { return .none }
+        state = .awaitingLogin(failures: failures)
+        return .reply([.error(.busy, "server busy, try again shortly")])
+    }
+
+    /// The server is shutting down or the connection failed.
+    mutating func closeRequested(farewell: String?) -> Action {
+        if case .closed = state { return .none }
+        state = .closed
+        return .farewell(farewell.map { [.bye($0)] } ?? [])
+    }
+
+    // MARK: Helpers
+
+    private mutating func common(_ command: ClientCommand) -> Action {
+        switch command {
+        case .ping(let token):
+            return .reply([.pong(token)])
+        case .help:
+            return .reply(HelpText.lines.map(ServerEvent.info))
+        case .quit(let message):
+            state = .closed
+            return .farewell([.bye(message ?? "goodbye")])
+        default:
+            return .none
+        }
+    }
+
+    static func event(for error: CommandParseError) -> ServerEvent {
+        switch error {
+        case .unknownCommand(let word):
+            return .error(.unknownCommand, "\(word) is not a command; try /help")
+        case .badArguments(_, let usage):
+            return .error(.badArguments, "usage: \(usage)")
+        case .badRoomName:
+            return .error(.badRoomName, "room names are # and 1-32 of A-Z a-z 0-9 _ -")
+        }
+    }
+}

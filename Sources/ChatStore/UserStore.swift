@@ -1,0 +1,129 @@
+import Foundation
+internal import GRDB
+
+/// The account database: one SQLite file in WAL mode, shared by the running server
+/// and `chat-useradd`.
+///
+/// Every method is one short transaction, and nothing is cached, so a change made by
+/// another process (a new user, a lock, a new password) is seen by the next call:
+/// the server picks it up at the next login with no restart or reload signal.
+/// Calls block their thread on disk I/O; servers call them off their event loops.
+public final class UserStore: Sendable {
+    private let pool: DatabasePool
+
+    /// How long a write waits for another process's write lock before failing.
+    /// Writes here take milliseconds, so this only matters under real contention.
+    private static let busyTimeout: TimeInterval = 5
+
+    /// Opens the database at `path`, creating the file and its parent directory if
+    /// needed, and brings the schema up to date.
+    ///
+    /// - Throws: `StoreError.unusableDatabase` with a one-line reason.
+    public init(path: String) throws {
+        do {
+            try DatabaseFile.prepare(path: path)
+        } catch {
+            throw StoreError.unusableDatabase(path: path, reason: error.reason)
+        }
+
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.label = "securechat.users"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrate(pool)
+        } catch {
+            throw StoreError.unusableDatabase(path: path, reason: Self.reason(for: error))
+        }
+    }
+
+    /// The account named `name`, compared case-insensitively.
+    public func user(named name: UserName) throws -> UserRecord? {
+        try pool.read { db in
+            try UserRow.filter(name: name).fetchOne(db)?.record
+        }
+    }
+
+    /// Adds an unlocked account.
+    ///
+    /// - Throws: `StoreError.duplicateUser` when the name exists in any case.
+    public func addUser(_ name: UserName, passwordHash: String) throws {
+        let now = Date()
+        let row = UserRow(
+            id: nil, name: name.display, nameKey: name.key, passwordHash: passwordHash,
+            locked: false, createdAt: now, updatedAt: now, lastLoginAt: nil
+        )
+        do {
+            try pool.write { db in try row.insert(db) }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.duplicateUser(name.display)
+        }
+    }
+
+    /// Removes the account; false when there was none.
+    @discardableResult
+    public func deleteUser(_ name: UserName) throws -> Bool {
+        try pool.write { db in
+            try UserRow.filter(name: name).deleteAll(db) > 0
+        }
+    }
+
+    /// Locks or unlocks the account; false when there is none.
+    @discardableResult
+    public func setLocked(_ locked: Bool, for name: UserName) throws -> Bool {
+        try update(name, UserRow.Columns.locked.set(to: locked))
+    }
+
+    /// Replaces the account's password hash; false when there is none.
+    @discardableResult
+    public func setPasswordHash(_ hash: String, for name: UserName) throws -> Bool {
+        try update(name, UserRow.Columns.passwordHash.set(to: hash))
+    }
+
+    /// Notes a successful login. Not a change to the account, so `updatedAt` stays.
+    /// Does nothing when the account was deleted meanwhile.
+    public func recordLogin(_ name: UserName, at date: Date = Date()) throws {
+        try pool.write { db in
+            _ = try UserRow.filter(name: name)
+                .updateAll(db, UserRow.Columns.lastLoginAt.set(to: date))
+        }
+    }
+
+    /// Every account, ordered by lowercased name.
+    public func allUsers() throws -> [UserRecord] {
+        try pool.read { db in
+            try UserRow.order(UserRow.Columns.nameKey).fetchAll(db).map(\.record)
+        }
+    }
+
+    private func update(_ name: UserName, _ assignment: ColumnAssignment) throws -> Bool {
+        let now = Date()
+        return try pool.write { db in
+            try UserRow.filter(name: name)
+                .updateAll(db, assignment, UserRow.Columns.updatedAt.set(to: now)) > 0
+        }
+    }
+
+    /// GRDB reads the applied migrations before it takes the write lock, so two
+    /// processes opening a new file at once can both try "v1-users"; the loser fails
+    /// on the existing table. Its second attempt sees the migration recorded and
+    /// does nothing.
+    private static func migrate(_ pool: DatabasePool) throws {
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            try migrator.migrate(pool)
+        }
+    }
+
+    private static func reason(for error: any Error) -> String {
+        let text: String
+        if let error = error as? DatabaseError {
+            text = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        } else {
+            text = String(describing: error)
+        }
+        // The reason is printed as one line after "chat-useradd: ".
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

@@ -1,0 +1,331 @@
+import NIOCore
+
+/// Terminates (or originates) TLS on a channel with OpenSSL over memory BIOs.
+///
+/// Inbound it turns TLS records into plaintext `ByteBuffer`s; outbound it turns
+/// plaintext into records. Every plaintext write queued before a flush is encrypted
+/// together, so a burst of chat lines leaves as one TLS record and one syscall instead
+/// of one each.
+///
+/// Lifecycle: `idle` → `handshaking` → `active` → `closing` → `closed`. Writes issued
+/// before the handshake completes wait, with their flush marks, until it does.
+public final class TLSHandler: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    public static let defaultHandshakeTimeout: TimeAmount = .seconds(10)
+    /// After our close_notify, how long to wait for the peer to hang up before
+    /// closing anyway.
+    public static let defaultCloseTimeout: TimeAmount = .seconds(3)
+
+    private enum State {
+        case idle
+        case handshaking
+        case active
+        /// Our close_notify is queued or sent; input is drained and discarded so the
+        /// kernel sends FIN, not RST, and the peer reads our last words.
+        case closing
+        case closed
+    }
+
+    private typealias BufferedWrite = (data: ByteBuffer, promise: EventLoopPromise<Void>?)
+
+    private let connection: TLSConnection
+    private let handshakeTimeout: TimeAmount
+    private let closeTimeout: TimeAmount
+    private var state: State = .idle
+    private var bufferedWrites = MarkedCircularBuffer<BufferedWrite>(initialCapacity: 16)
+    private var handshakeDeadline: Scheduled<Void>?
+    private var closeDeadline: Scheduled<Void>?
+    /// Reused across flushes to coalesce queued plaintext into full records.
+    private var plaintext = ByteBuffer()
+    private var closePromises: [EventLoopPromise<Void>] = []
+
+    /// - Parameters:
+    ///   - context: a server or client `TLSContext`.
+    ///   - serverHostname: for client contexts, the name (DNS or IP) the server's
+    ///     certificate must carry.
+    public init(
+        context: TLSContext,
+        serverHostname: String? = nil,
+        handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
+        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
+    ) throws {
+        self.connection = try TLSConnection(context: context, serverHostname: serverHostname)
+        self.handshakeTimeout = handshakeTimeout
+        self.closeTimeout = closeTimeout
+    }
+
+    // MARK: Lifecycle
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        plaintext = context.channel.allocator.buffer(capacity: 0)
+        if context.channel.isActive {
+            startHandshake(context: context)
+        }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        startHandshake(context: context)
+        context.fireChannelActive()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        let previous = state
+        state = .closed
+        cancelTimers()
+        failBufferedWrites(ChannelError.ioOnClosedChannel)
+        if case .active = previous {
+            context.fireErrorCaught(TLSError(.uncleanShutdown))
+        }
+        context.fireChannelInactive()
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+        failBufferedWrites(ChannelError.ioOnClosedChannel)
+    }
+
+    private func startHandshake(context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        state = .handshaking
+        handshakeDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [self] in
+            guard case .handshaking = state else { return }
+            // A stalled or trickled ClientHello, or a peer that speaks something else
+            // and waits: nothing plaintext is ever answered; just hang up.
+            context.fireErrorCaught(TLSError(.handshakeTimeout, "no complete handshake within \(handshakeTimeout)"))
+            closeImmediately(context: context)
+        }
+        // A client speaks first; a server waits for the ClientHello.
+        if connection.isClient {
+            advanceHandshake(context: context)
+        }
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        switch state {
+        case .idle:
+            startHandshake(context: context)
+            connection.receiveFromNetwork(bytes)
+            advanceHandshake(context: context)
+        case .handshaking:
+            connection.receiveFromNetwork(bytes)
+            advanceHandshake(context: context)
+        case .active:
+            connection.receiveFromNetwork(bytes)
+            readApplicationData(context: context)
+        case .closing, .closed:
+            break
+        }
+    }
+
+    private func advanceHandshake(context: ChannelHandlerContext) {
+        switch connection.doHandshake() {
+        case .wantRead:
+            writeNetworkOutput(context: context)
+        case .failed(let error):
+            // OpenSSL may have queued an alert; it is TLS, not plaintext, so send it.
+            writeNetworkOutput(context: context)
+            context.fireErrorCaught(error)
+            closeImmediately(context: context)
+        case .complete:
+            state = .active
+            handshakeDeadline?.cancel()
+            handshakeDeadline = nil
+            // Finished and (for TLS 1.3) anything else OpenSSL produced.
+            writeNetworkOutput(context: context)
+            let info = TLSSessionInfo(
+                protocolVersion: connection.negotiatedProtocol,
+                cipher: connection.negotiatedCipher,
+                peerCertificateDER: connection.isClient ? connection.peerCertificateDER : nil
+            )
+            context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
+            flushBufferedWrites(context: context)
+            // Application data can arrive in the same packet as the client's Finished.
+            readApplicationData(context: context)
+        }
+    }
+
+    private func readApplicationData(context: ChannelHandlerContext) {
+        // A handler further up may write, close or get removed while we deliver, so the
+        // state is checked on every pass.
+        while case .active = state {
+            var buffer = context.channel.allocator.buffer(capacity: TLSConnection.maxRecordPlaintext)
+            switch connection.read(into: &buffer) {
+            case .data:
+                context.fireChannelRead(wrapInboundOut(buffer))
+            case .wantRead:
+                // KeyUpdate answers and alerts are produced while reading.
+                writeNetworkOutput(context: context)
+                return
+            case .closeNotify:
+                // The peer is done: answer with our close_notify and hang up.
+                startClosing(context: context)
+                return
+            case .failed(let error):
+                writeNetworkOutput(context: context)
+                context.fireErrorCaught(error)
+                closeImmediately(context: context)
+                return
+            }
+        }
+    }
+
+    // MARK: Outbound
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch state {
+        case .idle, .handshaking, .active:
+            bufferedWrites.append((unwrapOutboundIn(data), promise))
+        case .closing, .closed:
+            promise?.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        bufferedWrites.mark()
+        if case .active = state {
+            flushBufferedWrites(context: context)
+        }
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .input {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        switch state {
+        case .idle, .handshaking:
+            if let promise { closePromises.append(promise) }
+            closeImmediately(context: context)
+        case .active:
+            if let promise { closePromises.append(promise) }
+            // Whatever was written before close() goes out first, then close_notify.
+            bufferedWrites.mark()
+            flushBufferedWrites(context: context)
+            startClosing(context: context)
+        case .closing:
+            if let promise { closePromises.append(promise) }
+        case .closed:
+            promise?.fail(ChannelError.alreadyClosed)
+        }
+    }
+
+    /// Encrypts every write up to the flush mark, packing them into as few records as
+    /// possible, and sends the records as one network write.
+    private func flushBufferedWrites(context: ChannelHandlerContext) {
+        guard bufferedWrites.hasMark else { return }
+        var promises: [EventLoopPromise<Void>] = []
+        plaintext.clear()
+        var failed = false
+        while bufferedWrites.hasMark, let (data, promise) = bufferedWrites.popFirst() {
+            if let promise { promises.append(promise) }
+            var data = data
+            while data.readableBytes > 0 && !failed {
+                let room = TLSConnection.maxRecordPlaintext - plaintext.readableBytes
+                var slice = data.readSlice(length: min(room, data.readableBytes))!
+                plaintext.writeBuffer(&slice)
+                if plaintext.readableBytes == TLSConnection.maxRecordPlaintext {
+                    failed = !encryptPlaintext()
+                }
+            }
+        }
+        if !failed {
+            failed = !encryptPlaintext()
+        }
+        if failed {
+            promises.forEach { $0.fail(TLSError(.protocolError, "encryption failed")) }
+            context.fireErrorCaught(TLSError(.protocolError, "SSL_write failed"))
+            closeImmediately(context: context)
+            return
+        }
+        writeNetworkOutput(context: context, promises: promises)
+    }
+
+    private func encryptPlaintext() -> Bool {
+        defer { plaintext.clear() }
+        return plaintext.withUnsafeReadableBytes { connection.write($0) }
+    }
+
+    /// Sends whatever records OpenSSL has produced and flushes.
+    private func writeNetworkOutput(context: ChannelHandlerContext, promises: [EventLoopPromise<Void>] = []) {
+        guard let records = connection.takeNetworkOutput(allocator: context.channel.allocator) else {
+            promises.forEach { $0.succeed() }
+            return
+        }
+        let writePromise: EventLoopPromise<Void>?
+        switch promises.count {
+        case 0: writePromise = nil
+        case 1: writePromise = promises[0]
+        default:
+            let combined = context.eventLoop.makePromise(of: Void.self)
+            for promise in promises { combined.futureResult.cascade(to: promise) }
+            writePromise = combined
+        }
+        context.writeAndFlush(wrapOutboundOut(records), promise: writePromise)
+    }
+
+    // MARK: Closing
+
+    /// Sends close_notify, half-closes our side, and waits (bounded) for the peer to
+    /// hang up. Closing both directions straight away would make the kernel answer any
+    /// unread input with RST, which can destroy our last line before the peer reads it.
+    private func startClosing(context: ChannelHandlerContext) {
+        guard case .active = state else { return }
+        state = .closing
+        connection.shutdown()
+        failBufferedWrites(ChannelError.outputClosed)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        writeNetworkOutput(context: context, promises: [sent])
+        sent.futureResult.assumeIsolated().whenComplete { [self] result in
+            guard case .closing = state else { return }
+            if case .success = result {
+                context.close(mode: .output, promise: nil)
+            } else {
+                closeImmediately(context: context)
+            }
+        }
+        closeDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: closeTimeout) { [self] in
+            closeImmediately(context: context)
+        }
+    }
+
+    private func closeImmediately(context: ChannelHandlerContext) {
+        if case .closed = state {
+            return
+        }
+        state = .closed
+        cancelTimers()
+        failBufferedWrites(ChannelError.ioOnClosedChannel)
+        let promises = closePromises
+        closePromises = []
+        let closed = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .all, promise: closed)
+        closed.futureResult.whenComplete { result in
+            // "Already closed" still means closed for whoever asked.
+            promises.forEach { $0.succeed() }
+            _ = result
+        }
+    }
+
+    private func cancelTimers() {
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
+        closeDeadline?.cancel()
+        closeDeadline = nil
+    }
+
+    private func failBufferedWrites(_ error: Error) {
+        while let (_, promise) = bufferedWrites.popFirst() {
+            promise?.fail(error)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension TLSHandler: Sendable {}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import ChatCrypto
+import ChatServer
+import ChatTLS
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+@main
+struct SecureChatServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "securechat-server",
+        abstract: "A TLS chat server with Argon2id password logins.",
+        discussion: """
+            Serves the securechat line protocol over TLS only (see PROTOCOL.md). Accounts \
+            live in the SQLite database shared with chat-useradd; changes there count at \
+            the next login, with no restart. SIGINT/SIGTERM: every session gets BYE and a \
+            clean TLS close, then the server exits 0.
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = ServerConfiguration().host
+
+    @Option(help: "TCP port.")
+    var port = ServerConfiguration().port
+
+    @Option(name: .customLong("cert"), help: "PEM certificate chain, leaf first.")
+    var certificateChainPath = ServerConfiguration().certificateChainPath
+
+    @Option(name: .customLong("key"), help: "PEM private key (ECDSA or RSA) for the certificate.")
+    var privateKeyPath = ServerConfiguration().privateKeyPath
+
+    @Option(name: .customLong("db"), help: "SQLite user database (created if missing).")
+    var databasePath = ServerConfiguration().databasePath
+
+    @Option(help: "TLS policy: intermediate (TLS 1.2 + 1.3) or modern (TLS 1.3 only).")
+    var tlsProfile = ServerConfiguration().tlsProfile.rawValue
+
+    @Option(help: "Name announced in HELLO.")
+    var serverName = ServerConfiguration().serverName
+
+    @Option(help: "Longest accepted line in bytes; longer lines close the connection.")
+    var maxLineLength = ServerConfiguration().maxLineLength
+
+    @Option(help: "Bytes queued for one slow reader before it is disconnected.")
+    var maxOutboundQueueBytes = ServerConfiguration().maxOutboundQueueBytes
+
+    @Option(help: "Seconds a peer has to complete the TLS handshake.")
+    var handshakeTimeout = 10
+
+    @Option(help: "Failed logins on one connection before it is closed.")
+    var maxLoginFailures = ServerConfiguration().maxLoginFailures
+
+    @Option(help: "Argon2id cost for new hashes: interactive, moderate, sensitive (minimum: tests only).")
+    var passwordCost = "interactive"
+
+    @Option(help: "Concurrent password checks (default: number of cores).")
+    var hashingThreads = ServerConfiguration().hashingThreads
+
+    @Option(help: "Password checks that may wait; beyond this logins get ERR busy.")
+    var maxQueuedPasswordChecks = ServerConfiguration().maxQueuedPasswordChecks
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        guard let profile = TLSProfile(rawValue: tlsProfile) else {
+            throw ValidationError("unknown TLS profile '\(tlsProfile)' (intermediate or modern)")
+        }
+        guard let cost = PasswordCost(name: passwordCost) else {
+            throw ValidationError("unknown password cost '\(passwordCost)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "securechat")
+
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.certificateChainPath = certificateChainPath
+        configuration.privateKeyPath = privateKeyPath
+        configuration.databasePath = databasePath
+        configuration.tlsProfile = profile
+        configuration.serverName = serverName
+        configuration.maxLineLength = maxLineLength
+        configuration.maxOutboundQueueBytes = maxOutboundQueueBytes
+        configuration.handshakeTimeout = .seconds(Int64(handshakeTimeout))
+        configuration.maxLoginFailures = maxLoginFailures
+        configuration.passwordCost = cost
+        configuration.hashingThreads = hashingThreads
+        configuration.maxQueuedPasswordChecks = maxQueuedPasswordChecks
+
+        do {
+            let server = try ChatServer(configuration: configuration, logger: logger)
+            // Bind before handing over to the service group, so a busy port is a
+            // startup failure with a clear line, not a log entry after the fact.
+            try await server.start()
+            let group = ServiceGroup(
+                services: [server],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+            try await group.run()
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("securechat-server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import ChatProtocol
+import XCTest
+
+final class ClientCommandParsingTests: XCTestCase {
+    private func room(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> RoomName {
+        try XCTUnwrap(RoomName(text), "test room name \(text) must be valid", file: file, line: line)
+    }
+
+    private func assertParses(
+        _ line: String,
+        as expected: ClientCommand,
+        file: StaticString = #filePath,
+        line testLine: UInt = #line
+    ) {
+        XCTAssertEqual(ClientCommand.parse(line), .success(expected), "parsing \(line.debugDescription)", file: file, line: testLine)
+    }
+
+    private func assertFails(
+        _ line: String,
+        with expected: CommandParseError,
+        file: StaticString = #filePath,
+        line testLine: UInt = #line
+    ) {
+        XCTAssertEqual(ClientCommand.parse(line), .failure(expected), "parsing \(line.debugDescription)", file: file, line: testLine)
+    }
+
+    private func badArguments(_ command: String, _ usage: String) -> CommandParseError {
+        .badArguments(command: command, usage: usage)
+    }
+
+    // MARK: - Messages
+
+    func testPlainLineIsMessage() {
+        self.assertParses("hello everyone", as: .message("hello everyone"))
+    }
+
+    func testMessageIsVerbatim() {
+        self.assertParses("  spaced\tout  ", as: .message("  spaced\tout  "))
+        self.assertParses(" /join #x", as: .message(" /join #x"))
+    }
+
+    func testDoubleSlashEscapesOneSlash() {
+        self.assertParses("//join is a command", as: .message("/join is a command"))
+        self.assertParses("//", as: .message("/"))
+        self.assertParses("///", as: .message("//"))
+    }
+
+    // MARK: - /login
+
+    func testLogin() {
+        self.assertParses("/login alice s3cret", as: .login(name: "alice", password: "s3cret"))
+    }
+
+    func testLoginPasswordWithSpacesAndUnicode() {
+        self.assertParses(
+            "/login alice correct horse  battery staple ✓ ünïcødé",
+            as: .login(name: "alice", password: "correct horse  battery staple ✓ ünïcødé")
+        )
+    }
+
+    func testLoginPasswordIsVerbatimAfterOneSpace() {
+        self.assertParses("/login alice  leading", as: .login(name: "alice", password: " leading"))
+        self.assertParses("/login alice trailing ", as: .login(name: "alice", password: "trailing "))
+        self.assertParses("/login alice \tx", as: .login(name: "alice", password: "\tx"))
+    }
+
+    func testLoginToleratesSpacesBeforeName() {
+        self.assertParses("/login    alice pw", as: .login(name: "alice", password: "pw"))
+    }
+
+    func testLoginNameIsRaw() {
+        self.assertParses("/login Ünïcode!@# pw", as: .login(name: "Ünïcode!@#", password: "pw"))
+    }
+
+    func testLoginMissingArguments() {
+        let error = self.badArguments("login", "/login <name> <password>")
+        self.assertFails("/login", with: error)
+        self.assertFails("/login ", with: error)
+        self.assertFails("/login alice", with: error)
+        self.assertFails("/login alice ", with: error)
+    }
+
+    // MARK: - /join and /leave
+
+    func testJoin() throws {
+        self.assertParses("/join #rust", as: .join(try self.room("#rust")))
+    }
+
+    func testJoinKeepsDisplaySpelling() throws {
+        guard case .success(.join(let room)) = ClientCommand.parse("/join #RuSt") else {
+            return XCTFail("expected a join")
+        }
+        XCTAssertEqual(room.display, "#RuSt")
+        XCTAssertEqual(room.key, "#rust")
+    }
+
+    func testJoinToleratesSpaceRuns() throws {
+        self.assertParses("/join   #rust  ", as: .join(try self.room("#rust")))
+    }
+
+    func testJoinErrors() {
+        let error = self.badArguments("join", "/join <room>")
+        self.assertFails("/join", with: error)
+        self.assertFails("/join    ", with: error)
+        self.assertFails("/join #a #b", with: error)
+        self.assertFails("/join rust", with: .badRoomName("rust"))
+        self.assertFails("/join #", with: .badRoomName("#"))
+        self.assertFails("/join #no.dots", with: .badRoomName("#no.dots"))
+    }
+
+    func testLeave() throws {
+        self.assertParses("/leave #Rust", as: .leave(try self.room("#rust")))
+    }
+
+    func testLeaveErrors() {
+        let error = self.badArguments("leave", "/leave <room>")
+        self.assertFails("/leave", with: error)
+        self.assertFails("/leave #a b", with: error)
+        self.assertFails("/leave #bad!", with: .badRoomName("#bad!"))
+    }
+
+    // MARK: - /say
+
+    func testSay() throws {
+        self.assertParses("/say #rust hello  there ", as: .say(room: try self.room("#rust"), text: "hello  there "))
+    }
+
+    func testSayTextIsVerbatimAfterOneSpace() throws {
+        self.assertParses("/say   #rust  indented", as: .say(room: try self.room("#rust"), text: " indented"))
+    }
+
+    func testSayErrors() {
+        let error = self.badArguments("say", "/say <room> <text>")
+        self.assertFails("/say", with: error)
+        self.assertFails("/say #rust", with: error)
+        self.assertFails("/say #rust ", with: error)
+        self.assertFails("/say #rust  \t ", with: error)
+        self.assertFails("/say rust hello", with: .badRoomName("rust"))
+    }
+
+    // MARK: - /rooms and /help
+
+    func testRooms() {
+        self.assertParses("/rooms", as: .rooms)
+        self.assertParses("/rooms  ", as: .rooms)
+    }
+
+    func testRoomsRejectsArguments() {
+        self.assertFails("/rooms x", with: self.badArguments("rooms", "/rooms"))
+    }
+
+    func testHelp() {
+        self.assertParses("/help", as: .help)
+    }
+
+    func testHelpRejectsArguments() {
+        self.assertFails("/help join", with: self.badArguments("help", "/help"))
+    }
+
+    // MARK: - /who
+
+    func testWhoWithoutRoom() {
+        self.assertParses("/who", as: .who(room: nil))
+        self.assertParses("/who ", as: .who(room: nil))
+    }
+
+    func testWhoWithRoom() throws {
+        self.assertParses("/who #lobby", as: .who(room: .lobby))
+        self.assertParses("/who  #Lobby ", as: .who(room: .lobby))
+    }
+
+    func testWhoErrors() {
+        self.assertFails("/who #a #b", with: self.badArguments("who", "/who [room]"))
+        self.assertFails("/who lobby", with: .badRoomName("lobby"))
+    }
+
+    // MARK: - /msg
+
+    func testMsg() {
+        self.assertParses("/msg bob hi there", as: .msg(user: "bob", text: "hi there"))
+        self.assertParses("/msg   bob  hi", as: .msg(user: "bob", text: " hi"))
+    }
+
+    func testMsgErrors() {
+        let error = self.badArguments("msg", "/msg <user> <text>")
+        self.assertFails("/msg", with: error)
+        self.assertFails("/msg bob", with: error)
+        self.assertFails("/msg bob ", with: error)
+        self.assertFails("/msg bob    ", with: error)
+    }
+
+    // MARK: - /passwd
+
+    func testPasswdSplitsAtFirstSpace() {
+        self.assertParses("/passwd old new pass phrase", as: .passwd(old: "old", new: "new pass phrase"))
+        self.assertParses("/passwd  öld  ñew", as: .passwd(old: "öld", new: " ñew"))
+    }
+
+    func testPasswdErrors() {
+        let error = self.badArguments("passwd", "/passwd <old> <new>")
+        self.assertFails("/passwd", with: error)
+        self.assertFails("/passwd old", with: error)
+        self.assertFails("/passwd old ", with: error)
+    }
+
+    // MARK: - /ping and /quit
+
+    func testPing() {
+        self.assertParses("/ping", as: .ping(token: nil))
+        self.assertParses("/ping ", as: .ping(token: nil))
+        self.assertParses("/ping 12345", as: .ping(token: "12345"))
+        self.assertParses("/ping a b  c", as: .ping(token: "a b  c"))
+    }
+
+    func testQuit() {
+        self.assertParses("/quit", as: .quit(message: nil))
+        self.assertParses("/quit ", as: .quit(message: nil))
+        self.assertParses("/quit see you all", as: .quit(message: "see you all"))
+    }
+
+    // MARK: - Command word
+
+    func testCommandWordIsCaseInsensitive() throws {
+        self.assertParses("/JOIN #rust", as: .join(try self.room("#rust")))
+        self.assertParses("/Login Alice PW", as: .login(name: "Alice", password: "PW"))
+        self.assertParses("/RoOmS", as: .rooms)
+        self.assertParses("/QUIT Bye", as: .quit(message: "Bye"))
+    }
+
+    func testUnknownCommandKeepsWordAsTyped() {
+        self.assertFails("/Frobnicate now", with: .unknownCommand("/Frobnicate"))
+        self.assertFails("/joinx #a", with: .unknownCommand("/joinx"))
+        self.assertFails("/join#a", with: .unknownCommand("/join#a"))
+        self.assertFails("/\u{1F600}", with: .unknownCommand("/\u{1F600}"))
+    }
+
+    func testSlashAloneIsUnknownCommand() {
+        self.assertFails("/", with: .unknownCommand("/"))
+        self.assertFails("/ hello", with: .unknownCommand("/"))
+    }
+
+    func testSeparatorIsASpaceScalarEvenBeforeACombiningMark() {
+        // " \u{301}" is a single Character; the space must still separate the word.
+        self.assertParses("/ping \u{301}x", as: .ping(token: "\u{301}x"))
+    }
+
+    func testSlashFollowedByCombiningMarkIsStillASlash() {
+        self.assertFails("/\u{301}", with: .unknownCommand("/\u{301}"))
+        self.assertParses("//\u{301}", as: .message("/\u{301}"))
+    }
+
+    func testTabIsNotASeparator() {
+        self.assertFails("/join\t#a", with: .unknownCommand("/join\t#a"))
+    }
+}

@@ -1,0 +1,294 @@
+import ChatCrypto
+import ChatStore
+import Foundation
+import XCTest
+
+/// Drives the real binary against a real database in a temporary directory. Every
+/// run uses `--cost minimum` so the suite stays fast.
+final class ChatUserAddTests: XCTestCase {
+    private var directory = URL(fileURLWithPath: "/nonexistent")
+    private var db: String { directory.appendingPathComponent("users.db").path }
+    private let hasher = PasswordHasher(cost: .minimum)
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("chat-useradd-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let created = directory
+        addTeardownBlock { try? FileManager.default.removeItem(at: created) }
+    }
+
+    // MARK: helpers
+
+    private func run(
+        _ arguments: [String], stdin: String = "", file: StaticString = #filePath, line: UInt = #line
+    ) throws -> ToolResult {
+        try ToolRunner.run(arguments, stdin: Data(stdin.utf8), file: file, line: line)
+    }
+
+    private func add(
+        _ name: String, password: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> ToolResult {
+        try run(["--db", db, "--cost", "minimum", "--password-stdin", name], stdin: password + "\n", file: file, line: line)
+    }
+
+    private func stored(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> UserRecord? {
+        try UserStore(path: db).user(named: try XCTUnwrap(UserName(name), file: file, line: line))
+    }
+
+    // MARK: add
+
+    func testAddWithPasswordFromStdin() throws {
+        let result = try add("alice", password: "correct horse battery staple")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "added user alice\n")
+        XCTAssertEqual(result.stderr, "")
+
+        let record = try XCTUnwrap(try stored("ALICE"))
+        XCTAssertEqual(record.name.display, "alice")
+        XCTAssertFalse(record.isLocked)
+        XCTAssertTrue(hasher.verify("correct horse battery staple", against: record.passwordHash))
+        XCTAssertFalse(hasher.verify("correct horse battery", against: record.passwordHash))
+    }
+
+    func testExplicitAddSubcommand() throws {
+        let result = try run(["add", "--db", db, "--cost", "minimum", "--password-stdin", "Bob"], stdin: "pw\n")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "added user Bob\n")
+        XCTAssertEqual(try stored("bob")?.name.display, "Bob")
+    }
+
+    func testCostMinimumIsStoredInTheHash() throws {
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+        let hash = try XCTUnwrap(try stored("alice")).passwordHash
+        XCTAssertTrue(hash.hasPrefix("$argon2id$v=19$m=8,t=1,"), "minimum cost: 8 KiB, one pass")
+        XCTAssertFalse(hasher.needsRehash(hash))
+        XCTAssertTrue(PasswordHasher(cost: .interactive).needsRehash(hash))
+    }
+
+    func testPasswordStdinReadsOneLineAndStripsLineEnd() throws {
+        XCTAssertEqual(try run(["--db", db, "--cost", "minimum", "--password-stdin", "crlf"], stdin: "secret\r\n").status, 0)
+        let crlf = try XCTUnwrap(try stored("crlf")).passwordHash
+        XCTAssertTrue(hasher.verify("secret", against: crlf))
+
+        XCTAssertEqual(try run(["--db", db, "--cost", "minimum", "--password-stdin", "two"], stdin: "first\nsecond\n").status, 0)
+        XCTAssertTrue(hasher.verify("first", against: try XCTUnwrap(try stored("two")).passwordHash))
+
+        // No trailing newline at all: EOF ends the line.
+        XCTAssertEqual(try run(["--db", db, "--cost", "minimum", "--password-stdin", "eof"], stdin: "bare").status, 0)
+        XCTAssertTrue(hasher.verify("bare", against: try XCTUnwrap(try stored("eof")).passwordHash))
+
+        // Only one "\r" is removed; spaces are kept.
+        XCTAssertEqual(try run(["--db", db, "--cost", "minimum", "--password-stdin", "cr2"], stdin: " a b \r\r\n").status, 0)
+        XCTAssertTrue(hasher.verify(" a b \r", against: try XCTUnwrap(try stored("cr2")).passwordHash))
+    }
+
+    func testLongUnicodePassword() throws {
+        let password = String(repeating: "pässwörd 🔐 ", count: 100)
+        let result = try add("unicode", password: password)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(hasher.verify(password, against: try XCTUnwrap(try stored("unicode")).passwordHash))
+    }
+
+    func testDuplicateNameIgnoringCaseIsRefused() throws {
+        XCTAssertEqual(try add("alice", password: "one").status, 0)
+        let result = try add("ALICE", password: "two")
+        assertRefused(result, containing: "user alice already exists")
+        XCTAssertTrue(hasher.verify("one", against: try XCTUnwrap(try stored("alice")).passwordHash))
+    }
+
+    func testBadNamesAreRefused() throws {
+        for name in ["a:b", String(repeating: "n", count: 33), "", "bad name", "ünï", "a\u{1b}[31mred"] {
+            let result = try add(name, password: "pw")
+            assertRefused(result, containing: "invalid user name")
+            XCTAssertFalse(result.stderr.contains("\u{1b}"), "control characters are never echoed")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "refused before touching the database")
+        XCTAssertEqual(try add(String(repeating: "n", count: 32), password: "pw").status, 0)
+    }
+
+    func testEmptyPasswordIsRefused() throws {
+        assertRefused(try add("alice", password: ""), containing: "empty password")
+        assertRefused(try run(["--db", db, "--cost", "minimum", "--password-stdin", "alice"], stdin: ""), containing: "empty password")
+        assertRefused(try run(["--db", db, "--cost", "minimum", "--password-stdin", "alice"], stdin: "\r\n"), containing: "empty password")
+        XCTAssertNil(try stored("alice"))
+    }
+
+    func testInvalidUTF8PasswordIsRefused() throws {
+        let result = try ToolRunner.run(
+            ["--db", db, "--cost", "minimum", "--password-stdin", "alice"], stdin: Data([0x70, 0xff, 0xfe, 0x0a])
+        )
+        assertRefused(result, containing: "not valid UTF-8")
+        XCTAssertNil(try stored("alice"))
+    }
+
+    func testOverlongPasswordIsRefused() throws {
+        assertRefused(try add("alice", password: String(repeating: "x", count: 5000)), containing: "longer than 4096 bytes")
+        XCTAssertNil(try stored("alice"))
+    }
+
+    func testWithoutTerminalAndWithoutPasswordStdinIsRefused() throws {
+        let result = try ToolRunner.run(["--db", db, "--cost", "minimum", "alice"], stdin: Data("pw\n".utf8), withoutTerminal: true)
+        assertRefused(result, containing: "no terminal")
+        XCTAssertNil(try stored("alice"))
+    }
+
+    func testDefaultDatabaseIsDataDirectoryInWorkingDirectory() throws {
+        let result = try ToolRunner.run(["--cost", "minimum", "--password-stdin", "alice"], stdin: Data("pw\n".utf8), in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let path = directory.appendingPathComponent("data/securechat.db").path
+        XCTAssertNotNil(try UserStore(path: path).user(named: try XCTUnwrap(UserName("alice"))))
+        let fileMode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
+        XCTAssertEqual(fileMode.intValue & 0o777, 0o600)
+        let dirMode = try XCTUnwrap(
+            FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("data").path)[.posixPermissions] as? NSNumber
+        )
+        XCTAssertEqual(dirMode.intValue & 0o777, 0o700)
+    }
+
+    func testUnusableDatabasePathIsRefused() throws {
+        let file = directory.appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        let bad = file.path + "/users.db"
+        for arguments in [
+            ["--db", bad, "--cost", "minimum", "--password-stdin", "alice"],
+            ["list", "--db", bad],
+            ["delete", "--db", bad, "alice"],
+        ] {
+            let result = try run(arguments, stdin: "pw\n")
+            assertRefused(result, containing: "cannot use database \(bad)")
+        }
+    }
+
+    // MARK: list
+
+    func testListShowsUsersButNeverHashes() throws {
+        XCTAssertEqual(try add("charlie", password: "pw-c").status, 0)
+        XCTAssertEqual(try add("Bob", password: "pw-b").status, 0)
+        XCTAssertEqual(try run(["lock", "--db", db, "bob"]).status, 0)
+
+        let result = try run(["list", "--db", db])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let lines = result.stdoutLines
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].hasPrefix("Bob "), String(lines[0]))
+        XCTAssertTrue(lines[0].contains("locked"))
+        XCTAssertTrue(lines[1].hasPrefix("charlie "), String(lines[1]))
+        XCTAssertTrue(lines[1].contains("active"))
+        XCTAssertTrue(lines[1].contains("last login never"))
+        XCTAssertTrue(lines[1].contains("created 20"), "ISO 8601 creation date")
+
+        let hash = try XCTUnwrap(try stored("charlie")).passwordHash
+        XCTAssertFalse(result.stdout.contains(hash))
+        XCTAssertFalse(result.stdout.contains("$argon2"))
+        XCTAssertFalse(result.stdout.contains("pw-c"))
+    }
+
+    func testListShowsLastLogin() throws {
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+        let name = try XCTUnwrap(UserName("alice"))
+        try UserStore(path: db).recordLogin(name, at: Date(timeIntervalSince1970: 1_700_000_000))
+        let result = try run(["list", "--db", db])
+        XCTAssertTrue(result.stdout.contains("last login 2023-11-14T22:13:20Z"), result.stdout)
+    }
+
+    func testListOfEmptyDatabasePrintsNothing() throws {
+        let result = try run(["list", "--db", db])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "")
+    }
+
+    // MARK: delete, lock, unlock
+
+    func testDelete() throws {
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+        let result = try run(["delete", "--db", db, "ALICE"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "deleted user ALICE\n")
+        XCTAssertNil(try stored("alice"))
+
+        assertRefused(try run(["delete", "--db", db, "alice"]), containing: "no such user: alice")
+        assertRefused(try run(["delete", "--db", db, "a:b"]), containing: "invalid user name")
+    }
+
+    func testLockAndUnlock() throws {
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+
+        let locked = try run(["lock", "--db", db, "alice"])
+        XCTAssertEqual(locked.status, 0, locked.stderr)
+        XCTAssertEqual(locked.stdout, "locked user alice\n")
+        XCTAssertEqual(try stored("alice")?.isLocked, true)
+
+        let unlocked = try run(["unlock", "--db", db, "Alice"])
+        XCTAssertEqual(unlocked.status, 0, unlocked.stderr)
+        XCTAssertEqual(unlocked.stdout, "unlocked user Alice\n")
+        XCTAssertEqual(try stored("alice")?.isLocked, false)
+
+        assertRefused(try run(["lock", "--db", db, "nobody"]), containing: "no such user: nobody")
+        assertRefused(try run(["unlock", "--db", db, "nobody"]), containing: "no such user: nobody")
+    }
+
+    /// A store held open (as by the running server) sees the tool's changes at once.
+    func testOpenStoreSeesToolChanges() throws {
+        let server = try UserStore(path: db)
+        let name = try XCTUnwrap(UserName("alice"))
+        XCTAssertNil(try server.user(named: name))
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+        XCTAssertNotNil(try server.user(named: name))
+        XCTAssertEqual(try run(["lock", "--db", db, "alice"]).status, 0)
+        XCTAssertEqual(try server.user(named: name)?.isLocked, true)
+    }
+
+    // MARK: passwd
+
+    func testPasswdSetsNewPassword() throws {
+        XCTAssertEqual(try add("alice", password: "old password").status, 0)
+        let result = try run(["passwd", "--db", db, "--cost", "minimum", "--password-stdin", "ALICE"], stdin: "new password\n")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "changed password for user alice\n")
+
+        let hash = try XCTUnwrap(try stored("alice")).passwordHash
+        XCTAssertTrue(hasher.verify("new password", against: hash))
+        XCTAssertFalse(hasher.verify("old password", against: hash))
+    }
+
+    func testPasswdRefusals() throws {
+        assertRefused(
+            try run(["passwd", "--db", db, "--cost", "minimum", "--password-stdin", "nobody"], stdin: "pw\n"),
+            containing: "no such user: nobody"
+        )
+        XCTAssertEqual(try add("alice", password: "old").status, 0)
+        assertRefused(
+            try run(["passwd", "--db", db, "--cost", "minimum", "--password-stdin", "alice"], stdin: "\n"),
+            containing: "empty password"
+        )
+        XCTAssertTrue(hasher.verify("old", against: try XCTUnwrap(try stored("alice")).passwordHash))
+    }
+
+    // MARK: usage
+
+    func testUnknownCostIsAUsageError() throws {
+        let result = try add("alice", password: "pw").status == 0 ? try run(["--db", db, "--cost", "fast", "--password-stdin", "bob"], stdin: "pw\n") : nil
+        assertRefused(try XCTUnwrap(result), status: 2, containing: "fast")
+        XCTAssertNil(try stored("bob"))
+    }
+
+    func testMissingNameIsAUsageError() throws {
+        assertRefused(try run(["delete", "--db", db]), status: 2, containing: "chat-useradd --help")
+    }
+
+    func testHelpDescribesCostLevels() throws {
+        let result = try run(["add", "--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("--password-stdin"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("minimum"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("tests and benchmarks only"), result.stdout)
+
+        let root = try run(["--help"])
+        XCTAssertEqual(root.status, 0)
+        for subcommand in ["add", "list", "delete", "lock", "unlock", "passwd"] {
+            XCTAssertTrue(root.stdout.contains(subcommand), subcommand)
+        }
+    }
+}
