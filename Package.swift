@@ -84,6 +84,17 @@ let package = Package(
             ]
         ),
 
+        // Shared by the test targets: certificates made with the openssl CLI, and a
+        // TLS line client built on ChatTLS. Not a product; nothing ships it.
+        .target(
+            name: "ChatTestSupport",
+            dependencies: [
+                "ChatTLS", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         .testTarget(
             name: "ChatProtocolTests",
             dependencies: [
@@ -102,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "ChatTLSTests",
             dependencies: [
-                "ChatTLS",
+                "ChatTLS", "ChatTestSupport", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,9 +122,10 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto",
-                "securechat-server",
+                "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
+                "securechat-server", "chat-useradd",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -18,19 +18,21 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) throws -> String {
         Sodium.ensureInitialised()
         var output = ContiguousArray<CChar>(repeating: 0, count: crypto_pwhash_strbytes())
-        let status = Self.withPassword(password) { bytes, length in
-            output.withUnsafeMutableBufferPointer { out -> Int32 in
-                guard let outBase = out.baseAddress else { return -1 }
-                return crypto_pwhash_str_alg(
+        // errno is read right after the call, before cleanup code can change it.
+        let (status, failure) = Self.withPassword(password) { bytes, length in
+            output.withUnsafeMutableBufferPointer { out -> (Int32, Int32) in
+                guard let outBase = out.baseAddress else { return (-1, EINVAL) }
+                let status = crypto_pwhash_str_alg(
                     outBase, bytes, length, cost.opsLimit, cost.memLimit,
                     crypto_pwhash_alg_argon2id13()
                 )
+                return (status, errno)
             }
         }
         guard status == 0 else {
             // libsodium reports the cause only through errno; anything but a failed
             // allocation means it rejected the password (our costs are always valid).
-            throw errno == ENOMEM ? PasswordHashError.outOfMemory : PasswordHashError.invalidPassword
+            throw failure == ENOMEM ? PasswordHashError.outOfMemory : PasswordHashError.invalidPassword
         }
         let terminator = output.firstIndex(of: 0) ?? output.endIndex
         return String(decoding: output[..<terminator].map { UInt8(bitPattern: $0) }, as: UTF8.self)

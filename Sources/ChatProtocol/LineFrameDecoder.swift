@@ -68,10 +68,10 @@ public struct LineFrameDecoder: ByteToMessageDecoder, Sendable {
         let view = buffer.readableBytesView
         // No valid line is longer than this (content + CR + LF), so the search never
         // needs to look further, however much a peer sent at once.
-        let searchEnd = view.startIndex + min(view.count, self.maxLineLength + 2)
-        let searchStart = view.startIndex + min(self.scanOffset, view.count)
+        let searchLength = min(view.count, self.maxLineLength + 2)
+        let searchStart = view.startIndex + min(self.scanOffset, searchLength)
 
-        guard let newline = view[searchStart..<searchEnd].firstIndex(of: .lf) else {
+        guard let newline = view[searchStart..<(view.startIndex + searchLength)].firstIndex(of: .lf) else {
             try self.checkUnterminatedLength(view)
             self.scanOffset = view.count
             return nil

@@ -11,7 +11,7 @@ public struct UserName: Hashable, Sendable, CustomStringConvertible {
     /// The lowercased form used for lookups, uniqueness and ordering.
     public let key: String
 
-    public static let maximumLength = 32
+    static let maximumLength = 32
 
     public init?(_ text: String) {
         let scalars = text.unicodeScalars

@@ -11,10 +11,6 @@ internal import GRDB
 public final class UserStore: Sendable {
     private let pool: DatabasePool
 
-    /// How long a write waits for another process's write lock before failing.
-    /// Writes here take milliseconds, so this only matters under real contention.
-    private static let busyTimeout: TimeInterval = 5
-
     /// Opens the database at `path`, creating the file and its parent directory if
     /// needed, and brings the schema up to date.
     ///
@@ -26,12 +22,8 @@ public final class UserStore: Sendable {
             throw StoreError.unusableDatabase(path: path, reason: error.reason)
         }
 
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "securechat.users"
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrate(pool)
+            pool = try Self.openPool(path: path)
         } catch {
             throw StoreError.unusableDatabase(path: path, reason: Self.reason(for: error))
         }
@@ -102,28 +94,5 @@ public final class UserStore: Sendable {
             try UserRow.filter(name: name)
                 .updateAll(db, assignment, UserRow.Columns.updatedAt.set(to: now)) > 0
         }
-    }
-
-    /// GRDB reads the applied migrations before it takes the write lock, so two
-    /// processes opening a new file at once can both try "v1-users"; the loser fails
-    /// on the existing table. Its second attempt sees the migration recorded and
-    /// does nothing.
-    private static func migrate(_ pool: DatabasePool) throws {
-        do {
-            try migrator.migrate(pool)
-        } catch {
-            try migrator.migrate(pool)
-        }
-    }
-
-    private static func reason(for error: any Error) -> String {
-        let text: String
-        if let error = error as? DatabaseError {
-            text = error.message ?? "SQLite error \(error.resultCode.rawValue)"
-        } else {
-            text = String(describing: error)
-        }
-        // The reason is printed as one line after "chat-useradd: ".
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

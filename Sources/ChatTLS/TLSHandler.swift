@@ -77,6 +77,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         state = .closed
         cancelTimers()
         failBufferedWrites(ChannelError.ioOnClosedChannel)
+        completeClosePromises()
         if case .active = previous {
             context.fireErrorCaught(TLSError(.uncleanShutdown))
         }
@@ -302,15 +303,18 @@ public final class TLSHandler: ChannelDuplexHandler {
         state = .closed
         cancelTimers()
         failBufferedWrites(ChannelError.ioOnClosedChannel)
-        let promises = closePromises
-        closePromises = []
         let closed = context.eventLoop.makePromise(of: Void.self)
         context.close(mode: .all, promise: closed)
-        closed.futureResult.whenComplete { result in
+        closed.futureResult.assumeIsolated().whenComplete { [self] _ in
             // "Already closed" still means closed for whoever asked.
-            promises.forEach { $0.succeed() }
-            _ = result
+            completeClosePromises()
         }
+    }
+
+    private func completeClosePromises() {
+        let promises = closePromises
+        closePromises = []
+        promises.forEach { $0.succeed() }
     }
 
     private func cancelTimers() {

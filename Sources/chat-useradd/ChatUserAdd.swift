@@ -9,6 +9,12 @@ struct ChatUserAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat-useradd",
         abstract: "Add and manage securechat users.",
+        usage: """
+            chat-useradd [add] [--db <path>] [--cost <level>] [--password-stdin] <name>
+            chat-useradd list [--db <path>]
+            chat-useradd delete|lock|unlock [--db <path>] <name>
+            chat-useradd passwd [--db <path>] [--cost <level>] [--password-stdin] <name>
+            """,
         discussion: """
             With no subcommand, adds a user: `chat-useradd [--db PATH] NAME` equals \
             `chat-useradd add NAME`. To add a user literally named like a subcommand \
@@ -22,23 +28,21 @@ struct ChatUserAdd: ParsableCommand {
     /// the program name, like other Unix tools: exit 2 for usage errors, 1 for
     /// refusals and failures.
     static func main() {
-        var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            // --help and --version arrive as "errors" that exit successfully.
-            guard exitCode(for: error) != .success else { exit(withError: error) }
-            let message = oneLine(message(for: error))
-            fail("\(message) (see 'chat-useradd --help')", status: 2)
-        }
-        do {
+            var command = try parseAsRoot()
             try command.run()
         } catch let refusal as Refusal {
             fail(refusal.message, status: 1)
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
         } catch {
-            fail(oneLine(String(describing: error)), status: 1)
+            // --help, `help` and --version arrive as errors that exit successfully.
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = oneLine(message(for: error))
+            if code == .validationFailure {
+                fail("\(message) (see 'chat-useradd --help')", status: 2)
+            }
+            guard !message.isEmpty else { Foundation.exit(code.rawValue) }
+            fail(message, status: code.rawValue)
         }
     }
 

@@ -11,7 +11,8 @@ import Darwin
 /// Reads passwords from standard input or, with echo off, from the terminal.
 enum PasswordReader {
     /// Longer input is refused rather than buffered without bound. Far above any
-    /// typed password, and a bound on what the server must accept at login.
+    /// typed password; equal to the protocol's default line limit, so a password
+    /// near this size cannot fit in a login line and is useless anyway.
     static let maximumBytes = 4096
 
     enum Source {
@@ -71,17 +72,18 @@ enum PasswordReader {
         guard tcgetattr(tty, &original) == 0 else {
             throw Refusal("cannot configure the terminal: \(describeErrno())")
         }
-        show(text, on: tty)
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)
-        // TCSAFLUSH drops type-ahead, which was echoed in clear before this point.
-        guard tcsetattr(tty, TCSAFLUSH, &silent) == 0 else {
-            throw Refusal("cannot turn off terminal echo: \(describeErrno())")
-        }
-        let guardian = EchoGuardian(tty: tty, original: original)
+        show(text, on: tty)
+        // Watch for signals before echo goes off, so no moment is unguarded.
+        let guardian = EchoGuardian(tty: tty, original: original, silent: silent)
         defer {
             guardian.restore()
             show("\n", on: tty)
+        }
+        // TCSAFLUSH drops type-ahead, which was echoed in clear before this point.
+        guard tcsetattr(tty, TCSAFLUSH, &silent) == 0 else {
+            throw Refusal("cannot turn off terminal echo: \(describeErrno())")
         }
         return try readLine(from: .descriptor(tty))
     }
@@ -104,37 +106,60 @@ enum PasswordReader {
     }
 }
 
-/// Puts terminal echo back if the user interrupts the prompt: without it, Ctrl-C
-/// would leave the shell with echo off. The signals are routed to dispatch sources
-/// while the prompt runs, so no global state or async-signal handler is needed.
+/// Keeps terminal echo right while a prompt runs with echo off: an interrupt
+/// (Ctrl-C) restores echo before exiting, a suspend (Ctrl-Z) restores it while the
+/// shell has the terminal and turns it off again on `fg`. Without this the shell
+/// would be left with echo off, or the password would echo after resuming.
+/// The signals go to dispatch sources, so no global state or async-signal-safe
+/// handler is needed.
 private struct EchoGuardian {
-    private static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    private static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    private static let handled = terminating + [SIGTSTP, SIGCONT]
     private let tty: Int32
     private let original: termios
+    private let queue = DispatchQueue(label: "chat-useradd.signals")
     private let sources: [any DispatchSourceSignal]
 
-    init(tty: Int32, original: termios) {
+    init(tty: Int32, original: termios, silent: termios) {
         self.tty = tty
         self.original = original
-        let queue = DispatchQueue(label: "chat-useradd.signals")
-        sources = Self.signals.map { number in
+        var sources: [any DispatchSourceSignal] = []
+        for number in Self.handled {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                var saved = original
-                tcsetattr(tty, TCSAFLUSH, &saved)
-                _ = write(tty, "\n", 1)
-                exit(128 + number)
+            switch number {
+            case SIGTSTP:
+                source.setEventHandler {
+                    Self.apply(original, to: tty)
+                    kill(getpid(), SIGSTOP)
+                }
+            case SIGCONT:
+                source.setEventHandler {
+                    Self.apply(silent, to: tty)
+                }
+            default:
+                source.setEventHandler {
+                    Self.apply(original, to: tty)
+                    _ = write(tty, "\n", 1)
+                    exit(128 + number)
+                }
             }
             source.resume()
-            return source
+            sources.append(source)
         }
+        self.sources = sources
     }
 
     func restore() {
-        var saved = original
-        tcsetattr(tty, TCSAFLUSH, &saved)
         for source in sources { source.cancel() }
-        for number in Self.signals { signal(number, SIG_DFL) }
+        // Let a handler already running finish before echo is put back for good.
+        queue.sync {}
+        Self.apply(original, to: tty)
+        for number in Self.handled { signal(number, SIG_DFL) }
+    }
+
+    private static func apply(_ settings: termios, to tty: Int32) {
+        var settings = settings
+        tcsetattr(tty, TCSAFLUSH, &settings)
     }
 }

@@ -100,9 +100,8 @@ struct SecureChatServerCommand: AsyncParsableCommand {
 
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)
-            // Bind before handing over to the service group, so a busy port is a
-            // startup failure with a clear line, not a log entry after the fact.
-            try await server.start()
+            // The server binds inside the group, after the signal handlers are in
+            // place; a busy port still ends here as a StartupError.
             let group = ServiceGroup(
                 services: [server],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -169,16 +169,16 @@ final class UserStoreTests: XCTestCase {
 
     func testConcurrentOpeningOfANewFile() throws {
         let target = path
-        let failures = LockedCounter()
+        let failures = ErrorLog()
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             do {
                 let store = try UserStore(path: target)
                 try store.addUser(try XCTUnwrap(UserName("user\(index)")), passwordHash: "h")
             } catch {
-                failures.increment()
+                failures.append(error)
             }
         }
-        XCTAssertEqual(failures.value, 0)
+        XCTAssertEqual(failures.messages, [])
         XCTAssertEqual(try UserStore(path: target).allUsers().count, 4)
     }
 
@@ -231,16 +231,16 @@ final class UserStoreTests: XCTestCase {
     }
 }
 
-/// Counts from concurrent closures without data races.
-private final class LockedCounter: @unchecked Sendable {
+/// Collects errors from concurrent closures; the lock makes it safe to share.
+private final class ErrorLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var count = 0
+    private var collected: [String] = []
 
-    func increment() {
-        lock.withLock { count += 1 }
+    func append(_ error: any Error) {
+        lock.withLock { collected.append(String(describing: error)) }
     }
 
-    var value: Int {
-        lock.withLock { count }
+    var messages: [String] {
+        lock.withLock { collected }
     }
 }

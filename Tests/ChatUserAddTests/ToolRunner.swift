@@ -15,7 +15,7 @@ enum ToolRunner {
     /// SwiftPM puts executables next to the test bundle in the products directory
     /// (`.build/<triple>/debug`); walking up a few levels also covers layouts where
     /// the bundle sits one folder deeper (macOS `.xctest` bundles).
-    static func executable(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+    static func executable() throws -> URL {
         let starts = [
             Bundle.main.bundleURL,
             Bundle(for: Marker.self).bundleURL,
@@ -31,7 +31,13 @@ enum ToolRunner {
                 directory.deleteLastPathComponent()
             }
         }
-        throw XCTSkip("chat-useradd binary not found near \(Bundle.main.bundleURL.path)", file: file, line: line)
+        // A failure, not a skip: a missing binary must not pass silently.
+        throw MissingExecutable(searchedFrom: Bundle.main.bundleURL.path)
+    }
+
+    struct MissingExecutable: Error, CustomStringConvertible {
+        let searchedFrom: String
+        var description: String { "chat-useradd binary not found near \(searchedFrom)" }
     }
 
     /// - Parameters:
@@ -46,7 +52,7 @@ enum ToolRunner {
         file: StaticString = #filePath,
         line: UInt = #line
     ) throws -> ToolResult {
-        let tool = try executable(file: file, line: line)
+        let tool = try executable()
         let process = Process()
         if withoutTerminal {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")

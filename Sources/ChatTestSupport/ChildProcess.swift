@@ -1,0 +1,78 @@
+import Foundation
+
+/// Runs a real program (openssl s_client, the project's executables) with input fed
+/// line by line, and collects what it printed. Killed if it outlives `timeout`.
+public struct ChildProcess {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let standardOutput: String
+        public let standardError: String
+        public let timedOut: Bool
+    }
+
+    /// An input step: bytes to write, then a pause.
+    public struct Input: Sendable {
+        public var bytes: [UInt8]
+        public var pauseAfter: Duration
+
+        public static func line(_ text: String, pause: Duration = .milliseconds(300)) -> Input {
+            Input(bytes: Array((text + "\n").utf8), pauseAfter: pause)
+        }
+
+        public static func pause(_ duration: Duration) -> Input {
+            Input(bytes: [], pauseAfter: duration)
+        }
+    }
+
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        input: [Input] = [],
+        closeInput: Bool = true,
+        environment: [String: String]? = nil,
+        currentDirectory: URL? = nil,
+        timeout: Duration = .seconds(20)
+    ) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
+        try process.run()
+
+        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+        async let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
+        async let errors = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+
+        let killer = Task {
+            try await Task.sleep(for: timeout)
+            if process.isRunning { process.terminate() }
+            return true
+        }
+        for step in input where process.isRunning {
+            if !step.bytes.isEmpty {
+                try? stdin.fileHandleForWriting.write(contentsOf: Data(step.bytes))
+            }
+            try? await Task.sleep(for: step.pauseAfter)
+        }
+        if closeInput { try? stdin.fileHandleForWriting.close() }
+        for await _ in exited.stream {}
+        killer.cancel()
+        let timedOut = (try? await killer.value) ?? false
+        return Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: await output, as: UTF8.self),
+            standardError: String(decoding: await errors, as: UTF8.self),
+            timedOut: timedOut
+        )
+    }
+}

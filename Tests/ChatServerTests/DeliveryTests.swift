@@ -1,0 +1,88 @@
+import ChatTestSupport
+import XCTest
+
+/// Ordering and flow control under load, over real TLS.
+final class DeliveryTests: XCTestCase {
+    func testAllMembersSeeOneOrderAndNoSenderIsOvertaken() async throws {
+        let users = (1...4).map { ("user\($0)", "pw\($0)") }
+        let harness = try await ServerHarness.start(users: users)
+        var clients: [TestLineClient] = []
+        for (index, (name, password)) in users.enumerated() {
+            let client = try await harness.login(name, password)
+            // Earlier members see this one join.
+            for earlier in clients { try await expect(earlier, "JOIN #lobby \(name)") }
+            _ = index
+            clients.append(client)
+        }
+        let (sender1, sender2, receiver1, receiver2) = (clients[0], clients[1], clients[2], clients[3])
+        let count = 300
+        async let first: Void = Self.send(count, from: sender1, tag: "a")
+        async let second: Void = Self.send(count, from: sender2, tag: "b")
+        _ = try await (first, second)
+
+        var seen1: [String] = []
+        var seen2: [String] = []
+        for _ in 0..<(2 * count) {
+            seen1.append(try await receiver1.nextLine() ?? "closed")
+            seen2.append(try await receiver2.nextLine() ?? "closed")
+        }
+        XCTAssertEqual(seen1, seen2, "two members saw the room in different orders")
+        for (tag, sender) in [("a", "user1"), ("b", "user2")] {
+            let sequence = seen1.filter { $0.hasPrefix("MSG #lobby \(sender) ") }
+            XCTAssertEqual(sequence, (0..<count).map { "MSG #lobby \(sender) \(tag)\($0)" })
+        }
+        for client in clients { await client.close() }
+        await harness.stop()
+    }
+
+    private static func send(_ count: Int, from client: TestLineClient, tag: String) async throws {
+        for index in 0..<count {
+            try await client.send("\(tag)\(index)")
+        }
+    }
+
+    func testSlowReaderIsCutOffWhileOthersReceiveEverything() async throws {
+        let harness = try await ServerHarness.start { $0.maxOutboundQueueBytes = 32 * 1024 }
+        // A small receive buffer so the kernel cannot hide the stall for long.
+        let slow = try await TestLineClient.connect(
+            port: harness.port,
+            context: harness.clientContext,
+            group: ServerHarness.clientGroup,
+            receiveBufferSize: 4096
+        )
+        _ = try await slow.nextLine()
+        try await slow.send("/login carol carol-pw")
+        try await expect(slow, "OK login carol")
+        try await slow.stopReading()
+
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+
+        let payload = String(repeating: "z", count: 1000)
+        let count = 3000  // ~3 MB towards the slow reader
+        Task {
+            for index in 0..<count { try await alice.send("\(index) \(payload)") }
+        }
+        var received = 0
+        var sawSlowLeave = false
+        while received < count {
+            guard let line = try await bob.nextLine(timeout: .seconds(30)) else { break }
+            if line == "LEAVE #lobby carol" {
+                sawSlowLeave = true
+            } else {
+                XCTAssertEqual(line, "MSG #lobby alice \(received) \(payload)")
+                received += 1
+            }
+        }
+        XCTAssertEqual(received, count, "a fast reader lost messages")
+        if !sawSlowLeave {
+            try await expect(bob, "LEAVE #lobby carol")
+        }
+        XCTAssertTrue(harness.logs.joined.contains("slow consumer disconnected"))
+        await alice.close()
+        await bob.close()
+        await slow.close()
+        await harness.stop()
+    }
+}

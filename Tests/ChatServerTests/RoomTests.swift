@@ -1,0 +1,126 @@
+import XCTest
+
+final class RoomTests: XCTestCase {
+    func testPlainTextReachesEveryOtherMemberButNotTheSender() async throws {
+        let harness = try await ServerHarness.start()
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+        let carol = try await harness.login("carol")
+        try await expect(alice, "JOIN #lobby carol")
+        try await expect(bob, "JOIN #lobby carol")
+
+        try await alice.send("hello, room")
+        try await expect(bob, "MSG #lobby alice hello, room")
+        try await expect(carol, "MSG #lobby alice hello, room")
+        try await expectNothingPending(alice)
+
+        // A leading "//" sends text that starts with "/".
+        try await bob.send("//shrug")
+        try await expect(alice, "MSG #lobby bob /shrug")
+        try await expect(carol, "MSG #lobby bob /shrug")
+        for client in [alice, bob, carol] { await client.close() }
+        await harness.stop()
+    }
+
+    func testRoomsAreIsolatedAndNamesCaseInsensitive() async throws {
+        let harness = try await ServerHarness.start()
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+        let carol = try await harness.login("carol")
+        try await expect(alice, "JOIN #lobby carol")
+        try await expect(bob, "JOIN #lobby carol")
+
+        try await alice.send("/join #Rust")
+        try await expect(alice, "OK join #Rust")
+        try await bob.send("/join #rust")
+        try await expect(bob, "OK join #Rust")  // the creator's spelling
+        try await expect(alice, "JOIN #Rust bob")
+
+        try await alice.send("current room is rust now")
+        try await expect(bob, "MSG #Rust alice current room is rust now")
+        try await alice.send("/say #LOBBY to the lobby")
+        try await expect(bob, "MSG #lobby alice to the lobby")
+        try await expect(carol, "MSG #lobby alice to the lobby")
+        // carol is not in #Rust and saw nothing of it.
+        try await expectNothingPending(carol)
+
+        try await carol.send("/rooms")
+        try await expect(carol, "ROOMS #lobby #Rust")
+        try await carol.send("/who #RUST")
+        try await expect(carol, "USERS #Rust alice bob")
+        try await carol.send("/say #rust sneaky")
+        try await expect(carol, prefix: "ERR not-in-room ")
+        for client in [alice, bob, carol] { await client.close() }
+        await harness.stop()
+    }
+
+    func testLeavingRulesAndRoomErrors() async throws {
+        let harness = try await ServerHarness.start()
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+
+        try await alice.send("/join #dev")
+        try await expect(alice, "OK join #dev")
+        try await alice.send("/leave #dev")
+        try await expect(alice, "OK leave #dev")
+        // Leaving the current room made #lobby current again.
+        try await alice.send("back in the lobby")
+        try await expect(bob, "MSG #lobby alice back in the lobby")
+
+        try await alice.send("/leave #lobby")
+        try await expect(alice, "OK leave #lobby")
+        try await expect(bob, "LEAVE #lobby alice")
+        try await alice.send("into the void")
+        try await expect(alice, prefix: "ERR not-in-room ")
+        try await alice.send("/who")
+        try await expect(alice, prefix: "ERR not-in-room ")
+
+        try await alice.send("/leave #lobby")
+        try await expect(alice, prefix: "ERR not-in-room ")
+        try await alice.send("/leave #nowhere")
+        try await expect(alice, prefix: "ERR no-such-room ")
+        try await alice.send("/who #nowhere")
+        try await expect(alice, prefix: "ERR no-such-room ")
+        try await alice.send("/say #nowhere hi")
+        try await expect(alice, prefix: "ERR no-such-room ")
+        for bad in ["/join rust", "/join #", "/join #\(String(repeating: "a", count: 33))", "/join #a.b", "/who #ü"] {
+            try await alice.send(bad)
+            try await expect(alice, prefix: "ERR bad-room-name ")
+        }
+        // A room with no members is gone.
+        try await alice.send("/rooms")
+        try await expect(alice, "ROOMS #lobby")
+
+        try await alice.send("/join")
+        try await expect(alice, prefix: "ERR bad-arguments ")
+        try await alice.send("/say #lobby")
+        try await expect(alice, prefix: "ERR bad-arguments ")
+        try await alice.send("/frobnicate now")
+        try await expect(alice, prefix: "ERR unknown-command ")
+        await alice.close()
+        await bob.close()
+        await harness.stop()
+    }
+
+    func testDisconnectIsSeenAsLeaveInEveryRoom() async throws {
+        let harness = try await ServerHarness.start()
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+        try await alice.send("/join #dev")
+        try await expect(alice, "OK join #dev")
+        try await bob.send("/join #dev")
+        try await expect(bob, "OK join #dev")
+        try await expect(alice, "JOIN #dev bob")
+
+        await bob.close()  // no /quit: an abrupt disconnect
+        var notices = [try await alice.nextLine(), try await alice.nextLine()].compactMap { $0 }
+        notices.sort()
+        XCTAssertEqual(notices, ["LEAVE #dev bob", "LEAVE #lobby bob"])
+        await alice.close()
+        await harness.stop()
+    }
+}
