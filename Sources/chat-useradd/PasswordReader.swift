@@ -11,9 +11,10 @@ import Darwin
 /// Reads passwords from standard input or, with echo off, from the terminal.
 enum PasswordReader {
     /// Longer input is refused rather than buffered without bound. Far above any
-    /// typed password; equal to the protocol's default line limit, so a password
-    /// near this size cannot fit in a login line and is useless anyway.
-    static let maximumBytes = 4096
+    /// typed password (a 1,000-character Unicode passphrase still fits), and small
+    /// enough that `/login <32-byte name> <password>` fits the protocol's default
+    /// 4096-byte line: a password that could never be typed at login is refused here.
+    static let maximumBytes = 4096 - "/login ".utf8.count - 32 - 1
 
     enum Source {
         case standardInput
