@@ -2,6 +2,7 @@ import ChatCrypto
 import ChatProtocol
 import ChatServer
 import ChatStore
+import ChatTestSupport
 import XCTest
 
 final class LoginTests: XCTestCase {
@@ -115,17 +116,31 @@ final class LoginTests: XCTestCase {
         await harness.stop()
     }
 
-    func testAccountAddedWhileRunningLogsInAtOnce() async throws {
+    func testAccountAddedWithChatUseraddWhileRunningLogsInAtOnce() async throws {
         let harness = try await ServerHarness.start(users: [])
         let client = try await harness.connect()
         try await client.send("/login dave dave-pw")
         try await expect(client, prefix: "ERR auth-failed ")
-        // A second writer on the same file, as chat-useradd is.
-        let otherWriter = try UserStore(path: harness.databasePath)
-        try otherWriter.addUser(UserName("dave")!, passwordHash: PasswordHasher(cost: .minimum).hash("dave-pw"))
+
+        // The real admin tool, writing to the file the server has open.
+        let useradd = LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
+        let added = try await ChildProcess.run(
+            useradd,
+            ["--db", harness.databasePath, "--cost", "minimum", "--password-stdin", "dave"],
+            input: [.line("dave-pw", pause: .zero)]
+        )
+        XCTAssertEqual(added.status, 0, added.standardError)
         try await client.send("/login dave dave-pw")
         try await expect(client, "OK login dave")
+
+        // Locking counts at the next login too.
+        let locked = try await ChildProcess.run(useradd, ["lock", "--db", harness.databasePath, "dave"])
+        XCTAssertEqual(locked.status, 0, locked.standardError)
+        let again = try await harness.connect()
+        try await again.send("/login dave dave-pw")
+        try await expect(again, prefix: "ERR auth-failed ")
         await client.close()
+        await again.close()
         await harness.stop()
     }
 
