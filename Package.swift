@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "securechat-server", targets: ["securechat-server"]),
         .executable(name: "chat-useradd", targets: ["chat-useradd"]),
+        .executable(name: "securechat", targets: ["securechat"]),
+        .executable(name: "securechat-bench", targets: ["securechat-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -19,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // C libraries from the system, through pkg-config, with one-line shims for macros.
@@ -66,6 +69,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "ChatClient",
+            dependencies: [
+                "ChatTLS", "ChatProtocol", "ChatCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
 
         .executableTarget(
             name: "securechat-server",
@@ -81,6 +92,25 @@ let package = Package(
             dependencies: [
                 "ChatStore", "ChatCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "securechat",
+            dependencies: [
+                "ChatClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The load generator behind Scripts/bench: the project's own OpenSSL client
+        // context, many connections, latency histograms.
+        .executableTarget(
+            name: "securechat-bench",
+            dependencies: [
+                "ChatTLS", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
 
@@ -105,6 +135,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatCryptoTests", dependencies: ["ChatCrypto"]),
+        .testTarget(
+            name: "ChatClientTests",
+            dependencies: [
+                "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
+                "securechat", "securechat-server", "chat-useradd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatCrypto"]),
         .testTarget(
             name: "ChatUserAddTests",

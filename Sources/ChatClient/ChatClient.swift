@@ -1,0 +1,1 @@
+// The client library; filled in by the client work (issue 3).

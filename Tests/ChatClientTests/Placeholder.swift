@@ -1,0 +1,1 @@
+// Client tests land with issue 3.
