@@ -41,8 +41,14 @@ extension ClientCommand {
             return parseMsg(&arguments)
         case CommandSyntax.passwd.name:
             return parsePasswd(&arguments)
+        case CommandSyntax.key.name:
+            return parseKey(&arguments)
+        case CommandSyntax.emsg.name:
+            return parseEncryptedMessage(&arguments)
         case CommandSyntax.ping.name:
             return .success(.ping(token: arguments.optionalFreeText()))
+        case CommandSyntax.pong.name:
+            return .success(.pong(token: arguments.optionalFreeText()))
         case CommandSyntax.help.name:
             return arguments.isAtEnd ? .success(.help) : .failure(CommandSyntax.help.badArguments)
         case CommandSyntax.quit.name:
@@ -114,6 +120,24 @@ extension ClientCommand {
             return .failure(CommandSyntax.passwd.badArguments)
         }
         return .success(.passwd(old: old, new: new))
+    }
+
+    private static func parseKey(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let action = arguments.token(), let value = arguments.token(), arguments.isAtEnd else {
+            return .failure(CommandSyntax.key.badArguments)
+        }
+        switch action.lowercased() {
+        case "set": return .success(.setKey(value))
+        case "get": return .success(.getKey(user: value))
+        default: return .failure(CommandSyntax.key.badArguments)
+        }
+    }
+
+    private static func parseEncryptedMessage(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let user = arguments.token(), let payload = arguments.token(), arguments.isAtEnd else {
+            return .failure(CommandSyntax.emsg.badArguments)
+        }
+        return .success(.encryptedMessage(user: user, payload: payload))
     }
 
     private static func room(_ text: String) -> Result<RoomName, CommandParseError> {

@@ -18,6 +18,17 @@ public enum ClientCommand: Equatable, Sendable {
     /// `/passwd <old> <new>`: split at the first space, so `new` may contain spaces but `old` cannot.
     case passwd(old: String, new: String)
     case ping(token: String?)
+    /// `/pong [token]`: the answer to the server's `PING`; any line would do, this one
+    /// does nothing else.
+    case pong(token: String?)
     case help
     case quit(message: String?)
+    /// `/key set <base64>`: publish this account's X25519 public key for
+    /// end-to-end direct messages. The text is checked by the server.
+    case setKey(String)
+    /// `/key get <user>`: fetch a user's published public key.
+    case getKey(user: String)
+    /// `/emsg <user> <payload>`: an end-to-end encrypted direct message; the payload
+    /// is opaque to the server (base64 of nonce ‖ crypto_box ciphertext).
+    case encryptedMessage(user: String, payload: String)
 }

@@ -26,12 +26,21 @@ struct CommandSyntax: Sendable {
         name: "passwd", usage: "/passwd <old> <new>", summary: "change your password (old may not contain spaces)")
     static let ping = CommandSyntax(
         name: "ping", usage: "/ping [token]", summary: "check the connection; the server answers PONG")
+    static let pong = CommandSyntax(
+        name: "pong", usage: "/pong [token]", summary: "answer the server's PING (any line does; this one is silent)")
     static let help = CommandSyntax(
         name: "help", usage: "/help", summary: "show this help")
     static let quit = CommandSyntax(
         name: "quit", usage: "/quit [message]", summary: "say goodbye and disconnect")
 
-    static let all: [CommandSyntax] = [login, join, leave, say, rooms, who, msg, passwd, ping, help, quit]
+    static let key = CommandSyntax(
+        name: "key", usage: "/key set <base64> | /key get <user>",
+        summary: "publish your public key for end-to-end DMs, or fetch a user's")
+    static let emsg = CommandSyntax(
+        name: "emsg", usage: "/emsg <user> <payload>",
+        summary: "send an end-to-end encrypted DM (payload made by a client such as securechat)")
+
+    static let all: [CommandSyntax] = [login, join, leave, say, rooms, who, msg, key, emsg, passwd, ping, pong, help, quit]
 
     var badArguments: CommandParseError {
         .badArguments(command: self.name, usage: self.usage)

@@ -16,4 +16,6 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case lineTooLong = "line-too-long"
     case badEncoding = "bad-encoding"
     case busy = "busy"
+    /// The user has published no key for end-to-end DMs.
+    case noKey = "no-key"
 }

@@ -56,12 +56,23 @@ extension ServerEvent {
         case .pong(let token):
             buffer.writeStaticString("PONG")
             buffer.writeOptionalTextField(token)
+        case .ping(let token):
+            buffer.writeStaticString("PING")
+            buffer.writeWordField(token)
         case .info(let text):
             buffer.writeStaticString("INFO")
             buffer.writeTextField(text)
         case .bye(let text):
             buffer.writeStaticString("BYE")
             buffer.writeTextField(text)
+        case .key(let user, let key):
+            buffer.writeStaticString("KEY")
+            buffer.writeWordField(user)
+            buffer.writeWordField(key)
+        case .encryptedDirect(let sender, let payload):
+            buffer.writeStaticString("EDM")
+            buffer.writeWordField(sender)
+            buffer.writeWordField(payload)
         }
         buffer.writeStaticString("\r\n")
     }

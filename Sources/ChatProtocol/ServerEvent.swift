@@ -26,8 +26,15 @@ public enum ServerEvent: Equatable, Sendable {
     case users(room: String, [String])
     /// `PONG [token]`
     case pong(String?)
+    /// `PING <token>`: the server checks that an idle client is still there; any line
+    /// answers it (`/pong <token>` is the quiet one).
+    case ping(String)
     /// `INFO <text>`
     case info(String)
     /// `BYE <text>`: the server is about to close the connection.
     case bye(String)
+    /// `KEY <user> <base64>`: a user's published public key for end-to-end DMs.
+    case key(user: String, key: String)
+    /// `EDM <sender> <payload>`: an end-to-end encrypted direct message, relayed as is.
+    case encryptedDirect(sender: String, payload: String)
 }

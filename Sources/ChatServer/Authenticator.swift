@@ -91,14 +91,6 @@ final class Authenticator: Sendable {
         }
     }
 
-    /// Whether an account exists (cheap: no hashing), for telling an unknown user from
-    /// an offline one.
-    func accountExists(_ user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Bool> {
-        runBounded(on: eventLoop, whenBusy: true) { [store] in
-            try store.user(named: user) != nil
-        }
-    }
-
     private func runBounded<Result: Sendable>(
         on eventLoop: EventLoop,
         whenBusy: Result,

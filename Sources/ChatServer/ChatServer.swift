@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// The chat server as a service: a TLS listener, the sessions behind it, the hub, and
@@ -22,25 +23,25 @@ public final class ChatServer: Service, Sendable {
 
     public let configuration: ServerConfiguration
     private let logger: Logger
-    private let tlsContext: TLSContext
+    /// Replaced on reload; each new connection takes the current one.
+    private let tlsContext: Mutex<TLSContext>
+    private let throttle: LoginThrottle
     private let hub = Hub()
     private let authenticator: Authenticator
-    private let connections = ConnectionTracker()
+    private let directory: AccountDirectory
+    private let connections: ConnectionTracker
     private let group: MultiThreadedEventLoopGroup
     private let lifecycle = Mutex(Lifecycle.idle)
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        do {
-            self.tlsContext = try TLSContext.server(
-                certificateChainPath: configuration.certificateChainPath,
-                privateKeyPath: configuration.privateKeyPath,
-                profile: configuration.tlsProfile
-            )
-        } catch let error as TLSError {
-            throw StartupError("cannot load TLS certificate and key: \(error.diagnostics)")
-        }
+        self.tlsContext = Mutex(try Self.loadTLSContext(configuration, logger: logger))
+        try SecretFile.check(
+            configuration.databasePath,
+            what: "user database",
+            allowSymlink: configuration.allowSymlinkedSecrets
+        )
         let store: UserStore
         do {
             store = try UserStore(path: configuration.databasePath)
@@ -53,6 +54,16 @@ public final class ChatServer: Service, Sendable {
             threads: configuration.hashingThreads,
             maxQueued: configuration.maxQueuedPasswordChecks,
             logger: logger
+        )
+        self.directory = AccountDirectory(store: store)
+        self.throttle = LoginThrottle(
+            base: configuration.loginPenaltyBase,
+            cap: configuration.loginPenaltyMax,
+            decay: configuration.loginPenaltyDecay
+        )
+        self.connections = ConnectionTracker(
+            maxConnections: configuration.maxConnections,
+            maxPerAddress: configuration.maxConnectionsPerIP
         )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
@@ -84,13 +95,66 @@ public final class ChatServer: Service, Sendable {
     }
 
     /// Serves until graceful shutdown (SIGTERM/SIGINT through `ServiceGroup`) or
-    /// cancellation, then stops.
+    /// cancellation, then stops. SIGHUP reloads the certificate and key.
     public func run() async throws {
         if case .idle = lifecycle.withLock({ $0 }) {
             try await start()
         }
-        try? await gracefulShutdown()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups {
+                    self.logger.info("SIGHUP: reloading certificate and key")
+                    self.reloadCertificates()
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await stop()
+    }
+
+    /// Loads the certificate and key again for new connections; sessions already
+    /// open keep theirs. A broken or mismatched pair is refused with a log line and
+    /// the old one stays in use. Returns whether the new pair was taken.
+    @discardableResult
+    public func reloadCertificates() -> Bool {
+        do {
+            let context = try Self.loadTLSContext(configuration, logger: logger)
+            tlsContext.withLock { $0 = context }
+            logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateChainPath)"])
+            return true
+        } catch {
+            logger.error("certificate reload refused, keeping the current one", metadata: ["reason": "\(error)"])
+            return false
+        }
+    }
+
+    private static func loadTLSContext(_ configuration: ServerConfiguration, logger: Logger) throws -> TLSContext {
+        try SecretFile.check(
+            configuration.privateKeyPath,
+            what: "private key",
+            allowSymlink: configuration.allowSymlinkedSecrets
+        )
+        let context: TLSContext
+        do {
+            context = try TLSContext.server(
+                certificateChainPath: configuration.certificateChainPath,
+                privateKeyPath: configuration.privateKeyPath,
+                profile: configuration.tlsProfile
+            )
+        } catch let error as TLSError {
+            throw StartupError("cannot load TLS certificate and key: \(error.diagnostics)")
+        }
+        if let remaining = context.secondsUntilCertificateExpiry {
+            let days = remaining / 86_400
+            if remaining <= 0 {
+                logger.critical("the TLS certificate has expired; clients will refuse it", metadata: ["cert": "\(configuration.certificateChainPath)"])
+            } else if days < configuration.certificateExpiryWarningDays {
+                logger.warning("the TLS certificate expires soon", metadata: ["daysLeft": "\(days)", "cert": "\(configuration.certificateChainPath)"])
+            }
+        }
+        return context
     }
 
     /// Stops accepting, says `BYE` to every session and waits (at most
@@ -119,6 +183,7 @@ public final class ChatServer: Service, Sendable {
             deadline.cancel()
         }
         await authenticator.shutdown()
+        await directory.shutdown()
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }
@@ -127,26 +192,57 @@ public final class ChatServer: Service, Sendable {
         let settings = SessionHandler.Settings(
             serverName: configuration.serverName,
             maxLoginFailures: configuration.maxLoginFailures,
-            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes
+            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes,
+            loginGracePeriod: configuration.loginGracePeriod,
+            idleTimeout: configuration.idleTimeout,
+            pingTimeout: configuration.pingTimeout,
+            linesPerSecond: configuration.linesPerSecond,
+            lineBurst: configuration.lineBurst
         )
-        let tlsContext = tlsContext
+        let server = self
+        let throttle = throttle
         let handshakeTimeout = configuration.handshakeTimeout
         let maxLineLength = configuration.maxLineLength
         let hub = hub
         let authenticator = authenticator
+        let directory = directory
         let connections = connections
         let logger = logger
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Out of file descriptors: pause accepting for a moment instead of
+            // spinning on accept errors.
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
             // Chat lines are small and latency matters more than packet count; the
             // TLS handler already coalesces what is queued together.
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    connections.add(channel)
-                    let tls = try TLSHandler(context: tlsContext, handshakeTimeout: handshakeTimeout)
-                    let session = SessionHandler(settings: settings, hub: hub, authenticator: authenticator, logger: logger)
+                    // Caps are checked before any TLS work: an excess connection
+                    // costs one accept and one close.
+                    let admission = connections.admit(channel)
+                    guard admission == .admitted else {
+                        logger.warning("connection refused", metadata: [
+                            "peer": "\(channel.remoteAddress?.ipAddress ?? "?")",
+                            "reason": "\(admission == .tooManyFromAddress ? "per-address limit" : "connection limit")",
+                        ])
+                        channel.close(promise: nil)
+                        return
+                    }
+                    let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
+                    let session = SessionHandler(
+                        settings: settings,
+                        hub: hub,
+                        authenticator: authenticator,
+                        directory: directory,
+                        throttle: throttle,
+                        logger: logger
+                    )
                     try channel.pipeline.syncOperations.addHandlers([
                         tls,
                         ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)),
@@ -154,6 +250,10 @@ public final class ChatServer: Service, Sendable {
                     ])
                 }
             }
+    }
+
+    private var currentTLSContext: TLSContext {
+        tlsContext.withLock { $0 }
     }
 
     private static func reason(_ error: Error) -> String {

@@ -1,23 +1,56 @@
 import NIOCore
 import Synchronization
 
-/// Every open connection, logged in or not, so shutdown can say `BYE` to each.
+/// Every open connection, logged in or not: enforces the global and per-address
+/// connection caps, and lets shutdown say `BYE` to each.
 final class ConnectionTracker: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: Channel]>([:])
-
-    var count: Int {
-        channels.withLock { $0.count }
+    private struct State {
+        var channels: [ObjectIdentifier: Channel] = [:]
+        var perAddress: [String: Int] = [:]
     }
 
-    func add(_ channel: Channel) {
+    enum Admission: Equatable {
+        case admitted
+        case tooManyConnections
+        case tooManyFromAddress
+    }
+
+    private let state = Mutex(State())
+    private let maxConnections: Int
+    private let maxPerAddress: Int
+
+    init(maxConnections: Int, maxPerAddress: Int) {
+        self.maxConnections = maxConnections
+        self.maxPerAddress = maxPerAddress
+    }
+
+    var count: Int {
+        state.withLock { $0.channels.count }
+    }
+
+    /// Counts `channel` in if the caps allow; it is counted out when it closes.
+    func admit(_ channel: Channel) -> Admission {
         let key = ObjectIdentifier(channel)
-        channels.withLock { $0[key] = channel }
-        channel.closeFuture.whenComplete { [self] _ in
-            _ = channels.withLock { $0.removeValue(forKey: key) }
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let admission = state.withLock { state -> Admission in
+            if state.channels.count >= maxConnections { return .tooManyConnections }
+            if state.perAddress[address, default: 0] >= maxPerAddress { return .tooManyFromAddress }
+            state.channels[key] = channel
+            state.perAddress[address, default: 0] += 1
+            return .admitted
         }
+        guard admission == .admitted else { return admission }
+        channel.closeFuture.whenComplete { [self] _ in
+            state.withLock { state in
+                state.channels[key] = nil
+                let remaining = state.perAddress[address, default: 1] - 1
+                state.perAddress[address] = remaining > 0 ? remaining : nil
+            }
+        }
+        return .admitted
     }
 
     func all() -> [Channel] {
-        channels.withLock { Array($0.values) }
+        state.withLock { Array($0.channels.values) }
     }
 }

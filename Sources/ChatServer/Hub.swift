@@ -111,10 +111,11 @@ final class Hub: Sendable {
 
     // MARK: Direct messages
 
-    /// Sends a DM to every session of `user`. Returns the recipient's name as the
-    /// account spells it, or nil if the user has no session.
-    func sendDirect(_ text: String, to user: UserName, from sender: UserName) -> UserName? {
-        let bytes = ServerEvent.direct(sender: sender.display, text: text).rendered(allocator: allocator)
+    /// Sends a direct message event (`DM` or `EDM`) to every session of `user`.
+    /// Returns the recipient's name as the account spells it, or nil if the user has
+    /// no session.
+    func sendDirect(_ event: ServerEvent, to user: UserName) -> UserName? {
+        let bytes = event.rendered(allocator: allocator)
         return directory.withLock { directory in
             guard let sessions = directory.online[user.key], let first = sessions.values.first else { return nil }
             Self.dispatch(bytes, to: sessions.values)

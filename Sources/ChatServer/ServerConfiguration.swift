@@ -43,6 +43,38 @@ public struct ServerConfiguration: Sendable {
     /// `ERR busy` at once instead of queueing without bound.
     public var maxQueuedPasswordChecks = 64
 
+    /// Open connections in all; past it new ones are closed at once, before any TLS
+    /// work. Bounds file descriptors and memory (ngIRCd and Ergo have the same knob).
+    public var maxConnections = 10_000
+    /// Open connections from one IP address (Ergo's default is 16). A NAT can hide
+    /// many people behind one address: raise it for such a deployment.
+    public var maxConnectionsPerIP = 16
+    /// After the handshake, a connection has this long to log in (OpenSSH's
+    /// LoginGraceTime, tightened from its 120 s: a chat login is one line).
+    public var loginGracePeriod: TimeAmount = .seconds(30)
+    /// With no line from the client for this long, the server sends `PING`…
+    public var idleTimeout: TimeAmount = .seconds(300)
+    /// …and closes the connection if no line arrives within this much more.
+    public var pingTimeout: TimeAmount = .seconds(60)
+    /// Steady rate of lines a session may send, per second; 0 turns the limit off.
+    /// Lines beyond it are delayed, not dropped (Ergo's "fakelag").
+    public var linesPerSecond = 5.0
+    /// Lines a session may send at once before the steady rate applies (a paste).
+    public var lineBurst = 20
+    /// Failed logins make the next attempt from the same address, or for the same
+    /// account, wait: `loginPenaltyBase` doubled per recent failure, at most
+    /// `loginPenaltyMax` (Dovecot's auth penalty; OpenSSH's PerSourcePenalties).
+    public var loginPenaltyBase: TimeAmount = .milliseconds(250)
+    public var loginPenaltyMax: TimeAmount = .seconds(15)
+    /// A failure is forgotten this long after the last one.
+    public var loginPenaltyDecay: TimeAmount = .seconds(900)
+
+    /// Accept a private key or database reached through a symbolic link (refused by
+    /// default: a link can point a secret somewhere less protected).
+    public var allowSymlinkedSecrets = false
+    /// Warn at startup and reload when the certificate expires within this many days.
+    public var certificateExpiryWarningDays = 30
+
     /// Event loop threads serving connections.
     public var eventLoopThreads = System.coreCount
     /// On shutdown, how long sessions get to receive `BYE` and close cleanly.

@@ -51,12 +51,21 @@ extension SessionHandler {
             send(.users(room: members.room.display, members.users))
 
         case .msg(let recipient, let text):
-            sendDirect(text, to: recipient, from: login.user)
+            deliverDirect(.direct(sender: login.user.display, text: text), to: recipient, command: "msg")
+
+        case .setKey(let key):
+            publishKey(key, for: login.user)
+
+        case .getKey(let user):
+            lookUpKey(of: user)
+
+        case .encryptedMessage(let recipient, let payload):
+            relayEncrypted(payload, to: recipient, from: login.user)
 
         case .passwd(let old, let new):
             changePassword(for: login.user, old: old, new: new)
 
-        case .login, .ping, .help, .quit:
+        case .login, .ping, .pong, .help, .quit:
             // Handled by the state machine; it never forwards these.
             break
         }
@@ -69,19 +78,21 @@ extension SessionHandler {
         return .error(.notInRoom, "you are not in \(room.display)")
     }
 
-    private func sendDirect(_ text: String, to recipient: String, from sender: UserName) {
+    /// Delivers a DM (plain or end-to-end) to every session of `recipient`, and
+    /// answers `OK <command> <user>`, or why not.
+    func deliverDirect(_ event: ServerEvent, to recipient: String, command: String) {
         guard let target = UserName(recipient) else {
             send(.error(.noSuchUser, "no such user"))
             return
         }
-        if let delivered = hub.sendDirect(text, to: target, from: sender) {
-            send(.ok(command: "msg", details: delivered.display))
+        if let delivered = hub.sendDirect(event, to: target) {
+            send(.ok(command: command, details: delivered.display))
             return
         }
         // Not online: ask the store whether the account exists at all, off the loop.
         guard let eventLoop = currentEventLoop else { return }
         beginOperation()
-        authenticator.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+        directory.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(true):
                 send(.error(.userOffline, "\(target.display) is not connected"))

@@ -23,13 +23,22 @@ final class SessionHandler: ChannelDuplexHandler {
         var serverName: String
         var maxLoginFailures: Int
         var maxOutboundQueueBytes: Int
+        var loginGracePeriod: TimeAmount
+        var idleTimeout: TimeAmount
+        var pingTimeout: TimeAmount
+        var linesPerSecond: Double
+        var lineBurst: Int
     }
 
     let id = SessionID.next()
     private let settings: Settings
     let hub: Hub
     let authenticator: Authenticator
+    let directory: AccountDirectory
+    private let throttle: LoginThrottle
     private var logger: Logger
+    /// The peer's IP address, for login penalties and logs.
+    private var peerAddress = "unknown"
 
     private var machine: SessionStateMachine
     private var membership = RoomMembership()
@@ -42,14 +51,33 @@ final class SessionHandler: ChannelDuplexHandler {
     private var outboundBytes = 0
     private var flushScheduled = false
 
+    /// Lines wait here, in order, while an operation runs or the rate limit holds
+    /// them; meanwhile the handler stops asking the channel for more input.
+    private var pendingLines = CircularBuffer<InboundLine>()
     private var operationInFlight = false
-    private var heldLines = CircularBuffer<InboundLine>()
+    private var rateLimited = false
     private var readHeld = false
+    private var rateLimiter: LineRateLimiter
 
-    init(settings: Settings, hub: Hub, authenticator: Authenticator, logger: Logger) {
+    private var lastInput = NIODeadline.now()
+    private var pingOutstanding = false
+    private var loginGraceTimer: Scheduled<Void>?
+    private var idleTimer: Scheduled<Void>?
+
+    init(
+        settings: Settings,
+        hub: Hub,
+        authenticator: Authenticator,
+        directory: AccountDirectory,
+        throttle: LoginThrottle,
+        logger: Logger
+    ) {
         self.settings = settings
         self.hub = hub
         self.authenticator = authenticator
+        self.directory = directory
+        self.throttle = throttle
+        self.rateLimiter = LineRateLimiter(linesPerSecond: settings.linesPerSecond, burst: settings.lineBurst)
         self.logger = logger
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
         self.logger[metadataKey: "session"] = "\(id)"
@@ -60,11 +88,13 @@ final class SessionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let peer = context.channel.remoteAddress {
-            logger[metadataKey: "peer"] = "\(peer.ipAddress ?? "?"):\(peer.port ?? 0)"
+            peerAddress = peer.ipAddress ?? "unknown"
+            logger[metadataKey: "peer"] = "\(peerAddress):\(peer.port ?? 0)"
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
         self.context = nil
     }
 
@@ -81,7 +111,8 @@ final class SessionHandler: ChannelDuplexHandler {
         }
         outbound.removeAll()
         outboundBytes = 0
-        heldLines.removeAll()
+        pendingLines.removeAll()
+        cancelTimers()
         logger.info("connection closed")
         context.fireChannelInactive()
     }
@@ -93,6 +124,7 @@ final class SessionHandler: ChannelDuplexHandler {
             case .handshakeCompleted(let info):
                 logger.debug("TLS established", metadata: ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
                 send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
+                startTimers(context: context)
             }
         case is ServerShutdownEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
@@ -118,12 +150,10 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
-        if operationInFlight || !heldLines.isEmpty {
-            heldLines.append(line)
-        } else {
-            process(line)
-        }
+        lastInput = .now()
+        pingOutstanding = false
+        pendingLines.append(unwrapInboundIn(data))
+        processPendingLines()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -134,7 +164,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if operationInFlight {
+        if isBlocked {
             readHeld = true
         } else {
             context.read()
@@ -143,8 +173,32 @@ final class SessionHandler: ChannelDuplexHandler {
 
     // MARK: Lines and actions
 
+    private var isBlocked: Bool { operationInFlight || rateLimited }
+
+    /// Handles waiting lines in order until one starts an operation or the rate
+    /// limit says wait; then resumes reading once nothing blocks.
+    private func processPendingLines() {
+        while !isBlocked, !isClosing, let line = pendingLines.popFirst() {
+            if let wait = rateLimiter.admit() {
+                // Delay rather than drop (Ergo's "fakelag"): a paste arrives whole,
+                // just slower, and a flood costs the flooder its own latency.
+                pendingLines.prepend(line)
+                rateLimited = true
+                context?.eventLoop.assumeIsolated().scheduleTask(in: wait) { [self] in
+                    rateLimited = false
+                    processPendingLines()
+                }
+                return
+            }
+            process(line)
+        }
+        if !isBlocked, readHeld, let context {
+            readHeld = false
+            context.read()
+        }
+    }
+
     private func process(_ line: InboundLine) {
-        guard !isClosing else { return }
         switch line {
         case .badEncoding:
             send(.error(.badEncoding, "lines must be UTF-8 without control characters"))
@@ -174,14 +228,27 @@ final class SessionHandler: ChannelDuplexHandler {
     private func verifyLogin(name: String, password: String) {
         guard let context else { return }
         beginOperation()
-        authenticator.verifyLogin(name: name, password: password, on: context.eventLoop)
+        let penalty = throttle.delay(address: peerAddress, account: name)
+        let eventLoop = context.eventLoop
+        let verified: EventLoopFuture<Authenticator.LoginOutcome>
+        if penalty > .zero {
+            logger.debug("login delayed by recent failures", metadata: ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
+            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
+                authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+            }.futureResult
+        } else {
+            verified = authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+        }
+        verified
             .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {
                 case .success(.verified(let login)):
+                    throttle.recordSuccess(address: peerAddress, account: name)
                     logger.info("login succeeded", metadata: ["user": "\(login.user)"])
                     perform(machine.loginVerified(login))
                 case .success(.rejected(let reason)):
+                    throttle.recordFailure(address: peerAddress, account: name)
                     // One line per failure, with peer and name, for fail2ban and friends.
                     logger.notice("login failed", metadata: ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
                     perform(machine.loginRejected())
@@ -236,13 +303,54 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func endOperation() {
         operationInFlight = false
-        while !operationInFlight, !isClosing, let line = heldLines.popFirst() {
-            process(line)
+        processPendingLines()
+    }
+
+    // MARK: Timers
+
+    private func startTimers(context: ChannelHandlerContext) {
+        lastInput = .now()
+        loginGraceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: settings.loginGracePeriod) { [self] in
+            if !machine.isAuthenticated {
+                logger.notice("login grace period expired")
+            }
+            perform(machine.loginGraceExpired())
         }
-        if !operationInFlight, readHeld, let context {
-            readHeld = false
-            context.read()
+        scheduleIdleCheck(at: lastInput + settings.idleTimeout)
+    }
+
+    /// One timer per connection, re-armed from the latest input when it fires, so
+    /// busy sessions cost no timer work per line.
+    private func scheduleIdleCheck(at deadline: NIODeadline) {
+        guard let context, !isClosing else { return }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            checkIdle()
         }
+    }
+
+    private func checkIdle() {
+        let now = NIODeadline.now()
+        if pingOutstanding {
+            // Still silent since the PING: the peer is gone or stuck.
+            logger.info("idle peer did not answer PING, closing")
+            perform(machine.closeRequested(farewell: "ping timeout"))
+            return
+        }
+        let idleSince = lastInput + settings.idleTimeout
+        if now < idleSince {
+            scheduleIdleCheck(at: idleSince)
+            return
+        }
+        pingOutstanding = true
+        send(.ping(String(now.uptimeNanoseconds, radix: 36)))
+        scheduleIdleCheck(at: now + settings.pingTimeout)
+    }
+
+    private func cancelTimers() {
+        loginGraceTimer?.cancel()
+        loginGraceTimer = nil
+        idleTimer?.cancel()
+        idleTimer = nil
     }
 
     // MARK: Output

@@ -58,15 +58,15 @@ struct SessionStateMachine {
             case .login(let name, let password):
                 state = .verifying(failures: failures)
                 return .verifyLogin(name: name, password: password)
-            case .ping, .help, .quit:
+            case .ping, .pong, .help, .quit:
                 return common(command)
-            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd:
+            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
         case (.awaitingLogin, .failure(let error)):
             // Before login, only the four open commands may learn why they failed.
             if case .badArguments(let command, let usage) = error,
-                ["login", "ping", "help", "quit"].contains(command)
+                ["login", "ping", "pong", "help", "quit"].contains(command)
             {
                 return .reply([.error(.badArguments, "usage: \(usage)")])
             }
@@ -76,9 +76,9 @@ struct SessionStateMachine {
             switch command {
             case .login:
                 return .reply([.error(.badArguments, "already logged in as \(login.user)")])
-            case .ping, .help, .quit:
+            case .ping, .pong, .help, .quit:
                 return common(command)
-            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd:
+            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
                 return .perform(command, login)
             }
         case (.authenticated, .failure(let error)):
@@ -111,6 +111,17 @@ struct SessionStateMachine {
         return .reply([.error(.busy, "server busy, try again shortly")])
     }
 
+    /// The login grace period ran out before a successful login.
+    mutating func loginGraceExpired() -> Action {
+        switch state {
+        case .awaitingLogin, .verifying:
+            state = .closed
+            return .farewell([.bye("login timeout")])
+        case .authenticated, .closed:
+            return .none
+        }
+    }
+
     /// The server is shutting down or the connection failed.
     mutating func closeRequested(farewell: String?) -> Action {
         if case .closed = state { return .none }
@@ -124,6 +135,9 @@ struct SessionStateMachine {
         switch command {
         case .ping(let token):
             return .reply([.pong(token)])
+        case .pong:
+            // Its arrival already counted as activity; nothing to answer.
+            return .none
         case .help:
             return .reply(HelpText.lines.map(ServerEvent.info))
         case .quit(let message):

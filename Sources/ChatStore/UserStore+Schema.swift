@@ -18,6 +18,16 @@ extension UserStore {
                 t.column("last_login_at", .datetime)
             }
         }
+        migrator.registerMigration("v2-dm-keys") { db in
+            // One X25519 public key per account for end-to-end direct messages. Only
+            // public keys: the server never holds a secret key or a plaintext DM.
+            try db.create(table: "dm_key") { t in
+                t.column("user_id", .integer).primaryKey()
+                    .references("user", onDelete: .cascade)
+                t.column("public_key", .blob).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

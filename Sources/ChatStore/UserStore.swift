@@ -9,7 +9,7 @@ internal import GRDB
 /// the server picks it up at the next login with no restart or reload signal.
 /// Calls block their thread on disk I/O; servers call them off their event loops.
 public final class UserStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens the database at `path`, creating the file and its parent directory if
     /// needed, and brings the schema up to date.

@@ -18,13 +18,13 @@ public struct TestCertificates: Sendable {
         .deletingLastPathComponent()  // Sources
         .deletingLastPathComponent()
 
-    public static func make(rsa: Bool = false) throws -> TestCertificates {
+    public static func make(rsa: Bool = false, days: Int? = nil) throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("securechat-certs-\(UUID().uuidString)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         let script = repositoryRoot.appendingPathComponent("Scripts/make-dev-certs").path
-        process.arguments = [script] + (rsa ? ["--rsa"] : []) + [directory.path]
+        process.arguments = [script] + (rsa ? ["--rsa"] : []) + (days.map { ["--days", String($0)] } ?? []) + [directory.path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

@@ -62,6 +62,36 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Option(help: "Password checks that may wait; beyond this logins get ERR busy.")
     var maxQueuedPasswordChecks = ServerConfiguration().maxQueuedPasswordChecks
 
+    @Option(help: "Open connections in all; more are closed at once.")
+    var maxConnections = ServerConfiguration().maxConnections
+
+    @Option(name: .customLong("max-connections-per-ip"), help: "Open connections from one IP address.")
+    var maxConnectionsPerIP = ServerConfiguration().maxConnectionsPerIP
+
+    @Option(help: "Seconds after the handshake to log in.")
+    var loginGracePeriod = 30
+
+    @Option(help: "Seconds without a line from the client before the server sends PING.")
+    var idleTimeout = 300
+
+    @Option(help: "Seconds to answer a PING before the connection is closed.")
+    var pingTimeout = 60
+
+    @Option(help: "Steady lines per second per session (0: no limit); more are delayed.")
+    var linesPerSecond = ServerConfiguration().linesPerSecond
+
+    @Option(help: "Lines a session may send at once before the rate applies.")
+    var lineBurst = ServerConfiguration().lineBurst
+
+    @Option(help: "Milliseconds of penalty after one failed login; doubles per failure.")
+    var loginPenaltyMs = 250
+
+    @Option(help: "Longest login penalty in seconds.")
+    var loginPenaltyMax = 15
+
+    @Flag(help: "Accept a private key or database reached through a symbolic link.")
+    var allowSymlinkedSecrets = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -97,6 +127,16 @@ struct SecureChatServerCommand: AsyncParsableCommand {
         configuration.passwordCost = cost
         configuration.hashingThreads = hashingThreads
         configuration.maxQueuedPasswordChecks = maxQueuedPasswordChecks
+        configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerIP = maxConnectionsPerIP
+        configuration.loginGracePeriod = .seconds(Int64(loginGracePeriod))
+        configuration.idleTimeout = .seconds(Int64(idleTimeout))
+        configuration.pingTimeout = .seconds(Int64(pingTimeout))
+        configuration.linesPerSecond = linesPerSecond
+        configuration.lineBurst = lineBurst
+        configuration.loginPenaltyBase = .milliseconds(Int64(loginPenaltyMs))
+        configuration.loginPenaltyMax = .seconds(Int64(loginPenaltyMax))
+        configuration.allowSymlinkedSecrets = allowSymlinkedSecrets
 
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)

@@ -212,6 +212,32 @@ final class ClientCommandParsingTests: XCTestCase {
         self.assertParses("/ping a b  c", as: .ping(token: "a b  c"))
     }
 
+    func testPong() {
+        self.assertParses("/pong", as: .pong(token: nil))
+        self.assertParses("/pong k3x9", as: .pong(token: "k3x9"))
+    }
+
+    // MARK: - End-to-end DMs
+
+    func testKeySetAndGet() {
+        self.assertParses("/key set AAEC+/8=", as: .setKey("AAEC+/8="))
+        self.assertParses("/KEY GET Bob", as: .getKey(user: "Bob"))
+        let error = self.badArguments("key", "/key set <base64> | /key get <user>")
+        self.assertFails("/key", with: error)
+        self.assertFails("/key set", with: error)
+        self.assertFails("/key get", with: error)
+        self.assertFails("/key drop bob", with: error)
+        self.assertFails("/key set a b", with: error)
+    }
+
+    func testEncryptedMessage() {
+        self.assertParses("/emsg bob c2VhbGVk", as: .encryptedMessage(user: "bob", payload: "c2VhbGVk"))
+        let error = self.badArguments("emsg", "/emsg <user> <payload>")
+        self.assertFails("/emsg", with: error)
+        self.assertFails("/emsg bob", with: error)
+        self.assertFails("/emsg bob two words", with: error)
+    }
+
     func testQuit() {
         self.assertParses("/quit", as: .quit(message: nil))
         self.assertParses("/quit ", as: .quit(message: nil))

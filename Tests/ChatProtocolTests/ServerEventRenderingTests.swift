@@ -39,6 +39,7 @@ final class ServerEventRenderingTests: XCTestCase {
             .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .userOffline: "user-offline",
             .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .badRoomName: "bad-room-name",
             .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy",
+            .noKey: "no-key",
         ]
         XCTAssertEqual(ErrorCode.allCases.count, expected.count)
         for code in ErrorCode.allCases {
@@ -82,6 +83,14 @@ final class ServerEventRenderingTests: XCTestCase {
     func testInfoAndBye() {
         self.assertRenders(.info("/join <room> - join a room"), as: "INFO /join <room> - join a room\r\n")
         self.assertRenders(.bye("goodbye"), as: "BYE goodbye\r\n")
+    }
+
+    func testPingKeyAndEncryptedDirect() {
+        self.assertRenders(.ping("k3x9"), as: "PING k3x9\r\n")
+        self.assertRenders(.key(user: "alice", key: "AAEC+/8="), as: "KEY alice AAEC+/8=\r\n")
+        self.assertRenders(.encryptedDirect(sender: "bob", payload: "c2VhbGVk"), as: "EDM bob c2VhbGVk\r\n")
+        // Word fields: a space smuggled into the payload cannot add a field.
+        self.assertRenders(.encryptedDirect(sender: "bob", payload: "a b"), as: "EDM bob a\u{FFFD}b\r\n")
     }
 
     func testEmptyRequiredTextKeepsItsSeparator() {

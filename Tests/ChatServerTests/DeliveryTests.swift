@@ -5,7 +5,8 @@ import XCTest
 final class DeliveryTests: XCTestCase {
     func testAllMembersSeeOneOrderAndNoSenderIsOvertaken() async throws {
         let users = (1...4).map { ("user\($0)", "pw\($0)") }
-        let harness = try await ServerHarness.start(users: users)
+        // The rate limit would only delay the senders here; ordering is the point.
+        let harness = try await ServerHarness.start(users: users) { $0.linesPerSecond = 0 }
         var clients: [TestLineClient] = []
         for (index, (name, password)) in users.enumerated() {
             let client = try await harness.login(name, password)
@@ -42,7 +43,10 @@ final class DeliveryTests: XCTestCase {
     }
 
     func testSlowReaderIsCutOffWhileOthersReceiveEverything() async throws {
-        let harness = try await ServerHarness.start { $0.maxOutboundQueueBytes = 32 * 1024 }
+        let harness = try await ServerHarness.start {
+            $0.maxOutboundQueueBytes = 32 * 1024
+            $0.linesPerSecond = 0
+        }
         // A small receive buffer so the kernel cannot hide the stall for long.
         let slow = try await TestLineClient.connect(
             port: harness.port,

@@ -1,0 +1,47 @@
+import ChatStore
+import NIOCore
+import NIOPosix
+
+/// Account look-ups that need no password: does a user exist, what is their public
+/// key. SQLite calls block, so they run on a small pool of their own, off the event
+/// loops and apart from the Argon2id pool, so a login flood cannot delay them.
+final class AccountDirectory: Sendable {
+    private let store: UserStore
+    private let pool: NIOThreadPool
+
+    init(store: UserStore, threads: Int = 1) {
+        self.store = store
+        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.pool.start()
+    }
+
+    func shutdown() async {
+        try? await pool.shutdownGracefully()
+    }
+
+    func accountExists(_ user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Bool> {
+        pool.runIfActive(eventLoop: eventLoop) { [store] in
+            try store.user(named: user) != nil
+        }
+    }
+
+    enum KeyLookup: Sendable {
+        case found(user: UserName, key: [UInt8])
+        case noKey(UserName)
+        case noSuchUser
+    }
+
+    func publicKey(of user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<KeyLookup> {
+        pool.runIfActive(eventLoop: eventLoop) { [store] in
+            guard let record = try store.user(named: user) else { return .noSuchUser }
+            guard let key = try store.publicKey(for: user) else { return .noKey(record.name) }
+            return .found(user: record.name, key: key)
+        }
+    }
+
+    func publishKey(_ key: [UInt8], for user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        pool.runIfActive(eventLoop: eventLoop) { [store] in
+            _ = try store.setPublicKey(key, for: user)
+        }
+    }
+}

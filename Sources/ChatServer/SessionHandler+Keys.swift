@@ -1,0 +1,70 @@
+import ChatProtocol
+import ChatStore
+import Foundation
+import NIOCore
+
+/// End-to-end direct messages: the server publishes public keys and relays sealed
+/// payloads it cannot open. It checks only their shape and size.
+extension SessionHandler {
+    /// X25519 public keys are 32 bytes.
+    static let publicKeyLength = 32
+    /// Base64 characters in an `/emsg` payload: room for ~2 KiB of text once the
+    /// 24-byte nonce and 16-byte tag are counted, and well inside one protocol line.
+    static let maxEncryptedPayloadLength = 3072
+    /// Nonce, tag, and at least one byte of ciphertext.
+    static let minEncryptedPayloadBytes = 24 + 16 + 1
+
+    func publishKey(_ text: String, for user: UserName) {
+        guard let key = Data(base64Encoded: text), key.count == Self.publicKeyLength,
+            let eventLoop = currentEventLoop
+        else {
+            send(.error(.badArguments, "a public key is 32 bytes of standard base64"))
+            return
+        }
+        beginOperation()
+        directory.publishKey(Array(key), for: user, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success:
+                logInfo("public key published")
+                send(.ok(command: "key", details: nil))
+            case .failure(let error):
+                logError("public key not stored", error)
+                send(.error(.busy, "key not stored, try again later"))
+            }
+            endOperation()
+        }
+    }
+
+    func lookUpKey(of name: String) {
+        guard let target = UserName(name) else {
+            send(.error(.noSuchUser, "no such user"))
+            return
+        }
+        guard let eventLoop = currentEventLoop else { return }
+        beginOperation()
+        directory.publicKey(of: target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(.found(let user, let key)):
+                send(.key(user: user.display, key: Data(key).base64EncodedString()))
+            case .success(.noKey(let user)):
+                send(.error(.noKey, "\(user.display) has published no key"))
+            case .success(.noSuchUser):
+                send(.error(.noSuchUser, "no such user"))
+            case .failure(let error):
+                logError("key lookup failed", error)
+                send(.error(.busy, "server busy, try again shortly"))
+            }
+            endOperation()
+        }
+    }
+
+    func relayEncrypted(_ payload: String, to recipient: String, from sender: UserName) {
+        guard payload.utf8.count <= Self.maxEncryptedPayloadLength,
+            let bytes = Data(base64Encoded: payload), bytes.count >= Self.minEncryptedPayloadBytes
+        else {
+            send(.error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(Self.maxEncryptedPayloadLength) characters"))
+            return
+        }
+        deliverDirect(.encryptedDirect(sender: sender.display, payload: payload), to: recipient, command: "emsg")
+    }
+}
