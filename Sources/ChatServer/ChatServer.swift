@@ -97,10 +97,11 @@ public final class ChatServer: Service, Sendable {
     /// Serves until graceful shutdown (SIGTERM/SIGINT through `ServiceGroup`) or
     /// cancellation, then stops. SIGHUP reloads the certificate and key.
     public func run() async throws {
+        // Trap SIGHUP before "listening" is logged, so no one can signal too early.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         if case .idle = lifecycle.withLock({ $0 }) {
             try await start()
         }
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups {

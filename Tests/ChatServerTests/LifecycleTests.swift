@@ -28,25 +28,14 @@ final class LifecycleTests: XCTestCase {
         await harness.stop()
     }
 
-    private func configuration(_ certificates: TestCertificates, _ directory: URL) -> ServerConfiguration {
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.certificateChainPath = certificates.chainPath
-        configuration.privateKeyPath = certificates.keyPath
-        configuration.databasePath = directory.appendingPathComponent("users.db").path
-        configuration.passwordCost = .minimum
-        return configuration
-    }
-
     func testStartupFailsFastWithOneClearLine() async throws {
         let certificates = try TestCertificates.make()
         let other = try TestCertificates.make()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ServerHarness.makeTemporaryDirectory()
         let logger = Logger(label: "test")
 
         func startupError(_ change: (inout ServerConfiguration) -> Void) -> String? {
-            var configuration = configuration(certificates, directory)
+            var configuration = ServerHarness.testConfiguration(certificates, directory)
             change(&configuration)
             do {
                 _ = try ChatServer(configuration: configuration, logger: logger)
@@ -68,9 +57,9 @@ final class LifecycleTests: XCTestCase {
         }
 
         // A busy port: the second server cannot bind.
-        let first = try ChatServer(configuration: configuration(certificates, directory), logger: logger)
+        let first = try ChatServer(configuration: ServerHarness.testConfiguration(certificates, directory), logger: logger)
         let address = try await first.start()
-        var second = configuration(certificates, directory)
+        var second = ServerHarness.testConfiguration(certificates, directory)
         second.port = address.port!
         let contender = try ChatServer(configuration: second, logger: logger)
         do {
@@ -86,7 +75,7 @@ final class LifecycleTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func testExecutableExitsNonZeroWithOneLineAndZeroOnSIGTERM() async throws {
+    func testExecutableExitsNonZeroWithOneLineReloadsOnSIGHUPAndExitsZeroOnSIGTERM() async throws {
         let executable = Self.productsDirectory.appendingPathComponent("securechat-server").path
         let certificates = try TestCertificates.make()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-\(UUID().uuidString)")
@@ -109,14 +98,22 @@ final class LifecycleTests: XCTestCase {
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
-        // Wait for "listening" before signalling.
-        var seen = ""
-        while !seen.contains("listening") {
-            let data = stderr.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            seen += String(decoding: data, as: UTF8.self)
+        func waitForLog(_ text: String) -> String {
+            var seen = ""
+            while !seen.contains(text) {
+                let data = stderr.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return seen
         }
-        XCTAssertTrue(seen.contains("listening"), seen)
+        let started = waitForLog("listening")
+        XCTAssertTrue(started.contains("listening"), started)
+        // SIGHUP reloads the certificate without stopping.
+        kill(process.processIdentifier, SIGHUP)
+        let reloaded = waitForLog("certificate reloaded")
+        XCTAssertTrue(reloaded.contains("certificate reloaded"), reloaded)
+        XCTAssertTrue(process.isRunning)
         process.terminate()  // SIGTERM
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .exit)

@@ -57,14 +57,8 @@ final class OperationsTests: XCTestCase {
 
     func testPrivateKeyReadableByOthersOrSymlinkedIsRefused() async throws {
         let certificates = try TestCertificates.make()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.certificateChainPath = certificates.chainPath
-        configuration.privateKeyPath = certificates.keyPath
-        configuration.databasePath = directory.appendingPathComponent("users.db").path
-        configuration.passwordCost = .minimum
+        let directory = try ServerHarness.makeTemporaryDirectory()
+        var configuration = ServerHarness.testConfiguration(certificates, directory)
         let logger = Logger(label: "test")
 
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: certificates.keyPath)

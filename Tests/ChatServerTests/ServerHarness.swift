@@ -30,16 +30,8 @@ final class ServerHarness: @unchecked Sendable {
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ServerHarness {
         let certificates = try TestCertificates.make()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.certificateChainPath = certificates.chainPath
-        configuration.privateKeyPath = certificates.keyPath
-        configuration.databasePath = directory.appendingPathComponent("users.db").path
-        // Real Argon2id at its lowest cost keeps the suite fast; tests that are about
-        // the cost itself set .interactive.
-        configuration.passwordCost = .minimum
+        let directory = try makeTemporaryDirectory()
+        var configuration = testConfiguration(certificates, directory)
         configure(&configuration)
 
         let store = try UserStore(path: configuration.databasePath)
@@ -61,6 +53,26 @@ final class ServerHarness: @unchecked Sendable {
             clientContext: try TLSContext.client(trustRootsPath: certificates.caPath),
             logs: logs
         )
+    }
+
+    /// A fresh directory for a test's database and files.
+    static func makeTemporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Port 0, the given certificates, a database in `directory`.
+    static func testConfiguration(_ certificates: TestCertificates, _ directory: URL) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.certificateChainPath = certificates.chainPath
+        configuration.privateKeyPath = certificates.keyPath
+        configuration.databasePath = directory.appendingPathComponent("users.db").path
+        // Real Argon2id at its lowest cost keeps the suite fast; tests that are about
+        // the cost itself set .interactive.
+        configuration.passwordCost = .minimum
+        return configuration
     }
 
     private init(
