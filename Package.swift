@@ -165,6 +165,7 @@ let package = Package(
                 "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
                 "securechat-server", "chat-useradd",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
