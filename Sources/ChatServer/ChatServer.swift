@@ -27,6 +27,7 @@ public final class ChatServer: Service, Sendable {
     private let tlsContext: Mutex<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
+    private let store: UserStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
     private let connections: ConnectionTracker
@@ -45,6 +46,7 @@ public final class ChatServer: Service, Sendable {
         let store: UserStore
         do {
             store = try UserStore(path: configuration.databasePath)
+            self.store = store
         } catch {
             throw StartupError("cannot open user database: \(error)")
         }
@@ -185,6 +187,11 @@ public final class ChatServer: Service, Sendable {
         }
         await authenticator.shutdown()
         await directory.shutdown()
+        do {
+            try store.close()
+        } catch {
+            logger.warning("closing the user database failed", metadata: ["error": "\(error)"])
+        }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

@@ -81,6 +81,12 @@ public final class UserStore: Sendable {
         }
     }
 
+    /// Closes the database file. Later calls throw. Lets a stopped server release the
+    /// file at once instead of whenever the last reference goes.
+    public func close() throws {
+        try pool.close()
+    }
+
     /// Every account, ordered by lowercased name.
     public func allUsers() throws -> [UserRecord] {
         try pool.read { db in

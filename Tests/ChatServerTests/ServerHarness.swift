@@ -95,6 +95,7 @@ final class ServerHarness: @unchecked Sendable {
 
     func stop() async {
         await server.stop()
+        try? store.close()
         certificates.remove()
         try? FileManager.default.removeItem(at: directory)
     }
