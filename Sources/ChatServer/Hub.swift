@@ -13,14 +13,14 @@ import Synchronization
 final class Hub: Sendable {
     private struct Room {
         let name: RoomName
-        var members: [SessionID: SessionHandle] = [:]
+        var members = SessionGroups()
     }
 
     private struct Directory {
         /// Keyed by `RoomName.key`. A room exists while it has members.
         var rooms: [String: Room] = [:]
-        /// Keyed by `UserName.key`; one entry per connected session of that user.
-        var online: [String: [SessionID: SessionHandle]] = [:]
+        /// Keyed by `UserName.key`; every connected session of that user.
+        var online: [String: SessionGroups] = [:]
     }
 
     private let directory = Mutex(Directory())
@@ -29,7 +29,7 @@ final class Hub: Sendable {
     // MARK: Presence
 
     func register(_ session: SessionHandle) {
-        directory.withLock { $0.online[session.user.key, default: [:]][session.id] = session }
+        directory.withLock { $0.online[session.user.key, default: SessionGroups()].insert(session) }
     }
 
     /// Removes a session that is going away: it leaves `rooms` (the others there see
@@ -38,10 +38,9 @@ final class Hub: Sendable {
         let notices = rooms.map { ServerEvent.left(room: $0.display, user: session.user.display).rendered(allocator: allocator) }
         directory.withLock { directory in
             for (room, notice) in zip(rooms, notices) {
-                guard let others = Self.remove(session, from: room, in: &directory) else { continue }
-                Self.dispatch(notice, to: others)
+                Self.remove(session, from: room, in: &directory)?.dispatch(notice)
             }
-            directory.online[session.user.key]?[session.id] = nil
+            directory.online[session.user.key]?.remove(session.id)
             if directory.online[session.user.key]?.isEmpty == true {
                 directory.online[session.user.key] = nil
             }
@@ -54,18 +53,22 @@ final class Hub: Sendable {
     /// room's name as its creator spelled it.
     func join(_ room: RoomName, _ session: SessionHandle) -> RoomName {
         directory.withLock { directory in
-            var entry = directory.rooms[room.key] ?? Room(name: room)
-            if entry.members[session.id] == nil {
-                if !entry.members.isEmpty {
-                    // The creator's spelling is the room's; render with it.
-                    let notice = ServerEvent.joined(room: entry.name.display, user: session.user.display)
-                    Self.dispatch(notice.rendered(allocator: allocator), to: entry.members.values)
-                }
-                entry.members[session.id] = session
-            }
-            directory.rooms[room.key] = entry
-            return entry.name
+            // Mutating through the `default:` subscript works in place, so a join
+            // never copies the member arrays (a 10,000-member room stays cheap).
+            Self.add(session, to: &directory.rooms[room.key, default: Room(name: room)], allocator: allocator)
         }
+    }
+
+    private static func add(_ session: SessionHandle, to room: inout Room, allocator: ByteBufferAllocator) -> RoomName {
+        if !room.members.contains(session.id) {
+            if !room.members.isEmpty {
+                // The creator's spelling is the room's; render with it.
+                let notice = ServerEvent.joined(room: room.name.display, user: session.user.display)
+                room.members.dispatch(notice.rendered(allocator: allocator))
+            }
+            room.members.insert(session)
+        }
+        return room.name
     }
 
     /// Leaves `room`; the other members see `LEAVE`.
@@ -74,7 +77,7 @@ final class Hub: Sendable {
             let name = directory.rooms[room.key]?.name ?? room
             guard let others = Self.remove(session, from: room, in: &directory), !others.isEmpty else { return }
             let notice = ServerEvent.left(room: name.display, user: session.user.display)
-            Self.dispatch(notice.rendered(allocator: allocator), to: others)
+            others.dispatch(notice.rendered(allocator: allocator))
         }
     }
 
@@ -88,8 +91,7 @@ final class Hub: Sendable {
         directory.withLock { directory in
             guard let entry = directory.rooms[room.key] else { return }
             let event = ServerEvent.message(room: entry.name.display, sender: session.user.display, text: text)
-            let bytes = event.rendered(allocator: allocator)
-            Self.dispatch(bytes, to: entry.members.values.lazy.filter { $0.id != session.id })
+            entry.members.dispatch(event.rendered(allocator: allocator), excluding: session.id)
         }
     }
 
@@ -104,7 +106,7 @@ final class Hub: Sendable {
         directory.withLock { directory -> (RoomName, [String])? in
             guard let entry = directory.rooms[room.key] else { return nil }
             var seen = Set<String>()
-            let users = entry.members.values.compactMap { seen.insert($0.user.key).inserted ? $0.user.display : nil }
+            let users = entry.members.sessions.compactMap { seen.insert($0.user.key).inserted ? $0.user.display : nil }
             return (entry.name, users.sorted { $0.lowercased() < $1.lowercased() })
         }
     }
@@ -117,47 +119,28 @@ final class Hub: Sendable {
     func sendDirect(_ event: ServerEvent, to user: UserName) -> UserName? {
         let bytes = event.rendered(allocator: allocator)
         return directory.withLock { directory in
-            guard let sessions = directory.online[user.key], let first = sessions.values.first else { return nil }
-            Self.dispatch(bytes, to: sessions.values)
+            guard let sessions = directory.online[user.key], let first = sessions.sessions.first(where: { _ in true }) else {
+                return nil
+            }
+            sessions.dispatch(bytes)
             return first.user
         }
     }
-
-    // MARK: Fan-out
 
     /// Removes `session` from `room`; returns the members left, or nil if it was not in.
     private static func remove(
         _ session: SessionHandle,
         from room: RoomName,
         in directory: inout Directory
-    ) -> [SessionHandle]? {
-        guard var entry = directory.rooms[room.key], entry.members.removeValue(forKey: session.id) != nil else {
+    ) -> SessionGroups? {
+        guard directory.rooms[room.key]?.members.remove(session.id) == true,
+            let members = directory.rooms[room.key]?.members
+        else {
             return nil
         }
-        if entry.members.isEmpty {
+        if members.isEmpty {
             directory.rooms[room.key] = nil
-        } else {
-            directory.rooms[room.key] = entry
         }
-        return Array(entry.members.values)
-    }
-
-    /// Hands `bytes` to each recipient on its own event loop: one task per loop, not
-    /// per recipient. Call with the lock held (see the type's comment on ordering).
-    private static func dispatch(_ bytes: ByteBuffer, to recipients: some Sequence<SessionHandle>) {
-        var batches: [(loop: EventLoop, sessions: [SessionHandle])] = []
-        for session in recipients {
-            if let index = batches.firstIndex(where: { $0.loop === session.eventLoop }) {
-                batches[index].sessions.append(session)
-            } else {
-                batches.append((session.eventLoop, [session]))
-            }
-        }
-        for batch in batches {
-            let sessions = batch.sessions
-            batch.loop.execute {
-                for session in sessions { session.deliver(bytes) }
-            }
-        }
+        return members
     }
 }

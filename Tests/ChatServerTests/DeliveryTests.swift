@@ -65,8 +65,17 @@ final class DeliveryTests: XCTestCase {
 
         let payload = String(repeating: "z", count: 1000)
         let count = 3000  // ~3 MB towards the slow reader
-        Task {
-            for index in 0..<count { try await alice.send("\(index) \(payload)") }
+        // Alice stays at most 50 lines (~50 KB) ahead of bob, so bob, however slow
+        // this machine makes the test's own client, never looks like a stalled
+        // reader; carol, who reads nothing, falls further behind with every line.
+        let bobProgress = NIOLockedBox(0)
+        let sender = Task {
+            for index in 0..<count {
+                while index - bobProgress.value > 50 {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                try await alice.send("\(index) \(payload)")
+            }
         }
         var received = 0
         var sawSlowLeave = false
@@ -77,8 +86,10 @@ final class DeliveryTests: XCTestCase {
             } else {
                 XCTAssertEqual(line, "MSG #lobby alice \(received) \(payload)")
                 received += 1
+                bobProgress.value = received
             }
         }
+        try await sender.value
         XCTAssertEqual(received, count, "a fast reader lost messages")
         if !sawSlowLeave {
             try await expect(bob, "LEAVE #lobby carol")
