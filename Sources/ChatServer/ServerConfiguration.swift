@@ -38,7 +38,7 @@ public struct ServerConfiguration: Sendable {
     /// Concurrent Argon2id runs. Each holds `passwordCost.memLimit` bytes (64 MiB by
     /// default) and a whole core for ~100 ms, so more than the core count only adds
     /// memory and latency.
-    public var hashingThreads = System.coreCount
+    public var hashingThreads = UsableCores.count
     /// Password checks that may wait for a hashing thread; past this a login gets
     /// `ERR busy` at once instead of queueing without bound.
     public var maxQueuedPasswordChecks = 64
@@ -76,7 +76,7 @@ public struct ServerConfiguration: Sendable {
     public var certificateExpiryWarningDays = 30
 
     /// Event loop threads serving connections.
-    public var eventLoopThreads = System.coreCount
+    public var eventLoopThreads = UsableCores.count
     /// On shutdown, how long sessions get to receive `BYE` and close cleanly.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
 

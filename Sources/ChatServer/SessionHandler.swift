@@ -47,9 +47,12 @@ final class SessionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var isClosing = false
 
-    private var outbound = CircularBuffer<ByteBuffer>()
-    private var outboundBytes = 0
+    /// Everything queued for the peer, already concatenated: a delivery costs one copy
+    /// of its bytes, and a flush one write through the pipeline, however many lines.
+    private var outbound = ByteBuffer()
+    private var outboundBytes: Int { outbound.readableBytes }
     private var flushScheduled = false
+    private static let retainedOutboundCapacity = 8 * 1024
 
     /// Lines wait here, in order, while an operation runs or the rate limit holds
     /// them; meanwhile the handler stops asking the channel for more input.
@@ -109,8 +112,7 @@ final class SessionHandler: ChannelDuplexHandler {
             hub.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
-        outbound.removeAll()
-        outboundBytes = 0
+        outbound = ByteBuffer()
         pendingLines.removeAll()
         cancelTimers()
         logger.info("connection closed")
@@ -364,8 +366,8 @@ final class SessionHandler: ChannelDuplexHandler {
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
         guard !isClosing, let context else { return }
-        outbound.append(bytes)
-        outboundBytes += bytes.readableBytes
+        var bytes = bytes
+        outbound.writeBuffer(&bytes)
         if outboundBytes > settings.maxOutboundQueueBytes {
             logger.warning("slow consumer disconnected", metadata: ["queuedBytes": "\(outboundBytes)"])
             closeNow()
@@ -384,15 +386,14 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Moves queued lines into the channel while it is writable.
     private func flushOutbound() {
-        guard let context, !outbound.isEmpty else { return }
-        var wrote = false
-        while context.channel.isWritable, let bytes = outbound.popFirst() {
-            outboundBytes -= bytes.readableBytes
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            wrote = true
-        }
-        if wrote {
-            context.flush()
+        guard let context, outbound.readableBytes > 0, context.channel.isWritable else { return }
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        // Once the TLS handler has encrypted the bytes the storage is ours again and
+        // is reused; a buffer a burst made large is let go, so idle sessions stay small.
+        if outbound.capacity > Self.retainedOutboundCapacity {
+            outbound = ByteBuffer()
+        } else {
+            outbound.clear()
         }
     }
 
@@ -408,8 +409,7 @@ final class SessionHandler: ChannelDuplexHandler {
     private func closeNow() {
         guard !isClosing, let context else { return }
         isClosing = true
-        outbound.removeAll()
-        outboundBytes = 0
+        outbound = ByteBuffer()
         context.close(promise: nil)
     }
 }

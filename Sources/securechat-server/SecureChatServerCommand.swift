@@ -92,6 +92,9 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Flag(help: "Accept a private key or database reached through a symbolic link.")
     var allowSymlinkedSecrets = false
 
+    @Option(help: "Event loop threads (default: the CPUs this process may use).")
+    var eventLoopThreads = ServerConfiguration().eventLoopThreads
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -137,6 +140,7 @@ struct SecureChatServerCommand: AsyncParsableCommand {
         configuration.loginPenaltyBase = .milliseconds(Int64(loginPenaltyMs))
         configuration.loginPenaltyMax = .seconds(Int64(loginPenaltyMax))
         configuration.allowSymlinkedSecrets = allowSymlinkedSecrets
+        configuration.eventLoopThreads = eventLoopThreads
 
         do {
             let server = try ChatServer(configuration: configuration, logger: logger)
