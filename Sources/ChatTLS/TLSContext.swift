@@ -56,7 +56,7 @@ public final class TLSContext: @unchecked Sendable {
         return context
     }
 
-    private init(role: Role, profile: TLSProfile) throws {
+    init(role: Role, profile: TLSProfile) throws {
         OpenSSLErrors.clear()
         let method = role == .server ? TLS_server_method() : TLS_client_method()
         guard let pointer = SSL_CTX_new(method) else {

@@ -1,7 +1,48 @@
-// Placeholder entry point until the client lands (issue 3).
+import ArgumentParser
+import ChatClient
+import Foundation
+
 @main
-struct SecureChatCommand {
-    static func main() {
-        print("securechat: the client is not built yet")
+struct SecureChatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "securechat",
+        abstract: "The securechat client, with end-to-end encrypted direct messages.",
+        discussion: """
+            On a terminal: chat interactively (/help lists the commands). With stdin \
+            not a terminal: send each line, print each event as one line, exit 0 once \
+            all was answered. The password is asked on the terminal with echo off, or \
+            read from the first line of stdin with --password-stdin; never an argument. \
+            Keys and pins live in $XDG_CONFIG_HOME/securechat (or ~/.config/securechat).
+            """
+    )
+
+    @Option(help: "Server address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Server port.")
+    var port = 7443
+
+    @Option(name: .customLong("ca"), help: "PEM CA certificate(s) to verify the server (default: certs/ca.pem if present, else the system's CAs).")
+    var caPath: String?
+
+    @Option(help: "Account name (asked on the terminal if missing).")
+    var user: String?
+
+    @Flag(help: "Read the password from the first line of standard input.")
+    var passwordStdin = false
+
+    @Flag(help: "If the server's certificate is not pinned yet, accept it and pin its SHA-256 in known-servers.")
+    var trustOnFirstUse = false
+
+    func run() async throws {
+        var options = ClientOptions()
+        options.host = host
+        options.port = port
+        options.trustRootsPath = caPath ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
+        options.user = user
+        options.passwordFromStandardInput = passwordStdin
+        options.trustOnFirstUse = trustOnFirstUse
+        let status = await ChatClientApp.run(options)
+        if status != 0 { throw ExitCode(status) }
     }
 }

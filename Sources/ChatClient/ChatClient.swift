@@ -1,1 +1,0 @@
-// The client library; filled in by the client work (issue 3).

@@ -1,0 +1,312 @@
+import ChatCrypto
+import Foundation
+
+/// A logged-in session's logic, without I/O: it takes what the person typed and what
+/// the server sent, and answers with lines to send and notices to show. End-to-end
+/// DMs live here: key lookups, pinning, sealing, opening and the checks on each.
+///
+/// Used from one task at a time (the runner's event loop); not thread safe.
+///
+/// Matching replies to the client's own key lookups: the server answers a session's
+/// lines strictly in order, but plain room text gets no reply unless it fails, so
+/// counting replies cannot tell whose `ERR` is whose. Each lookup is therefore sent
+/// as `/ping <token>` followed by `/key get <user>`: once `PONG <token>` arrives,
+/// everything sent before has been answered, and the next `KEY` or `ERR` is the
+/// lookup's.
+public final class ClientSession {
+    public enum Output: Equatable, Sendable {
+        case send(String)
+        case show(Notice)
+        /// A barrier from `makeBarrier()` was passed: everything sent before it has
+        /// been answered.
+        case barrierPassed(String)
+        /// `/quit` was sent; the server answers `BYE` and closes.
+        case quit
+        /// The server accepted `/passwd`; the key file must be sealed under this.
+        case passwordChanged(String)
+    }
+
+    /// The server's cap on `/emsg` payloads, in base64 characters.
+    public static let maxEncryptedPayloadLength = 3072
+    /// A key checked against the server this recently is not looked up again before
+    /// each DM. A pinned key is safe to seal to in any case (only its holder can
+    /// open); the look-up is there to notice changes soon.
+    static let verifiedKeyLifetime: TimeInterval = 300
+    /// Messages whose timestamp is further than this from now are marked.
+    static let staleAfter: TimeInterval = 600
+
+    public let me: String
+    public let identity: BoxKeyPair?
+    let pins: PeerKeyPins
+    let now: () -> Date
+    let barrierPrefix = "sc-\(String(UInt64.random(in: 0 ... .max), radix: 36))-"
+    var barrierCounter = 0
+
+    public private(set) var currentRoom: String? = "#lobby"
+    var rooms: [String] = ["#lobby"]
+
+    var lookups: [Lookup] = []
+    var runnerBarriers: Set<String> = []
+    var verifiedAt: [String: Date] = [:]
+    /// Keys the server offers that differ from the pin, waiting for `/trust`.
+    var changedKeys: [String: BoxPublicKey] = [:]
+    /// Messages that arrived after a key change, opened once the person trusts the key.
+    var heldForTrust: [String: [Sealed]] = [:]
+    /// Messages waiting for their sender's key to be looked up.
+    var awaitingKey: [String: [Sealed]] = [:]
+    var seenNonces: Set<[UInt8]> = []
+    /// Typed lines held while a DM's key look-up runs, so nothing overtakes that DM.
+    var queuedInput: [String] = []
+    var pendingPassword: String?
+    var pendingPublishes = 0
+
+    struct Lookup {
+        enum Purpose {
+            case ownKey
+            case send(String)
+            case decrypt
+            case fingerprint
+        }
+        let token: String
+        let user: String
+        let purpose: Purpose
+        var barrierPassed = false
+    }
+
+    enum KeyAnswer {
+        case key(BoxPublicKey)
+        case noKey
+        case noSuchUser
+        case failed(String)
+    }
+
+    struct Sealed {
+        let sender: String
+        let bytes: [UInt8]
+    }
+
+    public init(me: String, identity: BoxKeyPair?, pins: PeerKeyPins, now: @escaping () -> Date = Date.init) {
+        self.me = me
+        self.identity = identity
+        self.pins = pins
+        self.now = now
+    }
+
+    /// Nothing of the client's own is in flight: no key look-up, no held input, no
+    /// key being published.
+    public var isIdle: Bool {
+        lookups.isEmpty && queuedInput.isEmpty && pendingPublishes == 0
+    }
+
+    /// What to send right after login: checks that the server holds this device's
+    /// public key for us, and publishes it if not.
+    public func start() -> [Output] {
+        guard identity != nil else { return [] }
+        return startLookup(me, .ownKey)
+    }
+
+    /// A `/ping` whose `PONG` reports `.barrierPassed(token)`.
+    public func makeBarrier() -> (token: String, outputs: [Output]) {
+        let token = nextToken()
+        runnerBarriers.insert(token)
+        return (token, [.send("/ping \(token)")])
+    }
+
+    // MARK: Typed lines
+
+    public func userLine(_ line: String) -> [Output] {
+        if hasPendingSend {
+            queuedInput.append(line)
+            return []
+        }
+        return process(line)
+    }
+
+    var hasPendingSend: Bool {
+        lookups.contains { if case .send = $0.purpose { true } else { false } }
+    }
+
+    func drainQueuedInput() -> [Output] {
+        var outputs: [Output] = []
+        while !hasPendingSend, !queuedInput.isEmpty {
+            outputs += process(queuedInput.removeFirst())
+        }
+        return outputs
+    }
+
+    private func process(_ line: String) -> [Output] {
+        guard line.contains(where: { $0 != " " && $0 != "\t" }) else { return [] }
+        guard line.hasPrefix("/") else {
+            return [.send(line), .show(.ownRoomMessage(room: currentRoom, sender: me, text: line))]
+        }
+        if line.hasPrefix("//") {
+            return [.send(line), .show(.ownRoomMessage(room: currentRoom, sender: me, text: String(line.dropFirst())))]
+        }
+        let (word, rest) = Self.splitWord(String(line.dropFirst()))
+        switch word.lowercased() {
+        case "msg":
+            let (user, text) = Self.splitWord(rest)
+            guard !user.isEmpty, !text.isEmpty else { return usage("/msg <user> <text>") }
+            return sendEncrypted(text, to: user)
+        case "plain":
+            let (user, text) = Self.splitWord(rest)
+            guard !user.isEmpty, !text.isEmpty else { return usage("/plain <user> <text>") }
+            return [.send("/msg \(user) \(text)"), .show(.ownDirect(recipient: user, text: text, encrypted: false))]
+        case "fingerprint":
+            let user = rest.trimmingCharacters(in: .whitespaces)
+            guard !user.isEmpty, !user.contains(" ") else { return usage("/fingerprint <user>") }
+            return startLookup(user, .fingerprint)
+        case "trust":
+            let user = rest.trimmingCharacters(in: .whitespaces)
+            guard !user.isEmpty, !user.contains(" ") else { return usage("/trust <user>") }
+            return trust(user)
+        case "help":
+            return [.show(.help(ClientHelp.lines)), .send(line)]
+        case "quit":
+            return [.send(line), .quit]
+        case "passwd":
+            let (old, new) = Self.splitWord(rest)
+            if !old.isEmpty, !new.isEmpty { pendingPassword = new }
+            return [.send(line)]
+        case "say":
+            let (room, text) = Self.splitWord(rest)
+            guard !room.isEmpty, !text.isEmpty else { return [.send(line)] }
+            return [.send(line), .show(.ownRoomMessage(room: room, sender: me, text: text))]
+        default:
+            return [.send(line)]
+        }
+    }
+
+    func usage(_ text: String) -> [Output] {
+        [.show(.warning("usage: \(text)"))]
+    }
+
+    // MARK: Sending end-to-end
+
+    private func sendEncrypted(_ text: String, to user: String) -> [Output] {
+        guard identity != nil else {
+            return [.show(.warning(
+                "end-to-end DMs are off on this device (your key is not unlocked); nothing sent. /plain \(user) <text> sends a DM the server can read"
+            ))]
+        }
+        let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
+        guard Self.base64Length(sealedLength) <= Self.maxEncryptedPayloadLength else {
+            let room = Self.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
+            return [.show(.warning("too long for an end-to-end DM (at most \(room) bytes of text); nothing sent"))]
+        }
+        let key = user.lowercased()
+        if changedKeys[key] != nil {
+            return [.show(.warning("\(user)'s key has changed and is not confirmed; nothing sent. Check /fingerprint \(user), then /trust \(user)"))]
+        }
+        if let pin = pins.pin(for: user), let checked = verifiedAt[key], now().timeIntervalSince(checked) < Self.verifiedKeyLifetime {
+            return seal(text, to: user, key: pin)
+        }
+        return startLookup(user, .send(text))
+    }
+
+    func envelope(_ text: String, to user: String) -> EncryptedEnvelope {
+        EncryptedEnvelope(sender: me, recipient: user, sentAt: now(), text: text)
+    }
+
+    func seal(_ text: String, to user: String, key: BoxPublicKey) -> [Output] {
+        guard let identity else { return [] }
+        let sealed = DirectMessageBox.seal(envelope(text, to: user).encoded, to: key, from: identity)
+        return [
+            .send("/emsg \(user) \(Data(sealed).base64EncodedString())"),
+            .show(.ownDirect(recipient: user, text: text, encrypted: true)),
+        ]
+    }
+
+    static func base64Length(_ bytes: Int) -> Int {
+        (bytes + 2) / 3 * 4
+    }
+
+    // MARK: Server lines
+
+    public func serverLine(_ line: ServerLine) -> [Output] {
+        switch line {
+        case .pong(let token?):
+            if let index = lookups.firstIndex(where: { $0.token == token }) {
+                lookups[index].barrierPassed = true
+                return []
+            }
+            if runnerBarriers.remove(token) != nil {
+                return [.barrierPassed(token)]
+            }
+            return [.show(.server(line))]
+        case .ping(let token):
+            return [.send(token.isEmpty ? "/pong" : "/pong \(token)")]
+        case .key(let user, let base64):
+            if let lookup = lookups.first, lookup.barrierPassed, lookup.user.lowercased() == user.lowercased() {
+                let answer: KeyAnswer = BoxPublicKey(base64: base64).map { .key($0) } ?? .failed("the server sent a malformed key for \(user)")
+                return resolveFirstLookup(answer)
+            }
+            return [.show(.server(line))] + noticeUnrequestedKey(user: user, base64: base64)
+        case .error(let code, let text):
+            if let lookup = lookups.first, lookup.barrierPassed {
+                let answer: KeyAnswer = switch code {
+                case "no-key": .noKey
+                case "no-such-user": .noSuchUser
+                default: .failed("\(code): \(text)")
+                }
+                return resolveFirstLookup(answer)
+            }
+            if code == "auth-failed" { pendingPassword = nil }
+            return [.show(.server(line))]
+        case .encryptedDirect(let sender, let payload):
+            return receive(payload, from: sender)
+        case .ok(let command, let details):
+            return acknowledge(command: command, details: details, line: line)
+        default:
+            return [.show(.server(line))]
+        }
+    }
+
+    private func acknowledge(command: String, details: String?, line: ServerLine) -> [Output] {
+        switch command {
+        case "join":
+            if let room = details {
+                currentRoom = room
+                if !rooms.contains(where: { $0.lowercased() == room.lowercased() }) { rooms.append(room) }
+            }
+        case "leave":
+            if let room = details {
+                rooms.removeAll { $0.lowercased() == room.lowercased() }
+                if currentRoom?.lowercased() == room.lowercased() {
+                    currentRoom = rooms.first { $0.lowercased() == "#lobby" }
+                }
+            }
+        case "passwd":
+            if let new = pendingPassword {
+                pendingPassword = nil
+                return [.show(.server(line)), .passwordChanged(new)]
+            }
+        case "key" where pendingPublishes > 0:
+            pendingPublishes -= 1
+            let fingerprint = identity.map { $0.publicKey.fingerprint.description } ?? "?"
+            return [.show(.note("published your end-to-end public key (fingerprint \(fingerprint))"))]
+        default:
+            break
+        }
+        return [.show(.server(line))]
+    }
+
+    /// A `KEY` line the person asked for themselves (`/key get`): still compared with
+    /// the pin, so a change is never shown without a warning.
+    private func noticeUnrequestedKey(user: String, base64: String) -> [Output] {
+        guard let offered = BoxPublicKey(base64: base64), user.lowercased() != me.lowercased(),
+            let pinned = pins.pin(for: user), pinned != offered
+        else { return [] }
+        changedKeys[user.lowercased()] = offered
+        return [.show(.keyChanged(user: user, pinned: pinned.fingerprint.description, offered: offered.fingerprint.description))]
+    }
+
+    // MARK: Helpers
+
+    /// Splits at the first space: the first word, and the rest after that one space.
+    static func splitWord(_ text: String) -> (String, String) {
+        let trimmed = text.drop { $0 == " " }
+        guard let space = trimmed.firstIndex(of: " ") else { return (String(trimmed), "") }
+        return (String(trimmed[..<space]), String(trimmed[trimmed.index(after: space)...]))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Where the client keeps what it must remember per user: `$XDG_CONFIG_HOME/securechat`,
+/// or `~/.config/securechat` (the XDG base directory rule). Created 0700.
+///
+/// - `known-servers`: pinned server certificates (trust on first use).
+/// - `known-keys`: pinned end-to-end public keys of other people.
+/// - `keys/<user>@<server>.key`: this machine's end-to-end key pair for an account,
+///   the secret half sealed under the account password.
+public struct ConfigDirectory: Sendable {
+    public let url: URL
+
+    public init(url: URL) {
+        self.url = url
+    }
+
+    /// nil when neither `XDG_CONFIG_HOME` (absolute) nor `HOME` is set.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ConfigDirectory? {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            return ConfigDirectory(url: URL(fileURLWithPath: xdg).appendingPathComponent("securechat"))
+        }
+        if let home = environment["HOME"], home.hasPrefix("/") {
+            return ConfigDirectory(url: URL(fileURLWithPath: home).appendingPathComponent(".config/securechat"))
+        }
+        return nil
+    }
+
+    public var knownServers: URL { url.appendingPathComponent("known-servers") }
+    public var knownKeys: URL { url.appendingPathComponent("known-keys") }
+
+    public func keyFile(user: String, server: ServerEndpoint) -> URL {
+        url.appendingPathComponent("keys")
+            .appendingPathComponent("\(Self.fileSafe(user.lowercased()))@\(Self.fileSafe(server.description)).key")
+    }
+
+    private static func fileSafe(_ text: String) -> String {
+        String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+    }
+}
+
+/// A server as pins name it: `host:port`, or `[v6-address]:port`.
+public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host.lowercased()
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,119 @@
+import ChatCrypto
+import ChatTLS
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Connects to the server and decides whether its certificate is the right one:
+/// by CA and name (the default), by a pin in `known-servers` (made earlier with
+/// `--trust-on-first-use`), or, the first time with `--trust-on-first-use`, by
+/// pinning what it presents. Every refusal is one line that says why, shows the
+/// certificate's fingerprint and what to do.
+public enum ServerTrust {
+    public struct Connected: Sendable {
+        public let connection: ChatConnection
+        /// Set when this connection pinned the server's certificate.
+        public let pinnedNow: String?
+    }
+
+    public static func connect(
+        options: ClientOptions,
+        config: ConfigDirectory,
+        group: EventLoopGroup,
+        onEvent: @escaping @Sendable (ChatConnection.Event) -> Void
+    ) async throws(ClientFailure) -> Connected {
+        let server = options.server
+        let known = KnownServers(file: config.knownServers)
+        let pin: [UInt8]?
+        do {
+            pin = try known.pin(for: server)
+        } catch {
+            throw ClientFailure("\(error)")
+        }
+        let policy: ServerCertificatePolicy
+        if let pin {
+            policy = .pinned(sha256: pin)
+        } else if options.trustOnFirstUse {
+            policy = .acceptAnyForFirstUse
+        } else {
+            policy = .certificateAuthority
+        }
+        let context: TLSContext
+        do {
+            context = try TLSContext.client(trustRootsPath: options.trustRootsPath, policy: policy)
+        } catch let error as TLSError {
+            throw ClientFailure("cannot load the CA file \(options.trustRootsPath ?? "(system default)"): \(error.diagnostics)")
+        } catch {
+            throw ClientFailure("cannot make a TLS context: \(error)")
+        }
+
+        let connection: ChatConnection
+        do {
+            connection = try await ChatConnection.connect(
+                host: options.host, port: options.port, context: context, group: group, onEvent: onEvent
+            )
+        } catch let error as TLSError {
+            throw refusal(error, presented: context.lastServerCertificate, policy: policy, server: server, known: known, options: options)
+        } catch {
+            throw ClientFailure("cannot connect to \(server): \(describe(error))")
+        }
+
+        guard case .acceptAnyForFirstUse = policy else {
+            return Connected(connection: connection, pinnedNow: nil)
+        }
+        // Pinned before a single byte (the password above all) is sent.
+        guard let presented = context.lastServerCertificate else {
+            await connection.close()
+            throw ClientFailure("the server presented no certificate to pin")
+        }
+        do {
+            try known.add(presented.sha256, for: server)
+        } catch {
+            await connection.close()
+            throw ClientFailure("cannot save the pin: \(error)")
+        }
+        let chain = presented.chainProblem.map { "not verified by a CA: \($0)" } ?? "also verified by the CA"
+        return Connected(
+            connection: connection,
+            pinnedNow: "trusted \(server) on first use and pinned its certificate, SHA-256 \(SHA256.colonHex(presented.sha256)) (\(chain)), in \(known.file.path)"
+        )
+    }
+
+    private static func refusal(
+        _ error: TLSError,
+        presented: PresentedCertificate?,
+        policy: ServerCertificatePolicy,
+        server: ServerEndpoint,
+        known: KnownServers,
+        options: ClientOptions
+    ) -> ClientFailure {
+        guard let presented else {
+            return ClientFailure("TLS handshake with \(server) failed: \(error.diagnostics.isEmpty ? error.kind.rawValue : error.diagnostics)")
+        }
+        let fingerprint = SHA256.colonHex(presented.sha256)
+        switch policy {
+        case .pinned(let pin) where pin != presented.sha256:
+            let line = known.lineNumber(of: server).map { "line \($0) of " } ?? ""
+            return ClientFailure(
+                "REFUSED: the certificate of \(server) has CHANGED since it was pinned (pinned SHA-256 \(SHA256.colonHex(pin)), presented \(fingerprint)). Someone may be intercepting the connection. Only if the server's operator confirms the new fingerprint, remove \(line)\(known.file.path) and connect again with --trust-on-first-use"
+            )
+        case .certificateAuthority:
+            let ca = options.trustRootsPath.map { "the CA in \($0)" } ?? "the system's CAs"
+            return ClientFailure(
+                "refusing \(server): its certificate is not trusted by \(ca) (\(presented.chainProblem ?? "verification failed")). Its SHA-256 fingerprint is \(fingerprint). Check that fingerprint with the server's operator, then run again with --trust-on-first-use to pin it, or pass --ca with the CA that signed it"
+            )
+        default:
+            return ClientFailure("TLS handshake with \(server) failed: \(error.diagnostics)")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            return describe(first.error)
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode))
+        }
+        return "\(error)".replacingOccurrences(of: "\n", with: " ")
+    }
+}

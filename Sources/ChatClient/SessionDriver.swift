@@ -1,0 +1,66 @@
+import ChatCrypto
+
+/// Carries out a `ClientSession`'s outputs: lines to the server (one flush per
+/// batch), notices to the screen, and the bookkeeping both runners share.
+final class SessionDriver {
+    let session: ClientSession
+    let connection: ChatConnection
+    let identityFile: IdentityKeyFile
+    /// Where notices go; set by the runner.
+    var show: (Notice) -> Void = { _ in }
+    private(set) var quitSent = false
+    private(set) var sawBye = false
+    private var passedBarriers: Set<String> = []
+
+    init(session: ClientSession, connection: ChatConnection, identityFile: IdentityKeyFile) {
+        self.session = session
+        self.connection = connection
+        self.identityFile = identityFile
+    }
+
+    func perform(_ outputs: [ClientSession.Output]) {
+        var lines: [String] = []
+        for output in outputs {
+            switch output {
+            case .send(let line):
+                lines.append(line)
+            case .show(let notice):
+                show(notice)
+            case .barrierPassed(let token):
+                passedBarriers.insert(token)
+            case .quit:
+                quitSent = true
+            case .passwordChanged(let password):
+                reseal(under: password)
+            }
+        }
+        connection.send(lines)
+    }
+
+    func serverLine(_ text: String) {
+        let line = ServerLine(parsing: text)
+        if case .bye = line { sawBye = true }
+        perform(session.serverLine(line))
+    }
+
+    func takeBarrier(_ token: String) -> Bool {
+        passedBarriers.remove(token) != nil
+    }
+
+    /// Sends `/quit` now, ahead of anything held.
+    func quit() {
+        guard !quitSent else { return }
+        quitSent = true
+        connection.send(["/quit"])
+    }
+
+    private func reseal(under password: String) {
+        guard let identity = session.identity else { return }
+        do {
+            try identityFile.save(identity, password: password)
+            show(.note("your key file is now sealed under the new password"))
+        } catch {
+            show(.warning("the password changed but the key file could not be sealed again (\(error)); it still opens with the old password"))
+        }
+    }
+}

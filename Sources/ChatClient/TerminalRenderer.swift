@@ -1,0 +1,144 @@
+import ChatCrypto
+import Foundation
+
+/// Interactive output: `[#lobby] alice: hi`, DMs set apart and marked by kind, the
+/// client's own warnings impossible to miss. Colours only when asked for (a TTY,
+/// and no `NO_COLOR`); every piece of text from the network is sanitised first.
+public struct TerminalRenderer: Sendable {
+    public let colors: Bool
+
+    public init(colors: Bool) {
+        self.colors = colors
+    }
+
+    /// Whether to colour: stdout is a terminal, `NO_COLOR` is unset or empty
+    /// (no-color.org), and the terminal is not `dumb`.
+    public static func wantsColors(stdoutIsTerminal: Bool, environment: [String: String]) -> Bool {
+        stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }
+
+    enum Style: String {
+        case bold = "1"
+        case dim = "2"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case magenta = "35"
+        case cyan = "36"
+        case boldRed = "1;31"
+        case boldYellow = "1;33"
+        case boldGreen = "1;32"
+    }
+
+    func paint(_ text: String, _ style: Style) -> String {
+        colors ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    public func render(_ notice: Notice) -> [String] {
+        func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
+        switch notice {
+        case .server(let line):
+            return renderServer(line)
+        case .ownRoomMessage(let room, let sender, let text):
+            return ["\(paint("[\(safe(room ?? "?"))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
+        case .ownDirect(let recipient, let text, let encrypted):
+            if encrypted {
+                return ["\(paint("[e2e DM → \(safe(recipient))]", .boldGreen)) \(paint("you", .bold)): \(safe(text))"]
+            }
+            return ["\(paint("[DM → \(safe(recipient)), server-readable]", .magenta)) \(paint("you", .bold)): \(safe(text))"]
+        case .encryptedDirect(let sender, let text, let sentAt, let stale):
+            var line = "\(paint("[e2e DM]", .boldGreen)) \(paint(safe(sender), .bold)): \(safe(text))"
+            if stale {
+                line += " " + paint("(sealed \(Self.describe(sentAt)); possibly replayed)", .boldYellow)
+            }
+            return [line]
+        case .rejectedDirect(let sender, let reason):
+            return [paint("!! end-to-end DM from \(safe(sender)) rejected, not shown: \(safe(reason))", .boldRed)]
+        case .keyPinned(let user, let fingerprint):
+            return [paint("* pinned \(safe(user))'s end-to-end key on first use, fingerprint \(fingerprint) (compare it with them: /fingerprint \(safe(user)))", .yellow)]
+        case .keyChanged(let user, let pinned, let offered):
+            let name = safe(user)
+            return [
+                paint("!! WARNING: \(name)'s end-to-end key has CHANGED.", .boldRed),
+                paint("!! pinned:        \(pinned)", .boldRed),
+                paint("!! server offers: \(offered)", .boldRed),
+                paint("!! Nothing is sent to \(name) until you compare fingerprints with \(name) out of band and confirm with /trust \(name).", .boldRed),
+            ]
+        case .keyTrusted(let user, let fingerprint):
+            return [paint("* now trusting \(safe(user))'s key \(fingerprint)", .green)]
+        case .fingerprints(let f):
+            var lines = [
+                "* your key (\(safe(f.me))): \(f.mine ?? "none on this device")",
+                "* \(safe(f.user))'s pinned key: \(f.pinned ?? "none")",
+            ]
+            if let offered = f.offered {
+                lines.append(paint("!! the server offers a different key: \(offered)", .boldRed))
+            }
+            return lines
+        case .help(let lines):
+            return lines.map { paint($0, .dim) }
+        case .warning(let text):
+            return [paint("!! \(safe(text))", .boldYellow)]
+        case .note(let text):
+            return [paint("* \(safe(text))", .dim)]
+        }
+    }
+
+    private func renderServer(_ line: ServerLine) -> [String] {
+        func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
+        switch line {
+        case .hello(let server, let text):
+            return [paint("* connected to \(safe(server)): \(safe(text))", .dim)]
+        case .ok(let command, let details):
+            switch command {
+            case "msg", "emsg":
+                return []  // the DM was echoed when sent
+            case "join":
+                return [paint("* you joined \(safe(details ?? ""))", .dim)]
+            case "leave":
+                return [paint("* you left \(safe(details ?? ""))", .dim)]
+            case "passwd":
+                return [paint("* password changed", .green)]
+            case "login":
+                return [paint("* logged in as \(safe(details ?? ""))", .dim)]
+            default:
+                return [paint("* ok \(safe(command))\(details.map { " " + safe($0) } ?? "")", .dim)]
+            }
+        case .error(let code, let text):
+            return [paint("! \(safe(code)): \(safe(text))", .red)]
+        case .message(let room, let sender, let text):
+            return ["\(paint("[\(safe(room))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
+        case .direct(let sender, let text):
+            return ["\(paint("[DM, server-readable]", .magenta)) \(paint(safe(sender), .bold)): \(safe(text))"]
+        case .encryptedDirect(let sender, _):
+            return [paint("[e2e DM] \(safe(sender)): (sealed; not opened)", .yellow)]
+        case .joined(let room, let user):
+            return [paint("* \(safe(user)) joined \(safe(room))", .dim)]
+        case .left(let room, let user):
+            return [paint("* \(safe(user)) left \(safe(room))", .dim)]
+        case .rooms(let rooms):
+            return ["* rooms: \(rooms.isEmpty ? "none" : safe(rooms.joined(separator: " ")))"]
+        case .users(let room, let users):
+            return ["* in \(safe(room)): \(safe(users.joined(separator: " ")))"]
+        case .key(let user, let base64):
+            let fingerprint = BoxPublicKey(base64: base64).map { $0.fingerprint.description } ?? "malformed key"
+            return ["* \(safe(user))'s published key: fingerprint \(fingerprint)"]
+        case .pong(let token):
+            return [paint("* pong\(token.map { " " + safe($0) } ?? "")", .dim)]
+        case .ping:
+            return []
+        case .info(let text):
+            return [paint("  \(safe(text))", .dim)]
+        case .bye(let text):
+            return [paint("* server: \(safe(text))", .dim)]
+        case .unrecognized(let text):
+            return [safe(text)]
+        }
+    }
+
+    private static func describe(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,61 @@
+import ChatTestSupport
+import Foundation
+import XCTest
+
+/// The built `securechat` executable, run the way a person or a script runs it.
+enum ClientBinary {
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// SwiftPM puts executables next to the test bundle in the products directory.
+    static func path() throws -> String {
+        let starts = [
+            Bundle.main.bundleURL,
+            Bundle(for: Marker.self).bundleURL,
+            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent(),
+        ]
+        for start in starts {
+            var directory = start.standardizedFileURL
+            for _ in 0..<4 {
+                let candidate = directory.appendingPathComponent("securechat")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                    return candidate.path
+                }
+                directory.deleteLastPathComponent()
+            }
+        }
+        // A failure, not a skip: a missing binary must not pass silently.
+        throw Missing(description: "securechat binary not found near \(Bundle.main.bundleURL.path)")
+    }
+
+    /// An environment whose config directory is `home/.config/securechat` and
+    /// without NO_COLOR or a terminal type to sway the output.
+    static func environment(home: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment.removeValue(forKey: "XDG_CONFIG_HOME")
+        environment.removeValue(forKey: "NO_COLOR")
+        return environment
+    }
+
+    /// Runs the client in a new session (setsid), so it has no controlling terminal
+    /// even when the tests run in one: stdin is a pipe and there is no /dev/tty.
+    static func runScript(
+        _ arguments: [String],
+        input: [ChildProcess.Input],
+        home: URL,
+        timeout: Duration = .seconds(30)
+    ) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(
+            "/usr/bin/setsid",
+            ["--wait", try path()] + arguments,
+            input: input,
+            environment: environment(home: home),
+            currentDirectory: home,
+            timeout: timeout
+        )
+    }
+
+    private final class Marker {}
+}

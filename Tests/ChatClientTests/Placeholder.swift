@@ -1,1 +1,0 @@
-// Client tests land with issue 3.

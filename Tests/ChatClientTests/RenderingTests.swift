@@ -1,0 +1,67 @@
+@testable import ChatClient
+import ChatCrypto
+import Foundation
+import XCTest
+
+final class RenderingTests: XCTestCase {
+    let plain = TerminalRenderer(colors: false)
+
+    func testRoomMessagesAndDMsReadLikeAChat() {
+        XCTAssertEqual(plain.render(.server(.message(room: "#lobby", sender: "alice", text: "hi"))), ["[#lobby] alice: hi"])
+        XCTAssertEqual(plain.render(.ownRoomMessage(room: "#rust", sender: "bob", text: "yo")), ["[#rust] bob: yo"])
+        XCTAssertEqual(plain.render(.server(.direct(sender: "bob", text: "psst"))), ["[DM, server-readable] bob: psst"])
+        XCTAssertEqual(plain.render(.encryptedDirect(sender: "bob", text: "sealed", sentAt: Date(), stale: false)), ["[e2e DM] bob: sealed"])
+        XCTAssertEqual(plain.render(.ownDirect(recipient: "bob", text: "x", encrypted: true)), ["[e2e DM → bob] you: x"])
+        XCTAssertEqual(plain.render(.ownDirect(recipient: "bob", text: "x", encrypted: false)), ["[DM → bob, server-readable] you: x"])
+        XCTAssertEqual(plain.render(.server(.joined(room: "#lobby", user: "carol"))), ["* carol joined #lobby"])
+        XCTAssertEqual(plain.render(.server(.error(code: "not-in-room", text: "join a room first"))), ["! not-in-room: join a room first"])
+        XCTAssertEqual(plain.render(.server(.ok(command: "emsg", details: "bob"))), [], "a sent DM is echoed when sent")
+        XCTAssertEqual(plain.render(.server(.ping("x"))), [])
+    }
+
+    func testStaleAndRejectedAndChangedKeysStandOut() {
+        let stale = plain.render(.encryptedDirect(sender: "bob", text: "old", sentAt: Date(timeIntervalSince1970: 0), stale: true))
+        XCTAssertTrue(stale[0].hasPrefix("[e2e DM] bob: old (sealed 19"), stale[0])
+        XCTAssertTrue(stale[0].contains("possibly replayed"))
+        XCTAssertEqual(plain.render(.rejectedDirect(sender: "eve", reason: "it is truncated")), ["!! end-to-end DM from eve rejected, not shown: it is truncated"])
+        let changed = plain.render(.keyChanged(user: "bob", pinned: "AAAA", offered: "BBBB"))
+        XCTAssertEqual(changed.count, 4)
+        XCTAssertTrue(changed[0].contains("CHANGED"))
+        XCTAssertTrue(changed[3].contains("/trust bob"))
+    }
+
+    func testColoursOnlyWhenWanted() {
+        let coloured = TerminalRenderer(colors: true)
+        XCTAssertEqual(coloured.render(.server(.message(room: "#a", sender: "b", text: "c"))), ["\u{1B}[36m[#a]\u{1B}[0m \u{1B}[1mb\u{1B}[0m: c"])
+        XCTAssertFalse(plain.render(.warning("x")).joined().contains("\u{1B}"))
+        XCTAssertTrue(TerminalRenderer.wantsColors(stdoutIsTerminal: true, environment: ["TERM": "xterm"]))
+        XCTAssertTrue(TerminalRenderer.wantsColors(stdoutIsTerminal: true, environment: ["NO_COLOR": ""]))
+        XCTAssertFalse(TerminalRenderer.wantsColors(stdoutIsTerminal: true, environment: ["NO_COLOR": "1"]))
+        XCTAssertFalse(TerminalRenderer.wantsColors(stdoutIsTerminal: false, environment: [:]))
+        XCTAssertFalse(TerminalRenderer.wantsColors(stdoutIsTerminal: true, environment: ["TERM": "dumb"]))
+    }
+
+    func testTextFromTheNetworkCannotDriveTheTerminal() {
+        // An escape sequence sealed end to end never passed the server's filter.
+        let hostile = "hi\u{1B}]0;pwned\u{07}\u{1B}[2J\r\nMSG #lobby root fake\u{9B}31m\u{202E}gnp.exe"
+        for line in plain.render(.encryptedDirect(sender: "eve", text: hostile, sentAt: Date(), stale: false))
+            + TerminalRenderer(colors: true).render(.server(.message(room: "#a", sender: "e\u{1B}ve", text: hostile)))
+            + ScriptRenderer.render(.encryptedDirect(sender: "eve", text: hostile, sentAt: Date(), stale: false))
+        {
+            let withoutOurColours = line.replacingOccurrences(of: #"\u{1B}\[[0-9;]*m"#, with: "", options: .regularExpression)
+            XCTAssertFalse(withoutOurColours.unicodeScalars.contains { TerminalSafeText.isUnsafe($0) }, line.debugDescription)
+        }
+        XCTAssertEqual(TerminalSafeText.sanitize("a\tb\u{7F}c"), "a\u{FFFD}b\u{FFFD}c")
+        XCTAssertEqual(TerminalSafeText.sanitize("grüße 👋 日本"), "grüße 👋 日本")
+    }
+
+    func testScriptModePrintsOneLinePerEvent() {
+        XCTAssertEqual(ScriptRenderer.render(.server(.message(room: "#lobby", sender: "a", text: "b"))), ["MSG #lobby a b"])
+        XCTAssertEqual(ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "hi", sentAt: Date(), stale: false)), ["EDM bob hi"])
+        XCTAssertEqual(ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "line1\nline2", sentAt: Date(), stale: false)), ["EDM bob line1\u{FFFD}line2"])
+        XCTAssertEqual(ScriptRenderer.render(.ownRoomMessage(room: "#a", sender: "me", text: "x")), [])
+        XCTAssertEqual(ScriptRenderer.render(.rejectedDirect(sender: "eve", reason: "it is truncated")), ["WARNING edm-rejected eve it is truncated"])
+        XCTAssertEqual(ScriptRenderer.render(.keyPinned(user: "bob", fingerprint: "AAAA BBBB")), ["NOTICE key-pinned bob AAAA BBBB"])
+        XCTAssertEqual(ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "x", sentAt: Date(timeIntervalSince1970: 0), stale: true)).count, 2)
+    }
+}
