@@ -32,6 +32,7 @@ public final class ChatServer: Service, Sendable {
     private let directory: AccountDirectory
     private let connections: ConnectionTracker
     private let group: MultiThreadedEventLoopGroup
+    private let flushers: OutboundFlushers
     private let lifecycle = Mutex(Lifecycle.idle)
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -68,6 +69,7 @@ public final class ChatServer: Service, Sendable {
             maxPerAddress: configuration.maxConnectionsPerIP
         )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.flushers = OutboundFlushers(group: group)
     }
 
     /// Opens the listener and returns the address it is bound to (useful with port 0).
@@ -209,6 +211,7 @@ public final class ChatServer: Service, Sendable {
         )
         let server = self
         let throttle = throttle
+        let flushers = flushers
         let handshakeTimeout = configuration.handshakeTimeout
         let maxLineLength = configuration.maxLineLength
         let hub = hub
@@ -249,6 +252,7 @@ public final class ChatServer: Service, Sendable {
                         authenticator: authenticator,
                         directory: directory,
                         throttle: throttle,
+                        flusher: flushers.flusher(for: channel.eventLoop),
                         logger: logger
                     )
                     try channel.pipeline.syncOperations.addHandlers([

@@ -36,6 +36,7 @@ final class SessionHandler: ChannelDuplexHandler {
     let authenticator: Authenticator
     let directory: AccountDirectory
     private let throttle: LoginThrottle
+    private let flusher: OutboundFlusher
     private var logger: Logger
     /// The peer's IP address, for login penalties and logs.
     private var peerAddress = "unknown"
@@ -73,8 +74,10 @@ final class SessionHandler: ChannelDuplexHandler {
         authenticator: Authenticator,
         directory: AccountDirectory,
         throttle: LoginThrottle,
+        flusher: OutboundFlusher,
         logger: Logger
     ) {
+        self.flusher = flusher
         self.settings = settings
         self.hub = hub
         self.authenticator = authenticator
@@ -377,11 +380,14 @@ final class SessionHandler: ChannelDuplexHandler {
         // one write instead of one per line.
         if !flushScheduled {
             flushScheduled = true
-            context.eventLoop.assumeIsolated().execute { [self] in
-                flushScheduled = false
-                flushOutbound()
-            }
+            flusher.schedule(self)
         }
+    }
+
+    /// Called by the loop's `OutboundFlusher` at the end of the pass.
+    func flushScheduledOutput() {
+        flushScheduled = false
+        flushOutbound()
     }
 
     /// Moves queued lines into the channel while it is writable.
