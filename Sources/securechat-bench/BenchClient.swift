@@ -72,15 +72,22 @@ enum BenchClient {
     static let closeTimeout: TimeAmount = .seconds(2)
 
     /// Opens client `client`'s TCP connection; the TLS handshake starts at once and
-    /// its completion arrives as `handshakeCompleted`.
+    /// its completion arrives as `handshakeCompleted`. `receiveBufferBytes` sets a
+    /// small SO_RCVBUF for a client that is going to stop reading.
     static func connect(
         client: Int,
         to target: BenchTarget,
         events: NIOLoopBound<any ClientEvents>,
+        receiveBufferBytes: Int? = nil,
         on loop: any EventLoop
     ) -> EventLoopFuture<any Channel> {
-        ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let receiveBufferBytes {
+            // Set before connect, so the window the server sees is small from the start.
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferBytes))
+        }
+        return bootstrap
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

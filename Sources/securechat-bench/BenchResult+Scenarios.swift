@@ -4,11 +4,13 @@ import Histogram
 extension BenchResult {
     init(_ outcome: FanoutOutcome) {
         let p = outcome.parameters
+        let length = p.messages.map { "\(Self.number(Double($0))) messages" } ?? "\(Self.seconds(p.durationSeconds)) measured"
+        let stalled = p.stalled > 0 ? ", \(p.stalled) stalled (never read)" : ""
         switch p.mode {
         case .fast(let window):
-            self.init(scenario: "fanout-fast", summary: "\(p.clients) clients, \(p.senders) senders as fast as possible (window \(window)), \(Self.seconds(p.durationSeconds)) measured")
+            self.init(scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-fast", summary: "\(p.clients) clients\(stalled), \(p.senders) senders as fast as possible (window \(window)), \(length)")
         case .rate(let rate):
-            self.init(scenario: "fanout-rate", summary: "\(p.clients) clients, \(p.senders) senders, \(Self.number(rate)) msg/s (\(Self.number(rate * Double(p.clients - 1))) deliveries/s), \(Self.seconds(p.durationSeconds)) measured")
+            self.init(scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-rate", summary: "\(p.clients) clients\(stalled), \(p.senders) senders, \(Self.number(rate)) msg/s (\(Self.number(rate * Double(p.clients - 1))) deliveries/s), \(length)")
         }
         let cpu = outcome.serverCPUSeconds
         let perCPU = cpu.flatMap { $0 > 0 ? Double(outcome.measuredDeliveries) / $0 : nil }
@@ -19,6 +21,9 @@ extension BenchResult {
         add("server CPU time", cpu, "s")
         add("generator CPU", outcome.generatorCPUSeconds.map { 100 * $0 / max(outcome.measuredSeconds, 1e-9) }, "% of a core")
         add("server RSS", outcome.rssKiB.map(Double.init), "KiB")
+        add("server RSS before sending", outcome.rssBeforeKiB.map(Double.init), "KiB")
+        add("server RSS peak (100 ms samples)", outcome.rssPeakKiB.map(Double.init), "KiB")
+        add("server RSS after", outcome.rssAfterKiB.map(Double.init), "KiB")
         addLatency(outcome.latency, prefix: "latency")
         add("messages sent", Double(outcome.sent))
         add("deliveries expected", Double(outcome.expectedDeliveries))
@@ -26,6 +31,12 @@ extension BenchResult {
         add("lost", Double(outcome.missing))
         add("duplicated", Double(outcome.duplicates))
         add("out of order", Double(outcome.outOfOrder))
+        if p.stalled > 0 {
+            add("stalled clients", Double(p.stalled))
+            add("stalled clients disconnected by the server", Double(outcome.stalledDisconnected))
+            add("stalled clients still connected", Double(outcome.stalledStillOpen))
+            add("most messages a stalled client got (reading again at the end)", Double(outcome.stalledMostReceived))
+        }
         add("setup (connect, log in, JOIN notices)", outcome.setupSeconds, "s")
         record(outcome.failures)
         if !outcome.drained {
@@ -38,6 +49,19 @@ extension BenchResult {
             notes.append("\(info.protocolVersion) \(info.cipher)")
         }
         let intact = outcome.missing + outcome.duplicates + outcome.outOfOrder == 0 && outcome.failures.count == 0
+        if p.stalled > 0 {
+            // Issue 4: a client that never reads must not cost the others anything,
+            // nor make the server's memory grow with the traffic it cannot take.
+            let growthMiB = outcome.rssPeakKiB.flatMap { peak in outcome.rssBeforeKiB.map { Double(peak - $0) / 1024 } }
+            let allCutOff = outcome.stalledDisconnected == p.stalled
+            let everything = outcome.drained && intact
+            let unit = "MiB peak RSS growth; \(outcome.stalledDisconnected)/\(p.stalled) stalled cut off; \(Self.number(Double(outcome.delivered - outcome.duplicates)))/\(Self.number(Double(outcome.expectedDeliveries))) delivered"
+            check("slow consumer (issue 4)", growthMiB, unit,
+                  target: "every normal client got every message; stalled client disconnected; RSS bounded (peak ≤ before + \(Self.number(Double(Self.stalledRSSGrowthBoundMiB))) MiB)",
+                  met: { everything && allCutOff && $0 <= Double(Self.stalledRSSGrowthBoundMiB) },
+                  bar: "", comparable: p.clients >= 99 && (p.messages ?? 0) >= 10_000)
+            return
+        }
         switch p.mode {
         case .fast:
             let comparable = p.clients == 100 && p.senders == 10
@@ -127,6 +151,10 @@ extension BenchResult {
             check("ping round trip p99 during logins", p99, "ms", target: "≤ 20 ms", met: { $0 <= 20 }, bar: "", comparable: true)
         }
     }
+
+    /// "RSS bounded" for the stalled-client run: the server's peak may exceed its RSS
+    /// before sending by at most this much.
+    static let stalledRSSGrowthBoundMiB = 32
 
     private mutating func addLatency(_ histogram: Histogram<UInt64>, prefix: String) {
         guard histogram.totalCount > 0 else { return }

@@ -58,6 +58,11 @@ final class Fleet: ClientEvents {
     var onLine: (String, Int) -> Void = { _, _ in }
     /// Called when a ready session goes away (a scenario may count it as a failure).
     var onLost: (Int) -> Void = { _ in }
+    /// SO_RCVBUF for a client's socket (nil: the system's default); set before `open`.
+    var receiveBufferBytes: (Int) -> Int? = { _ in nil }
+    /// Clients the server is expected to cut off (stalled readers): losing one is
+    /// reported through `onLost` but not recorded as a failure.
+    var mayBeCutOff: (Int) -> Bool = { _ in false }
 
     init(
         loop: any EventLoop,
@@ -121,6 +126,19 @@ final class Fleet: ClientEvents {
         channels[client]?.flush()
     }
 
+    /// Stops (false) or resumes (true) reading from a client's socket.
+    func setAutoRead(_ on: Bool, client: Int) {
+        guard let channel = channels[client] else { return }
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
+        if on { channel.read() }
+    }
+
+    /// True while client `client`'s session is ready and its channel open.
+    func isOpen(_ client: Int) -> Bool {
+        guard case .ready = phases[client] else { return false }
+        return channels[client]?.isActive ?? false
+    }
+
     func send(_ line: String, client: Int) {
         write(BenchClient.encode(line, allocator: allocator), client: client)
     }
@@ -134,7 +152,7 @@ final class Fleet: ClientEvents {
             inProgress += 1
             phases[client] = .connecting
             let events = NIOLoopBound<any ClientEvents>(self, eventLoop: loop)
-            BenchClient.connect(client: client, to: target, events: events, on: loop)
+            BenchClient.connect(client: client, to: target, events: events, receiveBufferBytes: receiveBufferBytes(client), on: loop)
                 .assumeIsolated()
                 .whenComplete { [self] result in
                     switch result {
@@ -171,8 +189,13 @@ final class Fleet: ClientEvents {
         default: wasReady = false
         }
         phases[client] = .gone
-        failures.record("client \(client): \(reason)")
         channels[client]?.close(promise: nil)
+        if wasReady, mayBeCutOff(client) {
+            readyCount -= 1
+            onLost(client)
+            return
+        }
+        failures.record("client \(client): \(reason)")
         if wasReady {
             readyCount -= 1
             onLost(client)

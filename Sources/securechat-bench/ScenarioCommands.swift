@@ -15,6 +15,12 @@ extension BenchCommand {
                 --window messages not yet received by everybody. With --rate the senders \
                 together send that many messages a second on a fixed schedule, stamped with \
                 the scheduled time, so a late generator counts as latency.
+
+                With --messages the senders stop after that many messages and the run \
+                ends when every delivery has arrived (or --drain-timeout passes), not \
+                after --duration. With --stalled, that many more clients join the room \
+                and then never read (4 KiB SO_RCVBUF): the result says whether the server \
+                cut them off, and its RSS before, at the peak and after (issue 4).
                 """
         )
 
@@ -35,8 +41,14 @@ extension BenchCommand {
         @Option(help: "Seconds of sending before measuring.")
         var warmup = 2.0
 
-        @Option(help: "Seconds measured.")
-        var duration = 10.0
+        @Option(help: "Seconds measured (with --messages: the most sending may take, default 120).")
+        var duration: Double?
+
+        @Option(help: "Messages to send in all (all senders together); the run ends when all are delivered.")
+        var messages: Int?
+
+        @Option(help: "Extra clients in the room that never read once everybody has joined.")
+        var stalled = 0
 
         @Option(help: "Bytes of message text (stamp plus padding).")
         var payloadBytes = 64
@@ -55,7 +67,10 @@ extension BenchCommand {
             guard senders >= 1, senders <= clients else { throw ValidationError("--senders must be 1-clients") }
             guard window >= 2 else { throw ValidationError("--window must be at least 2") }
             guard (rate ?? 1) > 0, (rate ?? 1) <= 100_000 else { throw ValidationError("--rate must be in (0, 100000]") }
+            let duration = duration ?? 10
             guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else { throw ValidationError("--duration ≤ 600 s, --warmup ≤ 60 s") }
+            guard (messages ?? 1) >= 1, (messages ?? 1) <= 100_000_000 else { throw ValidationError("--messages must be 1-100000000") }
+            guard stalled >= 0, clients + stalled <= 20_000 else { throw ValidationError("--stalled must be 0-(20000 - clients)") }
             guard payloadBytes >= 1, payloadBytes <= 4000 else { throw ValidationError("--payload-bytes must be 1-4000") }
         }
 
@@ -65,11 +80,13 @@ extension BenchCommand {
                 senders: senders,
                 mode: rate.map { .rate(messagesPerSecond: $0) } ?? .fast(window: window),
                 warmupSeconds: warmup,
-                durationSeconds: duration,
+                durationSeconds: duration ?? (messages == nil ? 10 : 120),
                 drainTimeoutSeconds: drainTimeout,
                 payloadBytes: payloadBytes,
                 connectConcurrency: concurrency,
-                setupTimeoutSeconds: setupTimeout
+                setupTimeoutSeconds: setupTimeout,
+                messages: messages,
+                stalled: stalled
             )
             let target = try common.makeTarget()
             let outcome = try await common.withEventLoop { loop in
