@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "chat-useradd", targets: ["chat-useradd"]),
         .executable(name: "securechat", targets: ["securechat"]),
         .executable(name: "securechat-bench", targets: ["securechat-bench"]),
+        // For the out-of-tree fuzzer (Fuzz/), which links the protocol layer alone.
+        .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -40,6 +42,7 @@ let package = Package(
             name: "ChatTLS",
             dependencies: [
                 "COpenSSL",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -63,6 +66,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +124,7 @@ let package = Package(
             name: "ChatTestSupport",
             dependencies: [
                 "ChatTLS", "ChatProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -140,6 +145,7 @@ let package = Package(
             dependencies: [
                 "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
                 "securechat", "securechat-server", "chat-useradd",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,6 +160,7 @@ let package = Package(
             name: "ChatTLSTests",
             dependencies: [
                 "ChatTLS", "ChatTestSupport", "ChatProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

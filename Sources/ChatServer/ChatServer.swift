@@ -7,7 +7,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The chat server as a service: a TLS listener, the sessions behind it, the hub, and
 /// the password checker. `init` loads everything that can fail (certificate, key,
@@ -24,7 +24,7 @@ public final class ChatServer: Service, Sendable {
     public let configuration: ServerConfiguration
     private let logger: Logger
     /// Replaced on reload; each new connection takes the current one.
-    private let tlsContext: Mutex<TLSContext>
+    private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
     private let store: UserStore
@@ -33,12 +33,12 @@ public final class ChatServer: Service, Sendable {
     private let connections: ConnectionTracker
     private let group: MultiThreadedEventLoopGroup
     private let flushers: OutboundFlushers
-    private let lifecycle = Mutex(Lifecycle.idle)
+    private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        self.tlsContext = Mutex(try Self.loadTLSContext(configuration, logger: logger))
+        self.tlsContext = NIOLockedValueBox(try Self.loadTLSContext(configuration, logger: logger))
         try SecretFile.check(
             configuration.databasePath,
             what: "user database",
@@ -81,7 +81,7 @@ public final class ChatServer: Service, Sendable {
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(Self.reason(error))")
         }
-        let accepted = lifecycle.withLock { state -> Bool in
+        let accepted = lifecycle.withLockedValue { state -> Bool in
             guard case .idle = state else { return false }
             state = .listening(channel)
             return true
@@ -103,7 +103,7 @@ public final class ChatServer: Service, Sendable {
     public func run() async throws {
         // Trap SIGHUP before "listening" is logged, so no one can signal too early.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        if case .idle = lifecycle.withLock({ $0 }) {
+        if case .idle = lifecycle.withLockedValue({ $0 }) {
             try await start()
         }
         await withTaskGroup(of: Void.self) { group in
@@ -126,7 +126,7 @@ public final class ChatServer: Service, Sendable {
     public func reloadCertificates() -> Bool {
         do {
             let context = try Self.loadTLSContext(configuration, logger: logger)
-            tlsContext.withLock { $0 = context }
+            tlsContext.withLockedValue { $0 = context }
             logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateChainPath)"])
             return true
         } catch {
@@ -165,14 +165,19 @@ public final class ChatServer: Service, Sendable {
     /// Stops accepting, says `BYE` to every session and waits (at most
     /// `shutdownGracePeriod`) for their connections to close.
     public func stop() async {
-        let listener = lifecycle.withLock { state -> Channel? in
+        // Outer nil: already stopped. Inner nil: never listened (a failed bind),
+        // which still owns thread pools, the database and the event loops to release.
+        let listener = lifecycle.withLockedValue { state -> Channel?? in
             defer { state = .stopped }
-            if case .listening(let channel) = state { return channel }
-            return nil
+            switch state {
+            case .listening(let channel): return .some(channel)
+            case .idle: return .some(nil)
+            case .stopped: return nil
+            }
         }
         guard let listener else { return }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
-        try? await listener.close()
+        try? await listener?.close()
 
         let open = connections.all()
         for channel in open {
@@ -265,7 +270,7 @@ public final class ChatServer: Service, Sendable {
     }
 
     private var currentTLSContext: TLSContext {
-        tlsContext.withLock { $0 }
+        tlsContext.withLockedValue { $0 }
     }
 
     private static func reason(_ error: Error) -> String {

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Every open connection, logged in or not: enforces the global and per-address
 /// connection caps, and lets shutdown say `BYE` to each.
@@ -15,7 +15,7 @@ final class ConnectionTracker: Sendable {
         case tooManyFromAddress
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let maxConnections: Int
     private let maxPerAddress: Int
 
@@ -25,14 +25,14 @@ final class ConnectionTracker: Sendable {
     }
 
     var count: Int {
-        state.withLock { $0.channels.count }
+        state.withLockedValue { $0.channels.count }
     }
 
     /// Counts `channel` in if the caps allow; it is counted out when it closes.
     func admit(_ channel: Channel) -> Admission {
         let key = ObjectIdentifier(channel)
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
-        let admission = state.withLock { state -> Admission in
+        let admission = state.withLockedValue { state -> Admission in
             if state.channels.count >= maxConnections { return .tooManyConnections }
             if state.perAddress[address, default: 0] >= maxPerAddress { return .tooManyFromAddress }
             state.channels[key] = channel
@@ -41,7 +41,7 @@ final class ConnectionTracker: Sendable {
         }
         guard admission == .admitted else { return admission }
         channel.closeFuture.whenComplete { [self] _ in
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.channels[key] = nil
                 let remaining = state.perAddress[address, default: 1] - 1
                 state.perAddress[address] = remaining > 0 ? remaining : nil
@@ -51,6 +51,6 @@ final class ConnectionTracker: Sendable {
     }
 
     func all() -> [Channel] {
-        state.withLock { Array($0.channels.values) }
+        state.withLockedValue { Array($0.channels.values) }
     }
 }

@@ -1,7 +1,7 @@
 import ChatProtocol
 import ChatStore
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Who is online and who is in which room; the one owner of that shared state.
 ///
@@ -23,20 +23,20 @@ final class Hub: Sendable {
         var online: [String: SessionGroups] = [:]
     }
 
-    private let directory = Mutex(Directory())
+    private let directory = NIOLockedValueBox(Directory())
     private let allocator = ByteBufferAllocator()
 
     // MARK: Presence
 
     func register(_ session: SessionHandle) {
-        directory.withLock { $0.online[session.user.key, default: SessionGroups()].insert(session) }
+        directory.withLockedValue { _ = $0.online[session.user.key, default: SessionGroups()].insert(session) }
     }
 
     /// Removes a session that is going away: it leaves `rooms` (the others there see
     /// `LEAVE`) and stops receiving DMs.
     func unregister(_ session: SessionHandle, rooms: [RoomName]) {
         let notices = rooms.map { ServerEvent.left(room: $0.display, user: session.user.display).rendered(allocator: allocator) }
-        directory.withLock { directory in
+        directory.withLockedValue { directory in
             for (room, notice) in zip(rooms, notices) {
                 Self.remove(session, from: room, in: &directory)?.dispatch(notice)
             }
@@ -52,7 +52,7 @@ final class Hub: Sendable {
     /// Joins `room`, creating it if needed; the other members see `JOIN`. Returns the
     /// room's name as its creator spelled it.
     func join(_ room: RoomName, _ session: SessionHandle) -> RoomName {
-        directory.withLock { directory in
+        directory.withLockedValue { directory in
             // Mutating through the `default:` subscript works in place, so a join
             // never copies the member arrays (a 10,000-member room stays cheap).
             Self.add(session, to: &directory.rooms[room.key, default: Room(name: room)], allocator: allocator)
@@ -73,7 +73,7 @@ final class Hub: Sendable {
 
     /// Leaves `room`; the other members see `LEAVE`.
     func leave(_ room: RoomName, _ session: SessionHandle) {
-        directory.withLock { directory in
+        directory.withLockedValue { directory in
             let name = directory.rooms[room.key]?.name ?? room
             guard let others = Self.remove(session, from: room, in: &directory), !others.isEmpty else { return }
             let notice = ServerEvent.left(room: name.display, user: session.user.display)
@@ -83,12 +83,12 @@ final class Hub: Sendable {
 
     /// The room as it exists now (creator's spelling), or nil.
     func existingRoom(_ room: RoomName) -> RoomName? {
-        directory.withLock { $0.rooms[room.key]?.name }
+        directory.withLockedValue { $0.rooms[room.key]?.name }
     }
 
     /// Sends `text` from `session` to every *other* member of `room`.
     func post(_ text: String, to room: RoomName, from session: SessionHandle) {
-        directory.withLock { directory in
+        directory.withLockedValue { directory in
             guard let entry = directory.rooms[room.key] else { return }
             let event = ServerEvent.message(room: entry.name.display, sender: session.user.display, text: text)
             entry.members.dispatch(event.rendered(allocator: allocator), excluding: session.id)
@@ -97,13 +97,13 @@ final class Hub: Sendable {
 
     /// All rooms, sorted.
     func roomNames() -> [String] {
-        directory.withLock { $0.rooms.values.map(\.name.display) }.sorted { $0.lowercased() < $1.lowercased() }
+        directory.withLockedValue { $0.rooms.values.map(\.name.display) }.sorted { $0.lowercased() < $1.lowercased() }
     }
 
     /// The room's name and its members' user names (each once, sorted), or nil if the
     /// room does not exist.
     func members(of room: RoomName) -> (room: RoomName, users: [String])? {
-        directory.withLock { directory -> (RoomName, [String])? in
+        directory.withLockedValue { directory -> (RoomName, [String])? in
             guard let entry = directory.rooms[room.key] else { return nil }
             var seen = Set<String>()
             let users = entry.members.sessions.compactMap { seen.insert($0.user.key).inserted ? $0.user.display : nil }
@@ -118,7 +118,7 @@ final class Hub: Sendable {
     /// no session.
     func sendDirect(_ event: ServerEvent, to user: UserName) -> UserName? {
         let bytes = event.rendered(allocator: allocator)
-        return directory.withLock { directory in
+        return directory.withLockedValue { directory in
             guard let sessions = directory.online[user.key], let first = sessions.sessions.first(where: { _ in true }) else {
                 return nil
             }

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Makes repeated login failures expensive: each recent failure from an address or
 /// for an account doubles the wait before that address's or account's next attempt
@@ -19,7 +19,7 @@ final class LoginThrottle: Sendable {
     /// Bounds memory under a flood of distinct addresses and names.
     static let maxTrackedKeys = 50_000
 
-    private let records = Mutex<[String: Record]>([:])
+    private let records = NIOLockedValueBox<[String: Record]>([:])
     private let base: TimeAmount
     private let cap: TimeAmount
     private let decay: TimeAmount
@@ -32,7 +32,7 @@ final class LoginThrottle: Sendable {
 
     /// How long the next attempt from `address` for `account` must wait.
     func delay(address: String, account: String, now: NIODeadline = .now()) -> TimeAmount {
-        let failures = records.withLock { records in
+        let failures = records.withLockedValue { records in
             [Self.addressKey(address), Self.accountKey(account)].map { key -> Int in
                 guard let record = records[key] else { return 0 }
                 if now - record.lastFailure > decay {
@@ -51,7 +51,7 @@ final class LoginThrottle: Sendable {
     }
 
     func recordFailure(address: String, account: String, now: NIODeadline = .now()) {
-        records.withLock { records in
+        records.withLockedValue { records in
             if records.count >= Self.maxTrackedKeys {
                 records = records.filter { now - $0.value.lastFailure <= decay }
                 if records.count >= Self.maxTrackedKeys { records.removeAll(keepingCapacity: true) }
@@ -64,7 +64,7 @@ final class LoginThrottle: Sendable {
     }
 
     func recordSuccess(address: String, account: String) {
-        records.withLock { records in
+        records.withLockedValue { records in
             records[Self.addressKey(address)] = nil
             records[Self.accountKey(account)] = nil
         }

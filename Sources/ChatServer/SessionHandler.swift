@@ -368,7 +368,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Queues rendered lines; called for this session's replies and, through its
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
-        guard !isClosing, let context else { return }
+        guard !isClosing, context != nil else { return }
         var bytes = bytes
         outbound.writeBuffer(&bytes)
         if outboundBytes > settings.maxOutboundQueueBytes {

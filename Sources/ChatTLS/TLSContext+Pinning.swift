@@ -1,5 +1,5 @@
 internal import COpenSSL
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// How a client decides whether the server's certificate is the right one.
 public enum ServerCertificatePolicy: Sendable, Equatable {
@@ -100,14 +100,14 @@ private let serverCertificateVerifyCallback: @convention(c) (OpaquePointer?, Uns
 /// Applies a `ServerCertificatePolicy` and remembers the last certificate seen.
 final class ServerCertificateVerifier: Sendable {
     let policy: ServerCertificatePolicy
-    private let presented = Mutex<PresentedCertificate?>(nil)
+    private let presented = NIOLockedValueBox<PresentedCertificate?>(nil)
 
     init(policy: ServerCertificatePolicy) {
         self.policy = policy
     }
 
     var lastPresented: PresentedCertificate? {
-        presented.withLock { $0 }
+        presented.withLockedValue { $0 }
     }
 
     /// The SSL_CTX ex-data slot holding the verifier, allocated once per process;
@@ -133,7 +133,7 @@ final class ServerCertificateVerifier: Sendable {
         guard X509_digest(leaf, EVP_sha256(), &digest, &length) == 1, length == 32 else {
             return false
         }
-        presented.withLock { $0 = PresentedCertificate(der: der, sha256: digest, chainProblem: chainProblem) }
+        presented.withLockedValue { $0 = PresentedCertificate(der: der, sha256: digest, chainProblem: chainProblem) }
 
         switch policy {
         case .certificateAuthority:

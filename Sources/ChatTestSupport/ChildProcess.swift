@@ -66,6 +66,11 @@ public struct ChildProcess {
         }
         if closeInput { try? stdin.fileHandleForWriting.close() }
         for await _ in exited.stream {}
+        // The child has exited, so this returns at once; it is also what breaks
+        // Foundation's Process <-> run-loop-source retain cycle on Linux, which
+        // otherwise keeps every Process, its pipes and arguments alive for good
+        // (LeakSanitizer reports them at exit).
+        process.waitUntilExit()
         killer.cancel()
         let timedOut = (try? await killer.value) ?? false
         return Result(

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Lines received by a test client, waited for one at a time with a deadline.
 final class LineInbox: Sendable {
@@ -15,10 +15,10 @@ final class LineInbox: Sendable {
         var nextWaiterID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func push(_ line: String) {
-        let waiter = state.withLock { state -> CheckedContinuation<String?, Error>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<String?, Error>? in
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter.continuation
@@ -30,7 +30,7 @@ final class LineInbox: Sendable {
     }
 
     func finish(_ error: Error? = nil) {
-        let waiter = state.withLock { state -> CheckedContinuation<String?, Error>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<String?, Error>? in
             if state.finished == nil { state.finished = .some(error) }
             defer { state.waiter = nil }
             return state.waiter?.continuation
@@ -41,7 +41,7 @@ final class LineInbox: Sendable {
     /// The next line, or nil once the connection has closed and every line was read.
     func next(timeout: TimeAmount, on eventLoop: EventLoop) async throws -> String? {
         try await withCheckedThrowingContinuation { continuation in
-            let registered = state.withLock { state -> Int? in
+            let registered = state.withLockedValue { state -> Int? in
                 if state.head < state.lines.count {
                     let line = state.lines[state.head]
                     state.head += 1
@@ -58,7 +58,7 @@ final class LineInbox: Sendable {
             }
             guard let id = registered else { return }
             eventLoop.scheduleTask(in: timeout) { [self] in
-                let expired = state.withLock { state -> CheckedContinuation<String?, Error>? in
+                let expired = state.withLockedValue { state -> CheckedContinuation<String?, Error>? in
                     guard let waiter = state.waiter, waiter.id == id else { return nil }
                     state.waiter = nil
                     return waiter.continuation

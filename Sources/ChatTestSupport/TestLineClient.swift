@@ -84,7 +84,7 @@ public final class TestLineClient: Sendable {
 
     /// Stops reading from the socket, like a peer that has stalled.
     public func stopReading() async throws {
-        try await channel.setOption(.autoRead, value: false)
+        try await channel.setOption(.autoRead, value: false).get()
     }
 
     public func close() async {

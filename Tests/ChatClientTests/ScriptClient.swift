@@ -2,7 +2,7 @@ import ChatClient
 import ChatTestSupport
 import ChatCrypto
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import XCTest
 
 /// The client's script mode run in-process (`ChatClientApp.runScript`): lines typed
@@ -91,14 +91,14 @@ final class ScriptClient: Sendable {
 
 /// Lines collected from another task, waited for by polling.
 final class CollectedLines: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = NIOLockedValueBox<[String]>([])
 
     func append(_ line: String) {
-        lines.withLock { $0.append(line) }
+        lines.withLockedValue { $0.append(line) }
     }
 
     var all: [String] {
-        lines.withLock { $0 }
+        lines.withLockedValue { $0 }
     }
 
     func wait(timeout: Duration, _ matches: (String) -> Bool) async throws -> String? {

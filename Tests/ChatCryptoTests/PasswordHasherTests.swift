@@ -67,7 +67,6 @@ final class PasswordHasherTests: XCTestCase {
             "pw",
             "$argon2id$",
             "$argon2id$v=19$m=8,t=1,p=1$",
-            String(good.dropLast(5)),
             good.replacingOccurrences(of: "argon2id", with: "argon2xx"),
             good + String(repeating: "A", count: 200),
             "$2b$12$abcdefghijklmnopqrstuuJ6P6K8Ohl5sxNo7mCJW3M7zEd5d0bgK",  // bcrypt
@@ -76,6 +75,13 @@ final class PasswordHasherTests: XCTestCase {
         for hash in malformed {
             XCTAssertFalse(hasher.verify("pw", against: hash), hash)
             XCTAssertTrue(hasher.needsRehash(hash), hash)
+        }
+        // A digest cut short never verifies. needsRehash is not asserted for it:
+        // libsodium's needs_rehash reads the parameters and accepts any digest that
+        // is still valid base64 (always for 3 characters cut, 1 time in 16 for 5,
+        // depending on the random digest), which made this test fail now and then.
+        for cut in 1...6 {
+            XCTAssertFalse(hasher.verify("pw", against: String(good.dropLast(cut))), "cut \(cut)")
         }
     }
 

@@ -106,7 +106,8 @@ final class DurabilityTests: XCTestCase {
         let mountPoint = try ServerHarness.makeTemporaryDirectory()
         let mounted = try await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.path])
         XCTAssertEqual(mounted.status, 0, mounted.standardError)
-        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: ["-l", mountPoint.path]) }
+        // Waited for: an unwaited Process is never freed on Linux (see ChildProcess).
+        defer { (try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: ["-l", mountPoint.path]))?.waitUntilExit() }
 
         let database = mountPoint.appendingPathComponent("users.db").path
         let harness = try await ServerHarness.start { $0.databasePath = database }

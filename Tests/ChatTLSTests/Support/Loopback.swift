@@ -1,7 +1,7 @@
 import ChatTLS
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 import XCTest
 
 /// What one end of loopback connections saw, shared between its event loop and the test.
@@ -16,12 +16,12 @@ final class ConnectionLog: Sendable {
         var tlsErrorKinds: [TLSError.Kind] { errors.compactMap { ($0 as? TLSError)?.kind } }
     }
 
-    private let state = Mutex(Snapshot())
+    private let state = NIOLockedValueBox(Snapshot())
 
-    var snapshot: Snapshot { state.withLock { $0 } }
+    var snapshot: Snapshot { state.withLockedValue { $0 } }
 
     func update(_ body: (inout Snapshot) -> Void) {
-        state.withLock { body(&$0) }
+        state.withLockedValue { body(&$0) }
     }
 
     /// Polls until `condition` holds or `timeout` passes, and returns what was seen

@@ -1,0 +1,118 @@
+import ChatProtocol
+import NIOCore
+import NIOEmbedded
+
+/// Renders events built from fuzzed strings and compares the bytes with a
+/// scalar-by-scalar reference rendering; then checks that every rendered event is
+/// exactly one line a client's decoder accepts.
+enum RenderingCheck {
+    /// Renders every event kind once, the strings taking turns as its free text
+    /// and its one-word fields (rendering is the hot path of the fuzzer: keep it to
+    /// one line per kind).
+    static func run(strings: [String], codeSelector: UInt8) {
+        guard !strings.isEmpty else {
+            return
+        }
+        // A client-side decoder that reads the rendered lines back.
+        let client = EmbeddedChannel()
+        defer { _ = try? client.finish(acceptAlreadyClosed: true) }
+        do {
+            try client.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: 1 << 24)))
+        } catch {
+            violation("adding the decoder failed: \(error)")
+        }
+        var turn = 0
+        func next() -> String {
+            defer { turn += 1 }
+            return strings[turn % strings.count]
+        }
+        let code = ErrorCode.allCases[Int(codeSelector) % ErrorCode.allCases.count]
+        let events: [ServerEvent] = [
+            .hello(server: next(), text: next()),
+            .ok(command: next(), details: next()),
+            .ok(command: next(), details: nil),
+            .error(code, next()),
+            .message(room: next(), sender: next(), text: next()),
+            .direct(sender: next(), text: next()),
+            .joined(room: next(), user: next()),
+            .left(room: next(), user: next()),
+            .rooms(Array(strings.prefix(3))),
+            .users(room: next(), Array(strings.suffix(3))),
+            .pong(next()),
+            .pong(nil),
+            .ping(next()),
+            .info(next()),
+            .bye(next()),
+            .key(user: next(), key: next()),
+            .encryptedDirect(sender: next(), payload: next()),
+        ]
+        // All lines in one read: the client must get them back one for one.
+        var wire = client.allocator.buffer(capacity: 1024)
+        var expectedLines: [InboundLine] = []
+        for event in events {
+            var rendered = event.rendered()
+            expectedLines.append(self.check(event, rendered: rendered))
+            wire.writeBuffer(&rendered)
+        }
+        do {
+            try client.writeInbound(wire)
+            for (event, expected) in zip(events, expectedLines) {
+                let line = try client.readInbound(as: InboundLine.self)
+                ChatProtocolFuzzer.check(line == expected, "\(event) was read back as \(String(describing: line))")
+            }
+            ChatProtocolFuzzer.check(try client.readInbound(as: InboundLine.self) == nil, "more lines than events")
+        } catch {
+            violation("decoding rendered events threw \(error)")
+        }
+    }
+
+    /// Checks one event's bytes; returns the line a client's decoder must read.
+    private static func check(_ event: ServerEvent, rendered: ByteBuffer) -> InboundLine {
+        let bytes = Array(rendered.readableBytesView)
+        let expected = Array(self.reference(event).utf8)
+        ChatProtocolFuzzer.check(bytes == expected, "\(event) rendered \(bytes), expected \(expected)")
+
+        // Exactly one line, ending in CRLF, which a client reads back verbatim.
+        ChatProtocolFuzzer.check(bytes.suffix(2) == [13, 10], "\(event) does not end in CRLF")
+        let body = bytes.dropLast(2)
+        ChatProtocolFuzzer.check(!body.contains(10) && !body.contains(13), "\(event) holds a line break")
+        return .text(String(decoding: body, as: UTF8.self))
+    }
+
+    /// The wire form by PROTOCOL.md: keyword, single-space-separated fields, CRLF;
+    /// controls become U+FFFD everywhere, and so do blanks inside one-word fields.
+    private static func reference(_ event: ServerEvent) -> String {
+        func word(_ field: String) -> String { " " + self.sanitized(field, word: true) }
+        func text(_ field: String) -> String { " " + self.sanitized(field, word: false) }
+        func optionalText(_ field: String?) -> String { field.map { $0.isEmpty ? "" : text($0) } ?? "" }
+
+        let line: String
+        switch event {
+        case .hello(let server, let greeting): line = "HELLO" + word(server) + text(greeting)
+        case .ok(let command, let details): line = "OK" + word(command) + optionalText(details)
+        case .error(let code, let message): line = "ERR" + word(code.rawValue) + text(message)
+        case .message(let room, let sender, let body): line = "MSG" + word(room) + word(sender) + text(body)
+        case .direct(let sender, let body): line = "DM" + word(sender) + text(body)
+        case .joined(let room, let user): line = "JOIN" + word(room) + word(user)
+        case .left(let room, let user): line = "LEAVE" + word(room) + word(user)
+        case .rooms(let rooms): line = "ROOMS" + rooms.map(word).joined()
+        case .users(let room, let users): line = "USERS" + word(room) + users.map(word).joined()
+        case .pong(let token): line = "PONG" + optionalText(token)
+        case .ping(let token): line = "PING" + word(token)
+        case .key(let user, let key): line = "KEY" + word(user) + word(key)
+        case .encryptedDirect(let sender, let payload): line = "EDM" + word(sender) + word(payload)
+        case .info(let message): line = "INFO" + text(message)
+        case .bye(let message): line = "BYE" + text(message)
+        }
+        return line + "\r\n"
+    }
+
+    private static func sanitized(_ field: String, word: Bool) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in field.unicodeScalars {
+            let unsafe = scalar.isProtocolControl || (word && scalar.isBlank)
+            scalars.append(unsafe ? "\u{FFFD}" : scalar)
+        }
+        return String(scalars)
+    }
+}
