@@ -127,6 +127,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -154,7 +155,7 @@ let package = Package(
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatCrypto"]),
         .testTarget(
             name: "ChatUserAddTests",
-            dependencies: ["chat-useradd", "ChatStore", "ChatCrypto"]
+            dependencies: ["chat-useradd", "ChatStore", "ChatCrypto", "ChatTestSupport"]
         ),
         .testTarget(
             name: "ChatTLSTests",

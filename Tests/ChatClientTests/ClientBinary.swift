@@ -4,29 +4,8 @@ import XCTest
 
 /// The built `securechat` executable, run the way a person or a script runs it.
 enum ClientBinary {
-    struct Missing: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// SwiftPM puts executables next to the test bundle in the products directory.
     static func path() throws -> String {
-        let starts = [
-            Bundle.main.bundleURL,
-            Bundle(for: Marker.self).bundleURL,
-            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent(),
-        ]
-        for start in starts {
-            var directory = start.standardizedFileURL
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("securechat")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                    return candidate.path
-                }
-                directory.deleteLastPathComponent()
-            }
-        }
-        // A failure, not a skip: a missing binary must not pass silently.
-        throw Missing(description: "securechat binary not found near \(Bundle.main.bundleURL.path)")
+        try BuiltProducts.path(of: "securechat")
     }
 
     /// An environment whose config directory is `home/.config/securechat` and
@@ -57,5 +36,4 @@ enum ClientBinary {
         )
     }
 
-    private final class Marker {}
 }

@@ -102,33 +102,3 @@ final class LiveServer: @unchecked Sendable {
     }
 }
 
-/// Every log line the server wrote during a test.
-final class CapturedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-
-    func append(_ entry: String) {
-        lock.withLock { entries.append(entry) }
-    }
-
-    var joined: String {
-        lock.withLock { entries.joined(separator: "\n") }
-    }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let logs: CapturedLogs
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        logs.append("\(event.level) \(event.message) \(rendered)")
-    }
-}

@@ -10,12 +10,12 @@ import XCTest
 /// Crashes and sick disks: nothing already stored is lost, and the server keeps
 /// serving the people already logged in.
 final class DurabilityTests: XCTestCase {
-    private var executables: URL { LifecycleTests.productsDirectory }
+    private var executables: URL { get throws { try LifecycleTests.productsDirectory } }
 
     /// Starts the real server binary and waits until it listens; returns it and its port.
     private func startServer(_ certificates: TestCertificates, database: String) throws -> (Process, Int) {
         let process = Process()
-        process.executableURL = executables.appendingPathComponent("securechat-server")
+        process.executableURL = try executables.appendingPathComponent("securechat-server")
         process.arguments = [
             "--cert", certificates.chainPath, "--key", certificates.keyPath, "--db", database,
             "--port", "0", "--password-cost", "minimum", "--max-connections-per-ip", "100",
@@ -46,7 +46,7 @@ final class DurabilityTests: XCTestCase {
         let clientContext = try TLSContextFactory.client(certificates)
 
         // Logins and chat-useradd writes in flight when the server dies.
-        let useradd = executables.appendingPathComponent("chat-useradd").path
+        let useradd = try executables.appendingPathComponent("chat-useradd").path
         let writers = Task {
             var added: [String] = []
             for index in 0..<15 {
@@ -118,7 +118,7 @@ final class DurabilityTests: XCTestCase {
         // Fill the disk.
         let filler = mountPoint.appendingPathComponent("filler")
         _ = try await ChildProcess.run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=64k", "count=1000"])
-        let useradd = LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
+        let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
         let full = try await ChildProcess.run(
             useradd, ["--db", database, "--cost", "minimum", "--password-stdin", "dave"],
             input: [.line("dave-pw", pause: .zero)]

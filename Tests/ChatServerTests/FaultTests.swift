@@ -109,7 +109,7 @@ final class FaultTests: XCTestCase {
     func testAccountChangesDuringFiftyConcurrentLogins() async throws {
         let users = (0..<50).map { ("user\($0)", "pw\($0)") }
         let harness = try await ServerHarness.start(users: users) { $0.maxConnectionsPerIP = 100 }
-        let useradd = LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
+        let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
         async let adding: [Int32] = {
             var statuses: [Int32] = []
             for index in 0..<10 {

@@ -76,7 +76,7 @@ final class LifecycleTests: XCTestCase {
     }
 
     func testExecutableExitsNonZeroWithOneLineReloadsOnSIGHUPAndExitsZeroOnSIGTERM() async throws {
-        let executable = Self.productsDirectory.appendingPathComponent("securechat-server").path
+        let executable = try Self.productsDirectory.appendingPathComponent("securechat-server").path
         let certificates = try TestCertificates.make()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-\(UUID().uuidString)")
         let failed = try await ChildProcess.run(executable, [
@@ -124,12 +124,8 @@ final class LifecycleTests: XCTestCase {
 
     /// Where SwiftPM put the executables: next to the test bundle.
     static var productsDirectory: URL {
-        var url = Bundle(for: LifecycleTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("securechat-server").path),
-            url.path != "/"
-        {
-            url.deleteLastPathComponent()
+        get throws {
+            URL(fileURLWithPath: try BuiltProducts.path(of: "securechat-server")).deletingLastPathComponent()
         }
-        return url
     }
 }

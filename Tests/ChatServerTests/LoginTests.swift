@@ -123,7 +123,7 @@ final class LoginTests: XCTestCase {
         try await expect(client, prefix: "ERR auth-failed ")
 
         // The real admin tool, writing to the file the server has open.
-        let useradd = LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
+        let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
         let added = try await ChildProcess.run(
             useradd,
             ["--db", harness.databasePath, "--cost", "minimum", "--password-stdin", "dave"],

@@ -178,38 +178,3 @@ func expectClosed(
     try await client.linesUntilClosed()
 }
 
-// MARK: Logs
-
-/// Every log line the server wrote during a test, for checks on what is (and is
-/// never) logged.
-final class CapturedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-
-    func append(_ entry: String) {
-        lock.withLock { entries.append(entry) }
-    }
-
-    var all: [String] {
-        lock.withLock { entries }
-    }
-
-    var joined: String { all.joined(separator: "\n") }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let logs: CapturedLogs
-    var logLevel: Logger.Level = .debug
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        logs.append("\(event.level) \(event.message) \(rendered)")
-    }
-}

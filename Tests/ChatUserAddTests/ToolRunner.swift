@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 import XCTest
 
@@ -12,27 +13,8 @@ struct ToolResult {
 
 /// Runs the built `chat-useradd` as a child process, the way an administrator does.
 enum ToolRunner {
-    /// SwiftPM puts executables next to the test bundle in the products directory
-    /// (`.build/<triple>/debug`); walking up a few levels also covers layouts where
-    /// the bundle sits one folder deeper (macOS `.xctest` bundles).
     static func executable() throws -> URL {
-        let starts = [
-            Bundle.main.bundleURL,
-            Bundle(for: Marker.self).bundleURL,
-            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent(),
-        ]
-        for start in starts {
-            var directory = start.standardizedFileURL
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("chat-useradd")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) {
-                    return candidate
-                }
-                directory.deleteLastPathComponent()
-            }
-        }
-        // A failure, not a skip: a missing binary must not pass silently.
-        throw MissingExecutable(searchedFrom: Bundle.main.bundleURL.path)
+        URL(fileURLWithPath: try BuiltProducts.path(of: "chat-useradd"))
     }
 
     struct MissingExecutable: Error, CustomStringConvertible {
@@ -87,7 +69,6 @@ enum ToolRunner {
         )
     }
 
-    private final class Marker {}
 }
 
 /// Asserts a refusal: the given exit status and exactly one stderr line that starts
