@@ -8,11 +8,7 @@ final class TLSCloseTests: XCTestCase {
     private var pair: EmbeddedTLSPair!
 
     override func setUpWithError() throws {
-        let certificates = try makeCertificates()
-        pair = try EmbeddedTLSPair(
-            serverContext: makeServerContext(certificates),
-            clientContext: makeClientContext(trusting: certificates)
-        )
+        pair = try makeEmbeddedPair()
     }
 
     override func tearDown() {

@@ -24,6 +24,16 @@ extension XCTestCase {
     func makeClientContext(trusting certificates: TestCertificates) throws -> TLSContext {
         try TLSContext.client(trustRootsPath: certificates.caPath)
     }
+
+    /// A server and a client handler on embedded channels, with fresh certificates
+    /// the server's CA signed; not yet handshaken.
+    func makeEmbeddedPair() throws -> EmbeddedTLSPair {
+        let certificates = try makeCertificates()
+        return try EmbeddedTLSPair(
+            serverContext: makeServerContext(certificates),
+            clientContext: makeClientContext(trusting: certificates)
+        )
+    }
 }
 
 extension TestCertificates {
