@@ -15,6 +15,7 @@ final class Authenticator: Sendable {
     private let store: UserStore
     private let hasher: PasswordHasher
     private let pool: NIOThreadPool
+    private let loginRecorder: LoginRecorder
     private let capacity: Int
     private let inFlight = Atomic<Int>(0)
     /// Unknown users are checked against this, so that "no such user" costs the same
@@ -24,6 +25,7 @@ final class Authenticator: Sendable {
 
     init(store: UserStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
         self.store = store
+        self.loginRecorder = LoginRecorder(store: store, logger: logger)
         self.hasher = hasher
         self.capacity = max(1, threads) + max(0, maxQueued)
         self.logger = logger
@@ -32,14 +34,16 @@ final class Authenticator: Sendable {
         self.pool.start()
     }
 
+    /// Waits for the checks in progress, then writes the login stamps still pending.
     func shutdown() async {
         try? await pool.shutdownGracefully()
+        await loginRecorder.shutdown()
     }
 
     /// Verifies `password` for the account `name` (as typed; it may not even be a
     /// valid name). Succeeds only for an existing, unlocked account with that password.
     func verifyLogin(name: String, password: String, on eventLoop: EventLoop) -> EventLoopFuture<LoginOutcome> {
-        runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher, dummyHash, logger] in
+        runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher, dummyHash, loginRecorder, logger] in
             let userName = UserName(name)
             let record = try userName.flatMap { try store.user(named: $0) }
             // Always run exactly one verification, whatever is wrong with the request.
@@ -51,18 +55,17 @@ final class Authenticator: Sendable {
             guard !record.isLocked else { return .rejected(reason: "account locked") }
             if hasher.needsRehash(record.passwordHash) {
                 // The account was made with weaker parameters: upgrade while the
-                // plaintext is at hand. A failure here must not fail the login.
+                // plaintext is at hand. This write carries the login's stamp too. A
+                // failure here must not fail the login.
                 do {
-                    try store.setPasswordHash(try hasher.hash(password), for: record.name)
+                    try store.upgradePasswordHash(try hasher.hash(password), for: record.name)
                     logger.info("password hash upgraded", metadata: ["user": "\(record.name)"])
                 } catch {
                     logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
+                    loginRecorder.record(record.name, timingOn: eventLoop)
                 }
-            }
-            do {
-                try store.recordLogin(record.name)
-            } catch {
-                logger.warning("could not record login time", metadata: ["user": "\(record.name)", "error": "\(error)"])
+            } else {
+                loginRecorder.record(record.name, timingOn: eventLoop)
             }
             return .verified(Authenticator.makeVerifiedLogin(record.name))
         }

@@ -4,9 +4,10 @@ internal import GRDB
 /// The account database: one SQLite file in WAL mode, shared by the running server
 /// and `chat-useradd`.
 ///
-/// Every method is one short transaction, and nothing is cached, so a change made by
-/// another process (a new user, a lock, a new password) is seen by the next call:
-/// the server picks it up at the next login with no restart or reload signal.
+/// Every method is one short transaction, and no account data is cached (prepared
+/// statements are), so a change made by another process (a new user, a lock, a new
+/// password) is seen by the next call: the server picks it up at the next login with
+/// no restart or reload signal.
 /// Calls block their thread on disk I/O; servers call them off their event loops.
 public final class UserStore: Sendable {
     let pool: DatabasePool
@@ -30,9 +31,15 @@ public final class UserStore: Sendable {
     }
 
     /// The account named `name`, compared case-insensitively.
+    ///
+    /// Every login calls this, so it is kept cheap: a prepared statement reused per
+    /// connection and columns read by position, not the query builder and `Codable`
+    /// (together they were most of a minimum-cost login's database time). One SELECT
+    /// needs no explicit transaction: SQLite reads it from one snapshot.
     public func user(named name: UserName) throws -> UserRecord? {
-        try pool.read { db in
-            try UserRow.filter(name: name).fetchOne(db)?.record
+        try pool.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: UserRecordRow.selectByKey)
+            return try UserRecordRow.fetchOne(statement, arguments: [name.key])?.record
         }
     }
 
@@ -72,12 +79,28 @@ public final class UserStore: Sendable {
         try update(name, UserRow.Columns.passwordHash.set(to: hash))
     }
 
+    /// Replaces the password hash of an account that just logged in with its password,
+    /// and notes the login, in one write; false when there is no such account.
+    @discardableResult
+    public func upgradePasswordHash(_ hash: String, for name: UserName, loggedInAt date: Date = Date()) throws -> Bool {
+        try update(name, UserRow.Columns.passwordHash.set(to: hash), UserRow.Columns.lastLoginAt.set(to: date))
+    }
+
     /// Notes a successful login. Not a change to the account, so `updatedAt` stays.
     /// Does nothing when the account was deleted meanwhile.
     public func recordLogin(_ name: UserName, at date: Date = Date()) throws {
+        try recordLogins([name: date])
+    }
+
+    /// Notes many successful logins, each account with its own time, in one write
+    /// transaction. Accounts deleted meanwhile are skipped, never recreated.
+    public func recordLogins(_ logins: [UserName: Date]) throws {
+        guard !logins.isEmpty else { return }
         try pool.write { db in
-            _ = try UserRow.filter(name: name)
-                .updateAll(db, UserRow.Columns.lastLoginAt.set(to: date))
+            let statement = try db.cachedStatement(sql: "UPDATE user SET last_login_at = ? WHERE name_key = ?")
+            for (name, date) in logins {
+                try statement.execute(arguments: [date, name.key])
+            }
         }
     }
 
@@ -94,11 +117,11 @@ public final class UserStore: Sendable {
         }
     }
 
-    private func update(_ name: UserName, _ assignment: ColumnAssignment) throws -> Bool {
+    private func update(_ name: UserName, _ assignments: ColumnAssignment...) throws -> Bool {
         let now = Date()
         return try pool.write { db in
             try UserRow.filter(name: name)
-                .updateAll(db, assignment, UserRow.Columns.updatedAt.set(to: now)) > 0
+                .updateAll(db, assignments + [UserRow.Columns.updatedAt.set(to: now)]) > 0
         }
     }
 }

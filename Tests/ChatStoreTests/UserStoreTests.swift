@@ -103,6 +103,57 @@ final class UserStoreTests: XCTestCase {
         try store.recordLogin(try name("nobody"))
     }
 
+    func testRecordLoginsWritesEachAccountsOwnTimeAndSkipsDeletedOnes() throws {
+        let store = try UserStore(path: path)
+        try store.addUser(try name("alice"), passwordHash: "h")
+        try store.addUser(try name("Bob"), passwordHash: "h")
+        let aliceAt = Date(timeIntervalSince1970: 1_800_000_000.5)
+        let bobAt = Date(timeIntervalSince1970: 1_800_000_100.75)
+
+        // "gone" was deleted after logging in: no error, and no account made for it.
+        try store.recordLogins([try name("alice"): aliceAt, try name("BOB"): bobAt, try name("gone"): bobAt])
+        let alice = try XCTUnwrap(try store.user(named: try name("alice"))?.lastLoginAt)
+        let bob = try XCTUnwrap(try store.user(named: try name("bob")))
+        XCTAssertEqual(alice.timeIntervalSince1970, aliceAt.timeIntervalSince1970, accuracy: 0.001)
+        XCTAssertEqual(try XCTUnwrap(bob.lastLoginAt).timeIntervalSince1970, bobAt.timeIntervalSince1970, accuracy: 0.001)
+        XCTAssertEqual(bob.name.display, "Bob", "the stamp keeps the spelling chosen at creation")
+        XCTAssertNil(try store.user(named: try name("gone")))
+        XCTAssertEqual(try store.allUsers().count, 2)
+
+        try store.recordLogins([:])
+    }
+
+    func testUpgradePasswordHashStampsTheLoginAndIsAnAccountChange() throws {
+        let store = try UserStore(path: path)
+        try store.addUser(try name("alice"), passwordHash: "old")
+        let before = try XCTUnwrap(try store.user(named: try name("alice")))
+        let when = Date(timeIntervalSince1970: 1_900_000_000)
+
+        XCTAssertTrue(try store.upgradePasswordHash("new", for: try name("Alice"), loggedInAt: when))
+        let after = try XCTUnwrap(try store.user(named: try name("alice")))
+        XCTAssertEqual(after.passwordHash, "new")
+        XCTAssertEqual(try XCTUnwrap(after.lastLoginAt).timeIntervalSince1970, when.timeIntervalSince1970, accuracy: 0.001)
+        XCTAssertGreaterThanOrEqual(after.updatedAt, before.updatedAt)
+        XCTAssertFalse(try store.upgradePasswordHash("new", for: try name("nobody")))
+        XCTAssertNil(try store.user(named: try name("nobody")))
+    }
+
+    func testLookupSeesAnotherConnectionsChangesAtOnce() throws {
+        // The server's look-up reuses a prepared statement per connection; what it
+        // reads must still be the file as it is now, as chat-useradd left it.
+        let server = try UserStore(path: path)
+        let tool = try UserStore(path: path)
+        XCTAssertNil(try server.user(named: try name("alice")))
+        try tool.addUser(try name("alice"), passwordHash: "h1")
+        XCTAssertEqual(try server.user(named: try name("alice"))?.passwordHash, "h1")
+        try tool.setLocked(true, for: try name("alice"))
+        XCTAssertEqual(try server.user(named: try name("alice"))?.isLocked, true)
+        try tool.setPasswordHash("h2", for: try name("alice"))
+        XCTAssertEqual(try server.user(named: try name("alice"))?.passwordHash, "h2")
+        try tool.deleteUser(try name("alice"))
+        XCTAssertNil(try server.user(named: try name("alice")))
+    }
+
     func testAllUsersOrderedByKey() throws {
         let store = try UserStore(path: path)
         XCTAssertEqual(try store.allUsers(), [])
