@@ -14,7 +14,8 @@ static inline long securechat_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return
 static inline long securechat_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
 static inline int securechat_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) { return (int)SSL_CTX_set1_groups_list(ctx, list); }
 static inline int securechat_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
-static inline long securechat_BIO_set_mem_eof_return(BIO *bio, long v) { return BIO_set_mem_eof_return(bio, v); }
+static inline void securechat_BIO_set_retry_read(BIO *bio) { BIO_set_retry_read(bio); }
+static inline void securechat_BIO_clear_retry_flags(BIO *bio) { BIO_clear_retry_flags(bio); }
 static inline void securechat_OPENSSL_free(void *p) { OPENSSL_free(p); }
 
 static inline long securechat_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }

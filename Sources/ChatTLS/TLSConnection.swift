@@ -1,9 +1,12 @@
 internal import COpenSSL
 import NIOCore
 
-/// One OpenSSL `SSL` object and its two memory BIOs. The handler feeds network bytes
-/// into `inbound` and drains TLS records out of `outbound`; OpenSSL never touches a
-/// socket. Results are mapped to Swift enums right here, at the C boundary.
+/// One OpenSSL `SSL` object over a BIO of our own (`TLSConnectionBIO`): OpenSSL reads
+/// ciphertext straight out of the `ByteBuffer` the channel received and appends the
+/// records it produces to a `ByteBuffer` the handler then sends as is. Unlike a pair of
+/// memory BIOs, whose buffers keep their largest size for the life of the connection,
+/// an idle connection holds no ciphertext storage at all. Results are mapped to Swift
+/// enums right here, at the C boundary.
 ///
 /// Not thread safe: owned by one `TLSHandler`, used on its event loop only.
 final class TLSConnection {
@@ -14,7 +17,7 @@ final class TLSConnection {
     }
 
     enum ReadResult {
-        case data
+        case data(ByteBuffer)
         case wantRead
         case closeNotify
         case failed(TLSError)
@@ -22,29 +25,42 @@ final class TLSConnection {
 
     /// The largest plaintext a single TLS record carries.
     static let maxRecordPlaintext = 16_384
+    /// Header, explicit nonce (TLS 1.2 GCM) or content type (TLS 1.3), and AEAD tag:
+    /// the most any of our suites adds to a record.
+    static let maxRecordOverhead = 29
 
     private let ssl: OpaquePointer
-    private let inbound: OpaquePointer
-    private let outbound: OpaquePointer
+    private let bio: OpaquePointer
     /// Keeps the `SSL_CTX` alive as long as this `SSL` refers to it.
     private let context: TLSContext
+    /// The channel's allocator, once the handler is added.
+    var allocator = ByteBufferAllocator()
+
+    /// Received ciphertext OpenSSL has not asked for yet, a slice of what the channel
+    /// read. Normally empty between events: OpenSSL consumes whole records as they come.
+    private var inbound: ByteBuffer?
+    /// Records produced since the handler last took them.
+    private var outbound: ByteBuffer?
+    /// Ciphertext OpenSSL has read but not yet turned into application data: a partial
+    /// record, or (an over-estimate, harmlessly) handshake records since the last data.
+    private var ciphertextInsideOpenSSL = 0
 
     init(context: TLSContext, serverHostname: String?) throws {
         OpenSSLErrors.clear()
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSError(.internalError, "SSL_new: \(OpenSSLErrors.drain())")
         }
-        guard let inbound = BIO_new(BIO_s_mem()), let outbound = BIO_new(BIO_s_mem()) else {
+        guard let bio = BIO_new(TLSConnectionBIO.method) else {
             SSL_free(ssl)
             throw TLSError(.internalError, "BIO_new: \(OpenSSLErrors.drain())")
         }
-        // An empty memory BIO must read as "retry later", not as end of file.
-        _ = securechat_BIO_set_mem_eof_return(inbound, -1)
-        SSL_set_bio(ssl, inbound, outbound)  // the SSL now owns both BIOs
         self.ssl = ssl
-        self.inbound = inbound
-        self.outbound = outbound
+        self.bio = bio
         self.context = context
+        // Unretained: the SSL (which owns the BIO) lives exactly as long as self, and
+        // deinit detaches the BIO before freeing it.
+        BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
+        SSL_set_bio(ssl, bio, bio)  // one BIO both ways; the SSL now owns it
 
         switch context.role {
         case .server:
@@ -59,6 +75,7 @@ final class TLSConnection {
     }
 
     deinit {
+        BIO_set_data(bio, nil)
         SSL_free(ssl)
     }
 
@@ -82,32 +99,85 @@ final class TLSConnection {
 
     // MARK: Network side
 
-    /// Hands bytes received from the network to OpenSSL.
+    /// Hands bytes received from the network to OpenSSL, which reads them on the next
+    /// handshake or read call.
     func receiveFromNetwork(_ buffer: ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in
-            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-            // A memory BIO grows as needed; a write fails only when allocation does.
-            _ = BIO_write(inbound, base, CInt(bytes.count))
+        guard buffer.readableBytes > 0 else { return }
+        if var unread = inbound {
+            // Only when OpenSSL left bytes unread (we stopped reading mid-burst): rare,
+            // and the copy stops us pinning the receive buffer the remainder came from.
+            var buffer = buffer
+            inbound = nil
+            unread.writeBuffer(&buffer)
+            inbound = unread
+        } else {
+            inbound = buffer
         }
     }
 
-    /// Takes every TLS record OpenSSL has produced, or nil if there are none.
-    func takeNetworkOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = BIO_ctrl_pending(outbound)
-        guard pending > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: Int(pending))
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { space in
-            Int(max(0, BIO_read(outbound, space.baseAddress, CInt(pending))))
-        }
-        return buffer
+    /// Drops received ciphertext nobody will read: it may pin a whole receive buffer.
+    func discardNetworkInput() {
+        inbound = nil
     }
+
+    /// Makes room for the records `plaintextBytes` will become, so that a flush of
+    /// several records fills one buffer instead of regrowing it record by record.
+    func reserveNetworkOutput(forPlaintext plaintextBytes: Int) {
+        guard plaintextBytes > 0 else { return }
+        let records = (plaintextBytes + Self.maxRecordPlaintext - 1) / Self.maxRecordPlaintext
+        let capacity = plaintextBytes + records * Self.maxRecordOverhead
+        if outbound == nil {
+            outbound = allocator.buffer(capacity: capacity)
+        } else {
+            outbound!.reserveCapacity(minimumWritableBytes: capacity)
+        }
+    }
+
+    /// Takes every TLS record OpenSSL has produced, or nil if there are none. The
+    /// caller gets the only reference, so sending it copies nothing.
+    func takeNetworkOutput() -> ByteBuffer? {
+        guard let records = outbound else { return nil }
+        outbound = nil
+        return records.readableBytes > 0 ? records : nil
+    }
+
+    /// OpenSSL asks for ciphertext.
+    fileprivate func bioRead(into space: UnsafeMutableRawBufferPointer) -> Int? {
+        guard inbound != nil else { return nil }
+        let count = min(space.count, inbound!.readableBytes)
+        inbound!.readWithUnsafeReadableBytes { bytes in
+            space.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(count)))
+            return count
+        }
+        if inbound!.readableBytes == 0 {
+            inbound = nil
+        }
+        ciphertextInsideOpenSSL += count
+        return count
+    }
+
+    /// OpenSSL hands us a record (or part of one) to send.
+    fileprivate func bioWrite(_ bytes: UnsafeRawBufferPointer) {
+        if outbound == nil {
+            outbound = allocator.buffer(capacity: bytes.count)
+        }
+        outbound!.writeBytes(bytes)
+    }
+
+    var heldBufferCapacity: Int { (inbound?.capacity ?? 0) + (outbound?.capacity ?? 0) }
+
+    fileprivate var pendingInbound: Int { inbound?.readableBytes ?? 0 }
+    fileprivate var pendingOutbound: Int { outbound?.readableBytes ?? 0 }
 
     // MARK: Protocol
 
     func doHandshake() -> HandshakeResult {
         OpenSSLErrors.clear()
         let rc = SSL_do_handshake(ssl)
-        if rc == 1 { return .complete }
+        if rc == 1 {
+            ciphertextInsideOpenSSL = 0
+            return .complete
+        }
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .wantRead
@@ -116,15 +186,26 @@ final class TLSConnection {
         }
     }
 
-    /// Decrypts one chunk of application data into `buffer`.
-    func read(into buffer: inout ByteBuffer) -> ReadResult {
+    /// Decrypts the next chunk of application data.
+    func read() -> ReadResult {
+        // Plaintext is never longer than the ciphertext it came from, so the buffer is
+        // sized by what could be decrypted now, not by the largest possible record: a
+        // chat line costs a few hundred bytes, not 16 KiB.
+        let decryptable = Int(SSL_pending(ssl)) + ciphertextInsideOpenSSL + pendingInbound
+        guard decryptable > 0 else { return .wantRead }
+        var buffer = allocator.buffer(capacity: min(decryptable, Self.maxRecordPlaintext))
         OpenSSLErrors.clear()
         var rc: CInt = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxRecordPlaintext) { space in
-            rc = SSL_read(ssl, space.baseAddress, CInt(min(space.count, Int(CInt.max))))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
+            rc = SSL_read(ssl, space.baseAddress, CInt(min(space.count, Self.maxRecordPlaintext)))
             return rc > 0 ? Int(rc) : 0
         }
-        if rc > 0 { return .data }
+        if rc > 0 {
+            // With read-ahead off OpenSSL stops reading at the end of the record it
+            // returns, so everything it read so far has been processed.
+            ciphertextInsideOpenSSL = 0
+            return .data(buffer)
+        }
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .wantRead
@@ -135,9 +216,9 @@ final class TLSConnection {
         }
     }
 
-    /// Encrypts `bytes` (at most one record's worth) into the outbound BIO.
-    /// Returns false only if OpenSSL refused, which with memory BIOs means the
-    /// connection is already broken.
+    /// Encrypts `bytes` (at most one record's worth) into the outbound buffer.
+    /// Returns false only if OpenSSL refused: our BIO takes every write, so that means
+    /// the connection is already broken.
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
         OpenSSLErrors.clear()
@@ -148,6 +229,12 @@ final class TLSConnection {
     func shutdown() {
         OpenSSLErrors.clear()
         _ = SSL_shutdown(ssl)
+        // Writing the alert (and reading the peer's) left OpenSSL's 16 KiB record
+        // buffers allocated, which SSL_MODE_RELEASE_BUFFERS does not free on this path:
+        // 33 KiB per connection lingering for the close timeout, times every session
+        // when the server shuts down. Our BIO has already taken the alert, so nothing
+        // is pending and both can go.
+        _ = SSL_free_buffers(ssl)
         OpenSSLErrors.clear()
     }
 
@@ -182,4 +269,68 @@ final class TLSConnection {
         }
         return parts.isEmpty ? "connection closed by peer or malformed input" : parts.joined(separator: "; ")
     }
+}
+
+/// The `BIO_METHOD` behind every `TLSConnection`: C callbacks that forward to the
+/// connection stored in the BIO's data pointer. Reading from an empty buffer asks
+/// OpenSSL to retry later; it is never end of file, since the peer's EOF reaches the
+/// handler as channelInactive, not through OpenSSL.
+private enum TLSConnectionBIO {
+    nonisolated(unsafe) static let method: OpaquePointer = {
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "securechat ByteBuffer") else {
+            fatalError("BIO_meth_new failed: \(OpenSSLErrors.drain())")
+        }
+        _ = BIO_meth_set_write(method, write)
+        _ = BIO_meth_set_read(method, read)
+        _ = BIO_meth_set_ctrl(method, ctrl)
+        _ = BIO_meth_set_create(method, create)
+        _ = BIO_meth_set_destroy(method, destroy)
+        return method
+    }()
+
+    private static func connection(_ bio: OpaquePointer?) -> TLSConnection? {
+        guard let bio, let data = BIO_get_data(bio) else { return nil }
+        return Unmanaged<TLSConnection>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    private static let write: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, CInt) -> CInt = { bio, bytes, count in
+        securechat_BIO_clear_retry_flags(bio)
+        guard let connection = connection(bio) else { return -1 }
+        guard let bytes, count > 0 else { return 0 }
+        connection.bioWrite(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+        return count
+    }
+
+    private static let read: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, CInt) -> CInt = { bio, space, count in
+        securechat_BIO_clear_retry_flags(bio)
+        guard let connection = connection(bio) else { return -1 }
+        guard let space, count > 0 else { return 0 }
+        guard let copied = connection.bioRead(into: UnsafeMutableRawBufferPointer(start: space, count: Int(count))) else {
+            securechat_BIO_set_retry_read(bio)
+            return -1
+        }
+        return CInt(copied)
+    }
+
+    private static let ctrl: @convention(c) (OpaquePointer?, CInt, CLong, UnsafeMutableRawPointer?) -> CLong = { bio, command, _, _ in
+        switch command {
+        case BIO_CTRL_FLUSH:
+            // Records are sent when the handler takes them, after each call into OpenSSL.
+            return 1
+        case BIO_CTRL_PENDING:
+            return CLong(connection(bio)?.pendingInbound ?? 0)
+        case BIO_CTRL_WPENDING:
+            return CLong(connection(bio)?.pendingOutbound ?? 0)
+        default:
+            return 0
+        }
+    }
+
+    private static let create: @convention(c) (OpaquePointer?) -> CInt = { bio in
+        BIO_set_init(bio, 1)
+        return 1
+    }
+
+    // The connection owns the buffers; there is nothing to free here.
+    private static let destroy: @convention(c) (OpaquePointer?) -> CInt = { _ in 1 }
 }

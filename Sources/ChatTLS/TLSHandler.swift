@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Terminates (or originates) TLS on a channel with OpenSSL over memory BIOs.
+/// Terminates (or originates) TLS on a channel with OpenSSL.
 ///
 /// Inbound it turns TLS records into plaintext `ByteBuffer`s; outbound it turns
 /// plaintext into records. Every plaintext write queued before a flush is encrypted
@@ -36,11 +36,14 @@ public final class TLSHandler: ChannelDuplexHandler {
     private let handshakeTimeout: TimeAmount
     private let closeTimeout: TimeAmount
     private var state: State = .idle
-    private var bufferedWrites = MarkedCircularBuffer<BufferedWrite>(initialCapacity: 16)
+    /// Small to start with: most of the time a connection is idle and this is empty;
+    /// it grows only for a burst.
+    private var bufferedWrites = MarkedCircularBuffer<BufferedWrite>(initialCapacity: 4)
+    /// A circular buffer never shrinks: past this many queued writes, the emptied queue
+    /// is replaced by a small one so one burst does not stay allocated for hours.
+    private static let retainedWriteQueueCapacity = 16
     private var handshakeDeadline: Scheduled<Void>?
     private var closeDeadline: Scheduled<Void>?
-    /// Reused across flushes to coalesce queued plaintext into full records.
-    private var plaintext = ByteBuffer()
     private var closePromises: [EventLoopPromise<Void>] = []
 
     /// - Parameters:
@@ -58,10 +61,14 @@ public final class TLSHandler: ChannelDuplexHandler {
         self.closeTimeout = closeTimeout
     }
 
+    /// Ciphertext buffer capacity held between events. Tests check it is zero once a
+    /// connection is idle, whatever burst it carried before.
+    var heldBufferCapacity: Int { connection.heldBufferCapacity }
+
     // MARK: Lifecycle
 
     public func handlerAdded(context: ChannelHandlerContext) {
-        plaintext = context.channel.allocator.buffer(capacity: 0)
+        connection.allocator = context.channel.allocator
         if context.channel.isActive {
             startHandshake(context: context)
         }
@@ -86,6 +93,7 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        connection.discardNetworkInput()
         failBufferedWrites(ChannelError.ioOnClosedChannel)
     }
 
@@ -156,10 +164,9 @@ public final class TLSHandler: ChannelDuplexHandler {
         // A handler further up may write, close or get removed while we deliver, so the
         // state is checked on every pass.
         while case .active = state {
-            var buffer = context.channel.allocator.buffer(capacity: TLSConnection.maxRecordPlaintext)
-            switch connection.read(into: &buffer) {
-            case .data:
-                context.fireChannelRead(wrapInboundOut(buffer))
+            switch connection.read() {
+            case .data(let plaintext):
+                context.fireChannelRead(wrapInboundOut(plaintext))
             case .wantRead:
                 // KeyUpdate answers and alerts are produced while reading.
                 writeNetworkOutput(context: context)
@@ -220,24 +227,52 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// Encrypts every write up to the flush mark, packing them into as few records as
     /// possible, and sends the records as one network write.
     private func flushBufferedWrites(context: ChannelHandlerContext) {
-        guard bufferedWrites.hasMark else { return }
+        guard let marked = bufferedWrites.markedElementIndex else { return }
+        let queued = bufferedWrites.count
+        var remaining = 0
+        var index = bufferedWrites.startIndex
+        while true {
+            remaining += bufferedWrites[index].data.readableBytes
+            if index == marked { break }
+            index = bufferedWrites.index(after: index)
+        }
+        connection.reserveNetworkOutput(forPlaintext: remaining)
+
+        let recordSize = TLSConnection.maxRecordPlaintext
         var promises: [EventLoopPromise<Void>] = []
-        plaintext.clear()
+        // Only for packing several small writes into one record, and freed after this
+        // flush: a connection that once sent a burst does not keep 16 KiB for it.
+        var coalesced: ByteBuffer?
         var failed = false
-        while bufferedWrites.hasMark, let (data, promise) = bufferedWrites.popFirst() {
+        while bufferedWrites.hasMark, let (write, promise) = bufferedWrites.popFirst() {
             if let promise { promises.append(promise) }
-            var data = data
+            var data = write
             while data.readableBytes > 0 && !failed {
-                let room = TLSConnection.maxRecordPlaintext - plaintext.readableBytes
-                var slice = data.readSlice(length: min(room, data.readableBytes))!
-                plaintext.writeBuffer(&slice)
-                if plaintext.readableBytes == TLSConnection.maxRecordPlaintext {
-                    failed = !encryptPlaintext()
+                let pending = coalesced?.readableBytes ?? 0
+                if pending == 0 && (data.readableBytes >= recordSize || data.readableBytes == remaining) {
+                    // A full record, or the last bytes of this flush: encrypt them
+                    // where they are instead of copying them first.
+                    let count = min(recordSize, data.readableBytes)
+                    failed = !data.withUnsafeReadableBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                    data.moveReaderIndex(forwardBy: count)
+                    remaining -= count
+                } else {
+                    if coalesced == nil {
+                        coalesced = context.channel.allocator.buffer(capacity: min(recordSize, remaining))
+                    }
+                    let count = min(recordSize - pending, data.readableBytes)
+                    var slice = data.readSlice(length: count)!
+                    coalesced!.writeBuffer(&slice)
+                    remaining -= count
+                    if pending + count == recordSize || remaining == 0 {
+                        failed = !coalesced!.withUnsafeReadableBytes { connection.write($0) }
+                        coalesced!.clear()
+                    }
                 }
             }
         }
-        if !failed {
-            failed = !encryptPlaintext()
+        if queued > Self.retainedWriteQueueCapacity && bufferedWrites.isEmpty {
+            bufferedWrites = MarkedCircularBuffer(initialCapacity: 4)
         }
         if failed {
             promises.forEach { $0.fail(TLSError(.protocolError, "encryption failed")) }
@@ -248,14 +283,9 @@ public final class TLSHandler: ChannelDuplexHandler {
         writeNetworkOutput(context: context, promises: promises)
     }
 
-    private func encryptPlaintext() -> Bool {
-        defer { plaintext.clear() }
-        return plaintext.withUnsafeReadableBytes { connection.write($0) }
-    }
-
     /// Sends whatever records OpenSSL has produced and flushes.
     private func writeNetworkOutput(context: ChannelHandlerContext, promises: [EventLoopPromise<Void>] = []) {
-        guard let records = connection.takeNetworkOutput(allocator: context.channel.allocator) else {
+        guard let records = connection.takeNetworkOutput() else {
             promises.forEach { $0.succeed() }
             return
         }
@@ -279,6 +309,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     private func startClosing(context: ChannelHandlerContext) {
         guard case .active = state else { return }
         state = .closing
+        connection.discardNetworkInput()
         connection.shutdown()
         failBufferedWrites(ChannelError.outputClosed)
         let sent = context.eventLoop.makePromise(of: Void.self)
@@ -302,6 +333,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
         state = .closed
         cancelTimers()
+        connection.discardNetworkInput()
         failBufferedWrites(ChannelError.ioOnClosedChannel)
         let closed = context.eventLoop.makePromise(of: Void.self)
         context.close(mode: .all, promise: closed)

@@ -46,8 +46,10 @@ final class EmbeddedTLSPair {
 
     /// Delivers each side's writes to the other until neither has anything more to send.
     /// Writes towards a channel that has closed are dropped, as a closed socket would.
+    /// With `readSize`, each write arrives as reads of at most that many bytes, the way
+    /// TCP may cut records anywhere.
     @discardableResult
-    func exchange() throws -> Traffic {
+    func exchange(readSize: Int? = nil) throws -> Traffic {
         var traffic = Traffic()
         while true {
             loop.run()
@@ -58,12 +60,20 @@ final class EmbeddedTLSPair {
             }
             if let fromClient {
                 traffic.fromClient.append(fromClient)
-                if server.isActive { try server.writeInbound(fromClient) }
+                try deliver(fromClient, to: server, readSize: readSize)
             }
             if let fromServer {
                 traffic.fromServer.append(fromServer)
-                if client.isActive { try client.writeInbound(fromServer) }
+                try deliver(fromServer, to: client, readSize: readSize)
             }
+        }
+    }
+
+    private func deliver(_ write: ByteBuffer, to channel: EmbeddedChannel, readSize: Int?) throws {
+        var write = write
+        let readSize = readSize ?? max(write.readableBytes, 1)
+        while channel.isActive, let read = write.readSlice(length: min(readSize, write.readableBytes)), read.readableBytes > 0 {
+            try channel.writeInbound(read)
         }
     }
 

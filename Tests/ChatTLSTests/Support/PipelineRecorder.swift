@@ -10,6 +10,8 @@ final class PipelineRecorder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private(set) var received: [UInt8] = []
+    /// The capacity of each plaintext buffer that arrived, in order.
+    private(set) var receivedCapacities: [Int] = []
     private(set) var sessions: [TLSSessionInfo] = []
     private(set) var errors: [Error] = []
     private(set) var inactiveCount = 0
@@ -21,7 +23,9 @@ final class PipelineRecorder: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        received += Array(buffer: unwrapInboundIn(data))
+        let buffer = unwrapInboundIn(data)
+        received += Array(buffer: buffer)
+        receivedCapacities.append(buffer.capacity)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
