@@ -55,16 +55,19 @@ final class SessionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var isClosing = false
 
-    /// Everything queued for the peer, already concatenated: a delivery costs one copy
-    /// of its bytes, and a flush one write through the pipeline, however many lines.
-    private var outbound = ByteBuffer()
-    private var outboundBytes: Int { outbound.readableBytes }
+    /// Everything queued for the peer, in order; nil when nothing is, so an idle
+    /// session holds no output buffer. A lone line is the very buffer the hub rendered
+    /// once for all its recipients (no copy: the TLS handler encrypts from it); a
+    /// second line before the flush makes it this session's own buffer
+    /// (copy-on-write). Either way a flush is one write through the pipeline, however
+    /// many lines it carries.
+    private var outbound: ByteBuffer?
+    private var outboundBytes: Int { outbound?.readableBytes ?? 0 }
     private var flushScheduled = false
     /// Mirrors `channel.isWritable`, updated by `channelWritabilityChanged`. Asked on
     /// every flush; the channel's getter alone was ~3 % of server CPU in a 1000-member
     /// room.
     private var channelIsWritable = true
-    private static let retainedOutboundCapacity = 8 * 1024
 
     /// Lines wait here, in order, while an operation runs or the rate limit holds
     /// them; meanwhile the handler stops asking the channel for more input.
@@ -127,7 +130,7 @@ final class SessionHandler: ChannelDuplexHandler {
             hub.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
-        outbound = ByteBuffer()
+        outbound = nil
         pendingLines.removeAll()
         cancelTimers()
         log(.info, "connection closed")
@@ -392,8 +395,12 @@ final class SessionHandler: ChannelDuplexHandler {
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
         guard !isClosing, context != nil else { return }
-        var bytes = bytes
-        outbound.writeBuffer(&bytes)
+        if outbound == nil {
+            outbound = bytes
+        } else {
+            var bytes = bytes
+            outbound!.writeBuffer(&bytes)
+        }
         if outboundBytes > settings.maxOutboundQueueBytes {
             log(.warning, "slow consumer disconnected", ["queuedBytes": "\(outboundBytes)"])
             closeNow()
@@ -415,15 +422,11 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Moves queued lines into the channel while it is writable.
     private func flushOutbound() {
-        guard let context, outbound.readableBytes > 0, channelIsWritable else { return }
-        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
-        // Once the TLS handler has encrypted the bytes the storage is ours again and
-        // is reused; a buffer a burst made large is let go, so idle sessions stay small.
-        if outbound.capacity > Self.retainedOutboundCapacity {
-            outbound = ByteBuffer()
-        } else {
-            outbound.clear()
-        }
+        guard let context, let queued = outbound, channelIsWritable else { return }
+        // Taken before writing: anything queued while the write runs goes in the next
+        // flush instead of being cleared with this one.
+        outbound = nil
+        context.writeAndFlush(wrapOutboundOut(queued), promise: nil)
     }
 
     /// Sends what is queued, then close_notify, then closes.
@@ -438,7 +441,7 @@ final class SessionHandler: ChannelDuplexHandler {
     private func closeNow() {
         guard !isClosing, let context else { return }
         isClosing = true
-        outbound = ByteBuffer()
+        outbound = nil
         context.close(promise: nil)
     }
 }
