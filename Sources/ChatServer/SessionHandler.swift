@@ -289,6 +289,10 @@ final class SessionHandler: ChannelDuplexHandler {
         let handle = SessionHandle(id: id, user: login.user, handler: self, eventLoop: context.eventLoop)
         self.handle = handle
         loggedInUser = login.user
+        // Its work is done; left scheduled it would hold its task and closure (a few
+        // hundred bytes) for the rest of the grace period.
+        loginGraceTimer?.cancel()
+        loginGraceTimer = nil
         hub.register(handle)
         membership.join(hub.join(.lobby, handle))
         send(.ok(command: "login", details: login.user.display))
