@@ -32,7 +32,8 @@ public final class ChatServer: Service, Sendable {
     private let directory: AccountDirectory
     private let connections: ConnectionTracker
     private let group: MultiThreadedEventLoopGroup
-    private let flushers: OutboundFlushers
+    private let flushers: PerEventLoop<OutboundFlusher>
+    private let timeouts: PerEventLoop<SessionTimeouts>
     private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -69,7 +70,11 @@ public final class ChatServer: Service, Sendable {
             maxPerAddress: configuration.maxConnectionsPerIP
         )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
-        self.flushers = OutboundFlushers(group: group)
+        self.flushers = PerEventLoop(group: group) { OutboundFlusher(eventLoop: $0) }
+        let timeoutCheckInterval = SessionTimeouts.interval(
+            for: configuration.loginGracePeriod, configuration.idleTimeout, configuration.pingTimeout
+        )
+        self.timeouts = PerEventLoop(group: group) { SessionTimeouts(eventLoop: $0, interval: timeoutCheckInterval) }
     }
 
     /// Opens the listener and returns the address it is bound to (useful with port 0).
@@ -217,6 +222,7 @@ public final class ChatServer: Service, Sendable {
         let server = self
         let throttle = throttle
         let flushers = flushers
+        let timeouts = timeouts
         let handshakeTimeout = configuration.handshakeTimeout
         let maxLineLength = configuration.maxLineLength
         let hub = hub
@@ -266,7 +272,8 @@ public final class ChatServer: Service, Sendable {
                         authenticator: authenticator,
                         directory: directory,
                         throttle: throttle,
-                        flusher: flushers.flusher(for: channel.eventLoop),
+                        flusher: flushers.value(for: channel.eventLoop),
+                        timeouts: timeouts.value(for: channel.eventLoop),
                         logger: logger
                     )
                     try channel.pipeline.syncOperations.addHandlers([

@@ -33,28 +33,3 @@ final class OutboundFlusher {
         }
     }
 }
-
-/// The flusher of each of a group's event loops, looked up by loop.
-struct OutboundFlushers: Sendable {
-    private let flushers: [ObjectIdentifier: NIOLoopBoundBox<OutboundFlusher>]
-
-    /// Callable off the loops: each flusher is moved into its box and only ever
-    /// touched on its own loop afterwards.
-    init(group: EventLoopGroup) {
-        var flushers: [ObjectIdentifier: NIOLoopBoundBox<OutboundFlusher>] = [:]
-        for loop in group.makeIterator() {
-            flushers[ObjectIdentifier(loop)] = .makeBoxSendingValue(OutboundFlusher(eventLoop: loop), eventLoop: loop)
-        }
-        self.flushers = flushers
-    }
-
-    /// The flusher for `eventLoop`; call on that loop.
-    func flusher(for eventLoop: EventLoop) -> OutboundFlusher {
-        if let flusher = flushers[ObjectIdentifier(eventLoop)] {
-            return flusher.value
-        }
-        // Not one of the group's loops (cannot happen for server channels); a
-        // private flusher still works, just without sharing the pass.
-        return OutboundFlusher(eventLoop: eventLoop)
-    }
-}

@@ -79,10 +79,15 @@ final class SessionHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var rateLimiter: LineRateLimiter
 
+    /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
+    /// own: these are all a session keeps for them.
+    private let timeouts: SessionTimeouts
+    private var watchedByTimeouts = false
     private var lastInput = NIODeadline.now()
-    private var pingOutstanding = false
-    private var loginGraceTimer: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
+    /// Until login: when the grace period ends.
+    private var loginDeadline: NIODeadline?
+    /// While a PING is unanswered: when the peer is given up on.
+    private var pingDeadline: NIODeadline?
 
     init(
         settings: Settings,
@@ -91,9 +96,11 @@ final class SessionHandler: ChannelDuplexHandler {
         directory: AccountDirectory,
         throttle: LoginThrottle,
         flusher: OutboundFlusher,
+        timeouts: SessionTimeouts,
         logger: Logger
     ) {
         self.flusher = flusher
+        self.timeouts = timeouts
         self.settings = settings
         self.hub = hub
         self.authenticator = authenticator
@@ -115,7 +122,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimers()
+        stopTimeouts()
         self.context = nil
     }
 
@@ -132,7 +139,7 @@ final class SessionHandler: ChannelDuplexHandler {
         }
         outbound = nil
         pendingLines.removeAll()
-        cancelTimers()
+        stopTimeouts()
         log(.info, "connection closed")
         context.fireChannelInactive()
     }
@@ -144,7 +151,7 @@ final class SessionHandler: ChannelDuplexHandler {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
                 send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
-                startTimers(context: context)
+                startTimeouts()
             }
         case is ServerShutdownEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
@@ -171,7 +178,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastInput = .now()
-        pingOutstanding = false
+        pingDeadline = nil
         pendingLines.append(unwrapInboundIn(data))
         processPendingLines()
     }
@@ -289,10 +296,7 @@ final class SessionHandler: ChannelDuplexHandler {
         let handle = SessionHandle(id: id, user: login.user, handler: self, eventLoop: context.eventLoop)
         self.handle = handle
         loggedInUser = login.user
-        // Its work is done; left scheduled it would hold its task and closure (a few
-        // hundred bytes) for the rest of the grace period.
-        loginGraceTimer?.cancel()
-        loginGraceTimer = nil
+        loginDeadline = nil
         hub.register(handle)
         membership.join(hub.join(.lobby, handle))
         send(.ok(command: "login", details: login.user.display))
@@ -343,49 +347,43 @@ final class SessionHandler: ChannelDuplexHandler {
 
     // MARK: Timers
 
-    private func startTimers(context: ChannelHandlerContext) {
-        lastInput = .now()
-        loginGraceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: settings.loginGracePeriod) { [self] in
+    private func startTimeouts() {
+        let now = NIODeadline.now()
+        lastInput = now
+        loginDeadline = now + settings.loginGracePeriod
+        timeouts.watch(self)
+        watchedByTimeouts = true
+    }
+
+    private func stopTimeouts() {
+        guard watchedByTimeouts else { return }
+        watchedByTimeouts = false
+        timeouts.forget(self)
+    }
+
+    /// Called by the loop's `SessionTimeouts` once per check interval.
+    func checkTimeouts(now: NIODeadline) {
+        guard !isClosing else { return }
+        if let deadline = loginDeadline, now >= deadline {
+            loginDeadline = nil
             if !machine.isAuthenticated {
                 log(.notice, "login grace period expired")
             }
             perform(machine.loginGraceExpired())
-        }
-        scheduleIdleCheck(at: lastInput + settings.idleTimeout)
-    }
-
-    /// One timer per connection, re-armed from the latest input when it fires, so
-    /// busy sessions cost no timer work per line.
-    private func scheduleIdleCheck(at deadline: NIODeadline) {
-        guard let context, !isClosing else { return }
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            checkIdle()
-        }
-    }
-
-    private func checkIdle() {
-        let now = NIODeadline.now()
-        if pingOutstanding {
-            // Still silent since the PING: the peer is gone or stuck.
-            log(.info, "idle peer did not answer PING, closing")
-            perform(machine.closeRequested(farewell: "ping timeout"))
             return
         }
-        let idleSince = lastInput + settings.idleTimeout
-        if now < idleSince {
-            scheduleIdleCheck(at: idleSince)
+        if let deadline = pingDeadline {
+            if now >= deadline {
+                // Still silent since the PING: the peer is gone or stuck.
+                log(.info, "idle peer did not answer PING, closing")
+                perform(machine.closeRequested(farewell: "ping timeout"))
+            }
             return
         }
-        pingOutstanding = true
-        send(.ping(String(now.uptimeNanoseconds, radix: 36)))
-        scheduleIdleCheck(at: now + settings.pingTimeout)
-    }
-
-    private func cancelTimers() {
-        loginGraceTimer?.cancel()
-        loginGraceTimer = nil
-        idleTimer?.cancel()
-        idleTimer = nil
+        if now >= lastInput + settings.idleTimeout {
+            pingDeadline = now + settings.pingTimeout
+            send(.ping(String(now.uptimeNanoseconds, radix: 36)))
+        }
     }
 
     // MARK: Output
