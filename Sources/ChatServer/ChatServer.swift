@@ -119,6 +119,8 @@ public final class ChatServer: Service, Sendable {
                 }
             }
             try? await gracefulShutdown()
+            // One line per stage of stopping, so a stop that stalls shows where.
+            logger.info("graceful shutdown requested")
             group.cancelAll()
         }
         await stop()
@@ -196,6 +198,7 @@ public final class ChatServer: Service, Sendable {
             }
             try? await drained.get()
             deadline.cancel()
+            logger.info("all connections closed")
         }
         await authenticator.shutdown()
         await directory.shutdown()
