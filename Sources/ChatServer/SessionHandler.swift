@@ -345,7 +345,7 @@ final class SessionHandler: ChannelDuplexHandler {
         processPendingLines()
     }
 
-    // MARK: Timers
+    // MARK: Time limits
 
     private func startTimeouts() {
         let now = NIODeadline.now()

@@ -4,18 +4,7 @@ import XCTest
 
 /// How records map onto reads, and what a connection keeps between events: a server
 /// holds thousands of idle connections, so buffers sized for a burst must not stay.
-final class TLSBufferTests: XCTestCase {
-    private var pair: EmbeddedTLSPair!
-
-    override func setUpWithError() throws {
-        pair = try makeEmbeddedPair()
-    }
-
-    override func tearDown() {
-        pair?.finish()
-        pair = nil
-    }
-
+final class TLSBufferTests: EmbeddedPairTestCase {
     func testHandshakeAndRecordsArrivingOneByteAtATimeStillWork() throws {
         try pair.connect()
         try pair.exchange(readSize: 1)

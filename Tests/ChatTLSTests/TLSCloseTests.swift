@@ -4,18 +4,7 @@ import XCTest
 
 /// Ending a connection: close_notify both ways, TCP closes without it, and what
 /// happens to writes still waiting.
-final class TLSCloseTests: XCTestCase {
-    private var pair: EmbeddedTLSPair!
-
-    override func setUpWithError() throws {
-        pair = try makeEmbeddedPair()
-    }
-
-    override func tearDown() {
-        pair?.finish()
-        pair = nil
-    }
-
+final class TLSCloseTests: EmbeddedPairTestCase {
     // MARK: close_notify
 
     func testClientCloseSendsCloseNotifyAndTheServerClosesCleanly() throws {

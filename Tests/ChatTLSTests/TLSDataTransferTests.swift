@@ -4,18 +4,7 @@ import XCTest
 
 /// Application data through a handshaken pair: integrity, ordering, flush semantics and
 /// how plaintext is packed into records and network writes.
-final class TLSDataTransferTests: XCTestCase {
-    private var pair: EmbeddedTLSPair!
-
-    override func setUpWithError() throws {
-        pair = try makeEmbeddedPair()
-    }
-
-    override func tearDown() {
-        pair?.finish()
-        pair = nil
-    }
-
+final class TLSDataTransferTests: EmbeddedPairTestCase {
     // MARK: Integrity
 
     func testDataFlowsBothWays() throws {
