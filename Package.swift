@@ -152,7 +152,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatCrypto"]),
+        .testTarget(
+            name: "ChatStoreTests",
+            dependencies: ["ChatStore", "ChatCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ChatUserAddTests",
             dependencies: ["chat-useradd", "ChatStore", "ChatCrypto", "ChatTestSupport"]

@@ -10,6 +10,7 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var nameKey: String
     var passwordHash: String
     var locked: Bool
+    var generation: Int64
     var createdAt: Date
     var updatedAt: Date
     var lastLoginAt: Date?
@@ -20,6 +21,7 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         case nameKey = "name_key"
         case passwordHash = "password_hash"
         case locked
+        case generation
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case lastLoginAt = "last_login_at"
@@ -29,6 +31,7 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         static let nameKey = Column(CodingKeys.nameKey)
         static let passwordHash = Column(CodingKeys.passwordHash)
         static let locked = Column(CodingKeys.locked)
+        static let generation = Column(CodingKeys.generation)
         static let updatedAt = Column(CodingKeys.updatedAt)
         static let lastLoginAt = Column(CodingKeys.lastLoginAt)
     }
@@ -36,6 +39,7 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var record: UserRecord {
         UserRecord(
             name: UserName(storedDisplay: name, key: nameKey),
+            credential: CredentialStamp(account: AccountID(id ?? 0), generation: generation),
             passwordHash: passwordHash,
             isLocked: locked,
             createdAt: createdAt,
@@ -53,8 +57,12 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
 /// the query builder and `Codable`, which were most of its CPU time.
 struct UserRecordRow: FetchableRecord {
     static let selectByKey = """
-        SELECT name, name_key, password_hash, locked, created_at, updated_at, last_login_at
+        SELECT name, name_key, password_hash, locked, created_at, updated_at, last_login_at, id, generation
         FROM user WHERE name_key = ?
+        """
+    static let selectByID = """
+        SELECT name, name_key, password_hash, locked, created_at, updated_at, last_login_at, id, generation
+        FROM user WHERE id = ?
         """
 
     let record: UserRecord
@@ -64,6 +72,10 @@ struct UserRecordRow: FetchableRecord {
     init(row: Row) throws {
         record = UserRecord(
             name: UserName(storedDisplay: try row.decode(atIndex: 0), key: try row.decode(atIndex: 1)),
+            credential: CredentialStamp(
+                account: AccountID(try row.decode(atIndex: 7)),
+                generation: try row.decode(atIndex: 8)
+            ),
             passwordHash: try row.decode(atIndex: 2),
             isLocked: try row.decode(atIndex: 3),
             createdAt: try row.decode(atIndex: 4),

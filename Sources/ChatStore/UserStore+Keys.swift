@@ -23,14 +23,34 @@ extension UserStore {
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE name_key = ?", arguments: [name.key]) else {
                 return false
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO dm_key (user_id, public_key, updated_at) VALUES (?, ?, ?)
-                    ON CONFLICT(user_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at
-                    """,
-                arguments: [id, Data(key), Date()]
-            )
+            try storeKey(key, accountID: id, in: db)
             return true
         }
     }
+
+    /// Publishes (or replaces) the public key of the account a session holds `stamp`
+    /// for; false, with nothing stored, when the stamp is stale (the account was
+    /// locked, deleted, re-created or given a new password since that login).
+    public func setPublicKey(_ key: [UInt8], for stamp: CredentialStamp) throws -> Bool {
+        try pool.write { db in
+            let current = try Int64.fetchOne(
+                db,
+                sql: "SELECT 1 FROM user WHERE id = ? AND generation = ? AND locked = 0",
+                arguments: [stamp.account.rawValue, stamp.generation]
+            )
+            guard current != nil else { return false }
+            try storeKey(key, accountID: stamp.account.rawValue, in: db)
+            return true
+        }
+    }
+}
+
+private func storeKey(_ key: [UInt8], accountID: Int64, in db: Database) throws {
+    try db.execute(
+        sql: """
+            INSERT INTO dm_key (user_id, public_key, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT(user_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at
+            """,
+        arguments: [accountID, Data(key), Date()]
+    )
 }

@@ -43,6 +43,14 @@ public final class UserStore: Sendable {
         }
     }
 
+    /// The account with identity `id`, whatever it is called now.
+    public func user(id: AccountID) throws -> UserRecord? {
+        try pool.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: UserRecordRow.selectByID)
+            return try UserRecordRow.fetchOne(statement, arguments: [id.rawValue])?.record
+        }
+    }
+
     /// Adds an unlocked account.
     ///
     /// - Throws: `StoreError.duplicateUser` when the name exists in any case.
@@ -50,7 +58,7 @@ public final class UserStore: Sendable {
         let now = Date()
         let row = UserRow(
             id: nil, name: name.display, nameKey: name.key, passwordHash: passwordHash,
-            locked: false, createdAt: now, updatedAt: now, lastLoginAt: nil
+            locked: false, generation: 1, createdAt: now, updatedAt: now, lastLoginAt: nil
         )
         do {
             try pool.write { db in try row.insert(db) }
@@ -67,16 +75,45 @@ public final class UserStore: Sendable {
         }
     }
 
-    /// Locks or unlocks the account; false when there is none.
+    /// Locks or unlocks the account; false when there is none. A change of state
+    /// raises the credential generation, which ends the account's sessions.
     @discardableResult
     public func setLocked(_ locked: Bool, for name: UserName) throws -> Bool {
-        try update(name, UserRow.Columns.locked.set(to: locked))
+        try update(
+            name,
+            UserRow.Columns.generation.set(to: UserRow.Columns.generation + (UserRow.Columns.locked != locked)),
+            UserRow.Columns.locked.set(to: locked)
+        )
     }
 
-    /// Replaces the account's password hash; false when there is none.
+    /// Replaces the account's password hash (an administrator's reset); false when
+    /// there is none. Raises the credential generation, which ends every session.
     @discardableResult
     public func setPasswordHash(_ hash: String, for name: UserName) throws -> Bool {
-        try update(name, UserRow.Columns.passwordHash.set(to: hash))
+        try update(
+            name,
+            UserRow.Columns.passwordHash.set(to: hash),
+            UserRow.Columns.generation.set(to: UserRow.Columns.generation + 1)
+        )
+    }
+
+    /// Replaces the password of the account a session holds `stamp` for, only while
+    /// that stamp is current and the account unlocked: a session must not change the
+    /// password of an account that was locked, deleted or reset behind its back.
+    /// Returns the new stamp, or nil when `stamp` is stale.
+    public func changePassword(to hash: String, for stamp: CredentialStamp) throws -> CredentialStamp? {
+        try pool.write { db in
+            let generation = try Int64.fetchOne(
+                db,
+                sql: """
+                    UPDATE user SET password_hash = ?, generation = generation + 1, updated_at = ?
+                    WHERE id = ? AND generation = ? AND locked = 0
+                    RETURNING generation
+                    """,
+                arguments: [hash, Date(), stamp.account.rawValue, stamp.generation]
+            )
+            return generation.map { CredentialStamp(account: stamp.account, generation: $0) }
+        }
     }
 
     /// Replaces the password hash of an account that just logged in with its password,
