@@ -18,4 +18,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case busy = "busy"
     /// The user has published no key for end-to-end DMs.
     case noKey = "no-key"
+    /// More input than the connection may hold at this point (before login); the
+    /// connection ends.
+    case flood = "flood"
 }

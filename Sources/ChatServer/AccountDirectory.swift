@@ -39,9 +39,28 @@ final class AccountDirectory: Sendable {
         }
     }
 
-    func publishKey(_ key: [UInt8], for user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+    /// Publishes the key of the account `credential` names. Returns nil when stored,
+    /// or, storing nothing, the account's status when `credential` is no longer
+    /// current.
+    func publishKey(_ key: [UInt8], for credential: CredentialStamp, on eventLoop: EventLoop) -> EventLoopFuture<AccountStatus?> {
         pool.runIfActive(eventLoop: eventLoop) { [store] in
-            _ = try store.setPublicKey(key, for: user)
+            if try store.setPublicKey(key, for: credential) { return nil }
+            return try store.status(of: credential.account)
+        }
+    }
+
+    /// The account change feed (see `UserStore.accountChanges`), read off the loops.
+    func accountChanges(after sequence: Int64, on eventLoop: EventLoop) -> EventLoopFuture<[AccountChange]> {
+        pool.runIfActive(eventLoop: eventLoop) { [store] in
+            try store.accountChanges(after: sequence)
+        }
+    }
+
+    /// The feed's newest position and a pruning of entries no server still needs.
+    func prepareAccountChangeFeed(keeping age: Double, on eventLoop: EventLoop) -> EventLoopFuture<Int64> {
+        pool.runIfActive(eventLoop: eventLoop) { [store] in
+            try store.pruneAccountChanges(olderThan: age)
+            return try store.latestAccountChange()
         }
     }
 }

@@ -11,6 +11,8 @@ import Synchronization
 ///
 /// At most `threads` checks run at once; at most `maxQueued` more wait. Past that the
 /// caller hears `busy` immediately, so a flood costs the server almost nothing.
+/// Password changes may hold at most `passwordChangeShare` of those places, so
+/// sessions hammering `/passwd` cannot starve logins.
 final class Authenticator: Sendable {
     private let store: UserStore
     private let hasher: PasswordHasher
@@ -18,6 +20,10 @@ final class Authenticator: Sendable {
     private let loginRecorder: LoginRecorder
     private let capacity: Int
     private let inFlight = Atomic<Int>(0)
+    /// Places (running or queued) that password changes may hold: half the threads,
+    /// at least one. Logins always keep the rest.
+    private let passwordChangeShare: Int
+    private let passwordChangesInFlight = Atomic<Int>(0)
     /// Unknown users are checked against this, so that "no such user" costs the same
     /// time as "wrong password" and cannot be told apart by timing.
     private let dummyHash: String
@@ -28,6 +34,7 @@ final class Authenticator: Sendable {
         self.loginRecorder = LoginRecorder(store: store, logger: logger)
         self.hasher = hasher
         self.capacity = max(1, threads) + max(0, maxQueued)
+        self.passwordChangeShare = max(1, threads / 2)
         self.logger = logger
         self.dummyHash = try hasher.hash("securechat dummy password \(UInt64.random(in: .min ... .max))")
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
@@ -67,30 +74,53 @@ final class Authenticator: Sendable {
             } else {
                 loginRecorder.record(record.name, timingOn: eventLoop)
             }
-            return .verified(Authenticator.makeVerifiedLogin(record.name))
+            return .verified(Authenticator.makeVerifiedLogin(record.name, record.credential))
         }
     }
 
     enum PasswordChangeOutcome: Sendable {
-        case changed
+        /// Changed; the session goes on under the new credentials.
+        case changed(VerifiedLogin)
         case wrongPassword
+        /// The session's credentials are no longer current (locked, deleted, reset
+        /// or changed elsewhere): nothing was changed, and the session must end.
+        case stale(AccountStatus)
         case busy
     }
 
-    /// Replaces `user`'s password after checking the current one; the new hash uses
-    /// the configured cost.
+    /// Replaces the password of the account `login` holds after checking the current
+    /// one; the new hash uses the configured cost. The check and the write both
+    /// require `login`'s credentials to be current.
     func changePassword(
-        user: UserName,
+        _ login: VerifiedLogin,
         old: String,
         new: String,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<PasswordChangeOutcome> {
-        runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher] in
-            guard let record = try store.user(named: user),
-                hasher.verify(old, against: record.passwordHash)
-            else { return .wrongPassword }
-            try store.setPasswordHash(try hasher.hash(new), for: user)
-            return .changed
+        let admitted = passwordChangesInFlight.add(1, ordering: .relaxed).newValue <= passwordChangeShare
+        guard admitted else {
+            passwordChangesInFlight.subtract(1, ordering: .relaxed)
+            return eventLoop.makeSucceededFuture(.busy)
+        }
+        return runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher, dummyHash] in
+            let record = try store.user(id: login.credential.account)
+            let status: AccountStatus =
+                switch record {
+                case nil: .deleted
+                case let record? where record.isLocked: .locked(generation: record.credential.generation)
+                case let record?: .active(generation: record.credential.generation)
+                }
+            // Still one verification whatever the account's state, as at login.
+            let matches = hasher.verify(old, against: record?.passwordHash ?? dummyHash)
+            guard let record, status.admits(login.credential) else { return .stale(status) }
+            guard matches else { return .wrongPassword }
+            guard let credential = try store.changePassword(to: try hasher.hash(new), for: record.credential) else {
+                // Changed by someone else between the check and the write.
+                return .stale(.active(generation: login.credential.generation + 1))
+            }
+            return .changed(Authenticator.makeVerifiedLogin(record.name, credential))
+        }.always { _ in
+            self.passwordChangesInFlight.subtract(1, ordering: .relaxed)
         }
     }
 

@@ -30,6 +30,7 @@ public final class ChatServer: Service, Sendable {
     private let store: UserStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
+    private let accountWatcher: AccountWatcher
     private let connections: ConnectionTracker
     private let group: MultiThreadedEventLoopGroup
     private let flushers: PerEventLoop<OutboundFlusher>
@@ -59,7 +60,8 @@ public final class ChatServer: Service, Sendable {
             maxQueued: configuration.maxQueuedPasswordChecks,
             logger: logger
         )
-        self.directory = AccountDirectory(store: store)
+        let directory = AccountDirectory(store: store)
+        self.directory = directory
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,
@@ -70,6 +72,13 @@ public final class ChatServer: Service, Sendable {
             maxPerAddress: configuration.maxConnectionsPerIP
         )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.accountWatcher = AccountWatcher(
+            directory: directory,
+            hub: hub,
+            eventLoop: group.next(),
+            interval: configuration.accountCheckInterval,
+            logger: logger
+        )
         self.flushers = PerEventLoop(group: group) { OutboundFlusher(eventLoop: $0) }
         let timeoutCheckInterval = SessionTimeouts.interval(
             for: configuration.loginGracePeriod, configuration.idleTimeout, configuration.pingTimeout
@@ -95,6 +104,7 @@ public final class ChatServer: Service, Sendable {
             try? await channel.close()
             throw StartupError("server already started or stopped")
         }
+        await accountWatcher.start()
         let address = channel.localAddress!
         logger.info("listening", metadata: [
             "address": "\(configuration.host):\(address.port ?? configuration.port)",
@@ -200,6 +210,7 @@ public final class ChatServer: Service, Sendable {
             deadline.cancel()
             logger.info("all connections closed")
         }
+        await accountWatcher.stop()
         await authenticator.shutdown()
         await directory.shutdown()
         do {
@@ -220,7 +231,9 @@ public final class ChatServer: Service, Sendable {
             idleTimeout: configuration.idleTimeout,
             pingTimeout: configuration.pingTimeout,
             linesPerSecond: configuration.linesPerSecond,
-            lineBurst: configuration.lineBurst
+            lineBurst: configuration.lineBurst,
+            maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
+            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
         )
         let server = self
         let throttle = throttle

@@ -21,15 +21,46 @@ final class Hub: Sendable {
         var rooms: [String: Room] = [:]
         /// Keyed by `UserName.key`; every connected session of that user.
         var online: [String: SessionGroups] = [:]
+        /// Which user key each online account is under: one account per name at a
+        /// time, since a name is only re-created after its account is deleted.
+        var onlineAccounts: [AccountID: String] = [:]
+        /// Credential changes seen lately, so that a login whose password check raced
+        /// with a change is refused when it arrives (see `register`).
+        var recentChanges: [AccountID: (status: AccountStatus, seen: NIODeadline)] = [:]
     }
+
+    /// How long a credential change is remembered for logins still in flight: longer
+    /// than any password check takes, penalties included.
+    static let recentChangeMemory: TimeAmount = .seconds(60)
 
     private let directory = NIOLockedValueBox(Directory())
     private let allocator = ByteBufferAllocator()
 
     // MARK: Presence
 
-    func register(_ session: SessionHandle) {
-        directory.withLockedValue { _ = $0.online[session.user.key, default: SessionGroups()].insert(session) }
+    /// Adds a logged-in session. Returns the account's status, adding nothing, when
+    /// its credentials were changed after its password was checked: the caller ends it.
+    ///
+    /// Sessions of an earlier account with the same name (deleted, then re-created)
+    /// are dropped at once and told their account is gone, so nothing addressed to the
+    /// new account reaches them.
+    func register(_ session: SessionHandle) -> AccountStatus? {
+        directory.withLockedValue { directory in
+            if let change = directory.recentChanges[session.credential.account], !change.status.admits(session.credential) {
+                return change.status
+            }
+            if let sessions = directory.online[session.user.key],
+                let previous = sessions.sessions.first(where: { _ in true })?.credential.account,
+                previous != session.credential.account
+            {
+                sessions.forEach { $0.credentialsChanged(.deleted) }
+                directory.online[session.user.key] = nil
+                directory.onlineAccounts[previous] = nil
+            }
+            _ = directory.online[session.user.key, default: SessionGroups()].insert(session)
+            directory.onlineAccounts[session.credential.account] = session.user.key
+            return nil
+        }
     }
 
     /// Removes a session that is going away: it leaves `rooms` (the others there see
@@ -40,10 +71,28 @@ final class Hub: Sendable {
             for (room, notice) in zip(rooms, notices) {
                 Self.remove(session, from: room, in: &directory)?.dispatch(notice)
             }
-            directory.online[session.user.key]?.remove(session.id)
+            guard directory.online[session.user.key]?.remove(session.id) == true else { return }
             if directory.online[session.user.key]?.isEmpty == true {
                 directory.online[session.user.key] = nil
+                directory.onlineAccounts[session.credential.account] = nil
             }
+        }
+    }
+
+    /// An account's credentials changed (`status` is how it is now): every session of
+    /// it hears so on its own loop and ends unless its credentials are still current.
+    func credentialsChanged(_ account: AccountID, _ status: AccountStatus, now: NIODeadline = .now()) {
+        directory.withLockedValue { directory in
+            directory.recentChanges[account] = (status, now)
+            guard let key = directory.onlineAccounts[account] else { return }
+            directory.online[key]?.forEach { $0.credentialsChanged(status) }
+        }
+    }
+
+    /// Forgets credential changes older than `recentChangeMemory`.
+    func forgetOldCredentialChanges(now: NIODeadline = .now()) {
+        directory.withLockedValue { directory in
+            directory.recentChanges = directory.recentChanges.filter { now - $0.value.seen < Self.recentChangeMemory }
         }
     }
 

@@ -61,6 +61,16 @@ public struct ServerConfiguration: Sendable {
     public var linesPerSecond = 5.0
     /// Lines a session may send at once before the steady rate applies (a paste).
     public var lineBurst = 20
+    /// Lines, and bytes of them, that a connection may have waiting before it has
+    /// logged in (typed ahead, or sent while its password is checked). A person or
+    /// client needs one or two; past either the connection is ended with
+    /// `ERR flood`, so a pipelined flood cannot park memory for the grace period.
+    public var maxLinesBeforeLogin = 16
+    public var maxBytesBeforeLogin = 16 * 1024
+    /// How often the server reads the account change feed to end the sessions of
+    /// accounts locked, deleted, re-created or given a new password by another process
+    /// (`chat-useradd`): such a change takes effect within about this long.
+    public var accountCheckInterval: TimeAmount = .milliseconds(500)
     /// Failed logins make the next attempt from the same address, or for the same
     /// account, wait: `loginPenaltyBase` doubled per recent failure, at most
     /// `loginPenaltyMax` (Dovecot's auth penalty; OpenSSH's PerSourcePenalties).

@@ -45,6 +45,16 @@ struct SessionGroups {
         groups.lazy.flatMap(\.sessions)
     }
 
+    /// Runs `body` for every session, each on its own loop.
+    func forEach(_ body: @escaping @Sendable (SessionHandle) -> Void) {
+        for group in groups {
+            let sessions = group.sessions
+            group.loop.execute {
+                sessions.forEach(body)
+            }
+        }
+    }
+
     /// Hands `bytes` to every session but `excluded`, each on its own loop. Called
     /// with the hub's lock held, which is what orders one room's messages the same
     /// way for everyone.

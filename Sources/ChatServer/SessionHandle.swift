@@ -7,12 +7,17 @@ import NIOCore
 final class SessionHandle: Sendable {
     let id: SessionID
     let user: UserName
+    /// The credentials the session logged in with. The generation may since have
+    /// moved on (the session's own `/passwd`): the session itself knows its current
+    /// one; the hub uses this only for the account's identity and at registration.
+    let credential: CredentialStamp
     let eventLoop: EventLoop
     private let handler: NIOLoopBound<SessionHandler>
 
-    init(id: SessionID, user: UserName, handler: SessionHandler, eventLoop: EventLoop) {
+    init(id: SessionID, login: VerifiedLogin, handler: SessionHandler, eventLoop: EventLoop) {
         self.id = id
-        self.user = user
+        self.user = login.user
+        self.credential = login.credential
         self.eventLoop = eventLoop
         self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
     }
@@ -20,5 +25,10 @@ final class SessionHandle: Sendable {
     /// Queues already rendered lines for this session. Must run on `eventLoop`.
     func deliver(_ bytes: ByteBuffer) {
         handler.value.enqueue(bytes)
+    }
+
+    /// Tells the session its account changed. Must run on `eventLoop`.
+    func credentialsChanged(_ status: AccountStatus) {
+        handler.value.credentialsChanged(status)
     }
 }

@@ -54,7 +54,7 @@ extension SessionHandler {
             deliverDirect(.direct(sender: login.user.display, text: text), to: recipient, command: "msg")
 
         case .setKey(let key):
-            publishKey(key, for: login.user)
+            publishKey(key, for: login)
 
         case .getKey(let user):
             lookUpKey(of: user)
@@ -62,10 +62,7 @@ extension SessionHandler {
         case .encryptedMessage(let recipient, let payload):
             relayEncrypted(payload, to: recipient, from: login.user)
 
-        case .passwd(let old, let new):
-            changePassword(for: login.user, old: old, new: new)
-
-        case .login, .ping, .pong, .help, .quit:
+        case .login, .ping, .pong, .help, .quit, .passwd:
             // Handled by the state machine; it never forwards these.
             break
         }
@@ -106,26 +103,45 @@ extension SessionHandler {
         }
     }
 
-    private func changePassword(for user: UserName, old: String, new: String) {
+    /// `/passwd`: penalised and capped like a login (a session must not be a free
+    /// password oracle), re-checked against the account's current credentials, and on
+    /// success the account's other sessions end.
+    func changePassword(_ login: VerifiedLogin, old: String, new: String) {
         guard let eventLoop = currentEventLoop else { return }
-        beginOperation()
-        authenticator.changePassword(user: user, old: old, new: new, on: eventLoop)
-            .assumeIsolated()
-            .whenComplete { [self] result in
-                switch result {
-                case .success(.changed):
-                    logInfo("password changed")
-                    send(.ok(command: "passwd", details: nil))
-                case .success(.wrongPassword):
-                    logNotice("password change refused: wrong current password")
-                    send(.error(.authFailed, "current password is wrong"))
-                case .success(.busy):
-                    send(.error(.busy, "server busy, try again shortly"))
-                case .failure(let error):
-                    logError("password change failed", error)
-                    send(.error(.busy, "password not changed, try again later"))
-                }
-                endOperation()
+        beginPasswordChange()
+        let address = currentPeerAddress
+        let account = login.user.display
+        let penalty = loginThrottle.delay(address: address, account: account)
+        let changed: EventLoopFuture<Authenticator.PasswordChangeOutcome>
+        if penalty > .zero {
+            changed = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
+                authenticator.changePassword(login, old: old, new: new, on: eventLoop)
+            }.futureResult
+        } else {
+            changed = authenticator.changePassword(login, old: old, new: new, on: eventLoop)
+        }
+        changed.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(.changed(let renewed)):
+                loginThrottle.recordSuccess(address: address, account: account)
+                logInfo("password changed")
+                passwordChangeSucceeded(renewed)
+                // The other sessions end; this one already holds the new generation.
+                hub.credentialsChanged(renewed.credential.account, .active(generation: renewed.credential.generation))
+            case .success(.wrongPassword):
+                loginThrottle.recordFailure(address: address, account: account)
+                logNotice("password change refused: wrong current password")
+                passwordChangeRejected()
+            case .success(.stale(let status)):
+                logNotice("password change refused: the account changed since login")
+                endSession(status)
+            case .success(.busy):
+                send(.error(.busy, "server busy, try again shortly"))
+            case .failure(let error):
+                logError("password change failed", error)
+                send(.error(.busy, "password not changed, try again later"))
             }
+            endPasswordChange()
+        }
     }
 }

@@ -14,7 +14,7 @@ extension SessionHandler {
     /// Nonce, tag, and at least one byte of ciphertext.
     static let minEncryptedPayloadBytes = 24 + 16 + 1
 
-    func publishKey(_ text: String, for user: UserName) {
+    func publishKey(_ text: String, for login: VerifiedLogin) {
         guard let key = Data(base64Encoded: text), key.count == Self.publicKeyLength,
             let eventLoop = currentEventLoop
         else {
@@ -22,11 +22,16 @@ extension SessionHandler {
             return
         }
         beginOperation()
-        directory.publishKey(Array(key), for: user, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+        directory.publishKey(Array(key), for: login.credential, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
-            case .success:
+            case .success(nil):
                 logInfo("public key published")
                 send(.ok(command: "key", details: nil))
+            case .success(let status?):
+                // Locked, deleted, re-created or re-keyed since this session logged in:
+                // it no longer speaks for the account, and must not publish its key.
+                logNotice("public key refused: the account changed since login")
+                endSession(status)
             case .failure(let error):
                 logError("public key not stored", error)
                 send(.error(.busy, "key not stored, try again later"))

@@ -28,6 +28,8 @@ final class SessionHandler: ChannelDuplexHandler {
         var pingTimeout: TimeAmount
         var linesPerSecond: Double
         var lineBurst: Int
+        var maxLinesBeforeLogin: Int
+        var maxBytesBeforeLogin: Int
     }
 
     let id = SessionID.next()
@@ -74,7 +76,13 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Usually empty or holding a line or two; it grows on demand (the default
     /// initial capacity of 16 is ~300 bytes per idle session).
     private var pendingLines = CircularBuffer<InboundLine>(initialCapacity: 4)
+    /// Bytes of text in `pendingLines`, kept only until login (see `hold(_:)`).
+    private var pendingBytes = 0
     private var operationInFlight = false
+    /// A `/passwd` of this session is running: a generation raise seen meanwhile may
+    /// be its own, so it is judged once the change completes (`credentialsChanged`).
+    private var passwordChangeInFlight = false
+    private var deferredAccountStatus: AccountStatus?
     private var rateLimited = false
     private var readHeld = false
     private var rateLimiter: LineRateLimiter
@@ -133,6 +141,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosing = true
+        machine.connectionClosed()
         if let handle {
             hub.unregister(handle, rooms: membership.rooms)
             self.handle = nil
@@ -179,8 +188,31 @@ final class SessionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastInput = .now()
         pingDeadline = nil
-        pendingLines.append(unwrapInboundIn(data))
+        hold(unwrapInboundIn(data))
         processPendingLines()
+    }
+
+    /// Queues a line behind any that wait. Until login a peer has no use for more than
+    /// a few lines in flight, yet one read can carry thousands of short ones, all held
+    /// for the whole password check: past `maxLinesBeforeLogin` or
+    /// `maxBytesBeforeLogin` the connection is ended instead.
+    private func hold(_ line: InboundLine) {
+        guard !isClosing else { return }
+        pendingLines.append(line)
+        guard !machine.isAuthenticated else {
+            pendingBytes = 0
+            return
+        }
+        if case .text(let text) = line {
+            pendingBytes += text.utf8.count
+        }
+        if pendingLines.count > settings.maxLinesBeforeLogin || pendingBytes > settings.maxBytesBeforeLogin {
+            log(.notice, "too many lines before login, closing", ["lines": "\(pendingLines.count)", "bytes": "\(pendingBytes)"])
+            pendingLines.removeAll()
+            pendingBytes = 0
+            send(.error(.flood, "too many lines before login"))
+            perform(machine.closeRequested(farewell: "excess flood"))
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -207,6 +239,9 @@ final class SessionHandler: ChannelDuplexHandler {
     /// limit says wait; then resumes reading once nothing blocks.
     private func processPendingLines() {
         while !isBlocked, !isClosing, let line = pendingLines.popFirst() {
+            if case .text(let text) = line, pendingBytes > 0 {
+                pendingBytes = max(0, pendingBytes - text.utf8.count)
+            }
             if let wait = rateLimiter.admit() {
                 // Delay rather than drop (Ergo's "fakelag"): a paste arrives whole,
                 // just slower, and a flood costs the flooder its own latency.
@@ -247,6 +282,8 @@ final class SessionHandler: ChannelDuplexHandler {
             enterHub(login)
         case .perform(let command, let login):
             run(command, as: login)
+        case .changePassword(let login, let old, let new):
+            changePassword(login, old: old, new: new)
         case .farewell(let events):
             events.forEach(send)
             closeGracefully()
@@ -261,8 +298,11 @@ final class SessionHandler: ChannelDuplexHandler {
         let verified: EventLoopFuture<Authenticator.LoginOutcome>
         if penalty > .zero {
             log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
+            let session = NIOLoopBound(self, eventLoop: eventLoop)
             verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
-                authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+                // Gone while it waited: spend no hashing on it.
+                guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
+                return authenticator.verifyLogin(name: name, password: password, on: eventLoop)
             }.futureResult
         } else {
             verified = authenticator.verifyLogin(name: name, password: password, on: eventLoop)
@@ -273,15 +313,18 @@ final class SessionHandler: ChannelDuplexHandler {
                 switch result {
                 case .success(.verified(let login)):
                     throttle.recordSuccess(address: peerAddress, account: name)
-                    log(.info, "login succeeded", ["user": "\(login.user)"])
+                    log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
                     perform(machine.loginVerified(login))
                 case .success(.rejected(let reason)):
+                    // Counted even if the peer has gone: hanging up does not buy a free guess.
                     throttle.recordFailure(address: peerAddress, account: name)
                     // One line per failure, with peer and name, for fail2ban and friends.
                     log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
                     perform(machine.loginRejected())
                 case .success(.busy):
-                    log(.warning, "login refused: password checks saturated", ["user": "\(Self.loggable(name))"])
+                    if !isClosing {
+                        log(.warning, "login refused: password checks saturated", ["user": "\(Self.loggable(name))"])
+                    }
                     perform(machine.loginBusy())
                 case .failure(let error):
                     log(.error, "login check failed", ["user": "\(Self.loggable(name))", "error": "\(error)"])
@@ -292,25 +335,69 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     private func enterHub(_ login: VerifiedLogin) {
-        guard let context else { return }
-        let handle = SessionHandle(id: id, user: login.user, handler: self, eventLoop: context.eventLoop)
+        guard let context, !isClosing else { return }
+        let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: context.eventLoop)
+        loginDeadline = nil
+        if let change = hub.register(handle) {
+            // Locked, deleted or given a new password while the password was checked.
+            log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
+            perform(machine.credentialsChanged(change))
+            return
+        }
         self.handle = handle
         loggedInUser = login.user
-        loginDeadline = nil
-        hub.register(handle)
         membership.join(hub.join(.lobby, handle))
         send(.ok(command: "login", details: login.user.display))
     }
 
-    /// A user name as typed may be anything the line allowed; keep log lines one line
-    /// and short whatever it is.
-    private static func loggable(_ name: String) -> String {
-        String(name.prefix(64).map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "?" })
+    /// The account this session is logged in to changed (see `Hub.credentialsChanged`).
+    func credentialsChanged(_ status: AccountStatus) {
+        if passwordChangeInFlight, case .active = status {
+            // Perhaps this session's own `/passwd`, whose result has not arrived yet.
+            deferredAccountStatus = status
+            return
+        }
+        perform(machine.credentialsChanged(status))
+    }
+
+    /// Results of the command extension's operations, through the state machine.
+    func passwordChangeSucceeded(_ login: VerifiedLogin) {
+        perform(machine.passwordChanged(login))
+    }
+
+    func passwordChangeRejected() {
+        perform(machine.passwordRejected())
+    }
+
+    /// Ends the session if `status` no longer admits its credentials.
+    func endSession(_ status: AccountStatus) {
+        perform(machine.credentialsChanged(status))
+    }
+
+    /// A user name as typed may be anything the line allowed. Log lines stay one line,
+    /// short and unambiguous: Unicode scalars outside a small ASCII set become `?`
+    /// (no look-alike names, no combining marks stacking kilobytes on one
+    /// "character"), and at most 64 bytes are kept.
+    static func loggable(_ name: String) -> String {
+        var result = ""
+        for scalar in name.unicodeScalars {
+            if result.utf8.count >= 64 {
+                result += "..."
+                break
+            }
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": result.unicodeScalars.append(scalar)
+            default: result += "?"
+            }
+        }
+        return result
     }
 
     // MARK: For the command extension
 
     var currentHandle: SessionHandle? { handle }
+    var currentPeerAddress: String { peerAddress }
+    var loginThrottle: LoginThrottle { throttle }
     var currentMembership: RoomMembership { membership }
     var currentEventLoop: EventLoop? { context?.eventLoop }
 
@@ -342,7 +429,23 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func endOperation() {
         operationInFlight = false
+        if let status = deferredAccountStatus, !passwordChangeInFlight {
+            deferredAccountStatus = nil
+            perform(machine.credentialsChanged(status))
+        }
         processPendingLines()
+    }
+
+    /// Brackets this session's own `/passwd`, during which a generation raise is held
+    /// back until its result is known.
+    func beginPasswordChange() {
+        passwordChangeInFlight = true
+        beginOperation()
+    }
+
+    func endPasswordChange() {
+        passwordChangeInFlight = false
+        endOperation()
     }
 
     // MARK: Time limits

@@ -10,7 +10,9 @@ struct SessionStateMachine {
     enum State {
         case awaitingLogin(failures: Int)
         case verifying(failures: Int)
-        case authenticated(VerifiedLogin)
+        /// `passwordFailures`: wrong current passwords given to `/passwd`, which count
+        /// against the same cap as failed logins.
+        case authenticated(VerifiedLogin, passwordFailures: Int)
         case closed
     }
 
@@ -24,6 +26,9 @@ struct SessionStateMachine {
         case enterHub(VerifiedLogin)
         /// A command for the hub on behalf of a logged-in user.
         case perform(ClientCommand, VerifiedLogin)
+        /// Check the current password and set a new one for this login (asynchronously);
+        /// report back with `passwordChanged`, `passwordRejected` or `credentialsChanged`.
+        case changePassword(VerifiedLogin, old: String, new: String)
         /// Send these lines, then close the connection.
         case farewell([ServerEvent])
         /// Nothing to do.
@@ -72,13 +77,15 @@ struct SessionStateMachine {
             }
             return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
 
-        case (.authenticated(let login), .success(let command)):
+        case (.authenticated(let login, _), .success(let command)):
             switch command {
             case .login:
                 return .reply([.error(.badArguments, "already logged in as \(login.user)")])
             case .ping, .pong, .help, .quit:
                 return common(command)
-            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
+            case .passwd(let old, let new):
+                return .changePassword(login, old: old, new: new)
+            case .message, .join, .leave, .say, .rooms, .who, .msg, .setKey, .getKey, .encryptedMessage:
                 return .perform(command, login)
             }
         case (.authenticated, .failure(let error)):
@@ -88,8 +95,53 @@ struct SessionStateMachine {
 
     mutating func loginVerified(_ login: VerifiedLogin) -> Action {
         guard case .verifying = state else { return .none }
-        state = .authenticated(login)
+        state = .authenticated(login, passwordFailures: 0)
         return .enterHub(login)
+    }
+
+    /// The session's own `/passwd` succeeded: it goes on under the new credentials.
+    mutating func passwordChanged(_ login: VerifiedLogin) -> Action {
+        guard case .authenticated(let current, let failures) = state, current.credential.account == login.credential.account else {
+            return .none
+        }
+        state = .authenticated(login, passwordFailures: failures)
+        return .reply([.ok(command: "passwd", details: nil)])
+    }
+
+    /// `/passwd` was given a wrong current password. Counted like a failed login: a
+    /// session that keeps guessing is ended, so it cannot serve as a password oracle.
+    mutating func passwordRejected() -> Action {
+        guard case .authenticated(let login, let previousFailures) = state else { return .none }
+        let failures = previousFailures + 1
+        let rejection = ServerEvent.error(.authFailed, "current password is wrong")
+        if failures >= maxLoginFailures {
+            state = .closed
+            return .farewell([rejection, .bye("too many failed password checks")])
+        }
+        state = .authenticated(login, passwordFailures: failures)
+        return .reply([rejection])
+    }
+
+    /// The account was locked, deleted, re-created or given a new password
+    /// (`status` is how it is now). A session whose credentials are no longer current
+    /// ends with a plain `BYE` saying why.
+    mutating func credentialsChanged(_ status: AccountStatus) -> Action {
+        guard case .authenticated(let login, _) = state, !status.admits(login.credential) else { return .none }
+        state = .closed
+        let reason =
+            switch status {
+            case .deleted: "account deleted"
+            case .locked: "account disabled"
+            case .active: "password changed"
+            }
+        return .farewell([.bye(reason)])
+    }
+
+    /// The connection is gone. Whatever completes later (a password check, a
+    /// look-up) finds the session closed and does nothing: a login that finishes after
+    /// its connection reset must not leave a session without a socket.
+    mutating func connectionClosed() {
+        state = .closed
     }
 
     mutating func loginRejected() -> Action {

@@ -35,6 +35,13 @@ extension UserStore {
         }
     }
 
+    /// The account's status now.
+    public func status(of account: AccountID) throws -> AccountStatus {
+        guard let record = try user(id: account) else { return .deleted }
+        let generation = record.credential.generation
+        return record.isLocked ? .locked(generation: generation) : .active(generation: generation)
+    }
+
     /// Drops feed entries older than `age`: a reader only needs what happened since it
     /// last looked, and a running server looks about every second.
     public func pruneAccountChanges(olderThan age: TimeInterval) throws {

@@ -6,7 +6,10 @@ import XCTest
 
 /// The session state machine on its own: events in, actions out, no I/O.
 final class SessionStateMachineTests: XCTestCase {
-    private let alice = Authenticator.makeVerifiedLogin(UserName("alice")!)
+    private let alice = Authenticator.makeVerifiedLogin(
+        UserName("alice")!,
+        CredentialStamp(account: AccountID(1), generation: 1)
+    )
     private let loginRequired = ServerEvent.error(.loginRequired, "log in first: /login <name> <password>")
     private let authFailed = ServerEvent.error(.authFailed, "invalid name or password")
 
@@ -20,7 +23,6 @@ final class SessionStateMachineTests: XCTestCase {
         .who(room: nil),
         .who(room: RoomName("#lobby")!),
         .msg(user: "bob", text: "psst"),
-        .passwd(old: "old", new: "new password"),
         .setKey("bXkgcHVibGljIGtleQ=="),
         .getKey(user: "bob"),
         .encryptedMessage(user: "bob", payload: "c2VhbGVk"),
@@ -174,7 +176,7 @@ final class SessionStateMachineTests: XCTestCase {
         _ = machine.lineParsed(parsed("/login alice alice password"))
         XCTAssertEqual(machine.loginVerified(alice), .enterHub(alice))
         XCTAssertTrue(machine.isAuthenticated)
-        guard case .authenticated(let login) = machine.state else {
+        guard case .authenticated(let login, _) = machine.state else {
             return XCTFail("state is \(machine.state)")
         }
         XCTAssertEqual(login, alice)
@@ -225,11 +227,11 @@ final class SessionStateMachineTests: XCTestCase {
         assertAwaitingLogin(waiting, failures: 0)
 
         var loggedIn = authenticated()
-        let bob = Authenticator.makeVerifiedLogin(UserName("bob")!)
+        let bob = Authenticator.makeVerifiedLogin(UserName("bob")!, CredentialStamp(account: AccountID(2), generation: 1))
         XCTAssertEqual(loggedIn.loginVerified(bob), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginRejected(), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginBusy(), SessionStateMachine.Action.none)
-        guard case .authenticated(let login) = loggedIn.state else {
+        guard case .authenticated(let login, _) = loggedIn.state else {
             return XCTFail("state is \(loggedIn.state)")
         }
         XCTAssertEqual(login, alice)
@@ -243,6 +245,60 @@ final class SessionStateMachineTests: XCTestCase {
             XCTAssertEqual(machine.lineParsed(.success(command)), .perform(command, alice), "\(command)")
         }
         XCTAssertTrue(machine.isAuthenticated)
+    }
+
+    func testPasswdIsAPasswordChangeForTheLogin() {
+        var machine = authenticated()
+        XCTAssertEqual(
+            machine.lineParsed(.success(.passwd(old: "old", new: "new password"))),
+            .changePassword(alice, old: "old", new: "new password")
+        )
+    }
+
+    func testWrongCurrentPasswordsCountAndTheLastOneSaysGoodbye() {
+        var machine = authenticated()
+        let wrong = ServerEvent.error(.authFailed, "current password is wrong")
+        XCTAssertEqual(machine.passwordRejected(), .reply([wrong]))
+        XCTAssertEqual(machine.passwordRejected(), .reply([wrong]))
+        XCTAssertTrue(machine.isAuthenticated)
+        XCTAssertEqual(machine.passwordRejected(), .farewell([wrong, .bye("too many failed password checks")]))
+        assertClosed(machine)
+    }
+
+    func testOwnPasswordChangeKeepsTheSessionUnderTheNewGeneration() {
+        var machine = authenticated()
+        let renewed = Authenticator.makeVerifiedLogin(alice.user, CredentialStamp(account: alice.credential.account, generation: 2))
+        XCTAssertEqual(machine.passwordChanged(renewed), .reply([.ok(command: "passwd", details: nil)]))
+        XCTAssertEqual(machine.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none)
+        XCTAssertEqual(machine.lineParsed(.success(.rooms)), .perform(.rooms, renewed))
+        XCTAssertEqual(machine.credentialsChanged(.active(generation: 3)), .farewell([.bye("password changed")]))
+        assertClosed(machine)
+    }
+
+    func testChangedCredentialsEndTheSessionWithTheReason() {
+        let cases: [(AccountStatus, String)] = [
+            (.locked(generation: 2), "account disabled"),
+            (.deleted, "account deleted"),
+            (.active(generation: 2), "password changed"),
+        ]
+        for (status, reason) in cases {
+            var machine = authenticated()
+            XCTAssertEqual(machine.credentialsChanged(.active(generation: 1)), SessionStateMachine.Action.none, "current")
+            XCTAssertEqual(machine.credentialsChanged(status), .farewell([.bye(reason)]), "\(status)")
+            assertClosed(machine)
+            XCTAssertEqual(machine.credentialsChanged(status), SessionStateMachine.Action.none, "said once")
+        }
+        var waiting = SessionStateMachine(maxLoginFailures: 3)
+        XCTAssertEqual(waiting.credentialsChanged(.deleted), SessionStateMachine.Action.none, "not logged in")
+    }
+
+    func testLoginFinishingAfterTheConnectionClosedDoesNothing() {
+        var machine = SessionStateMachine(maxLoginFailures: 3)
+        _ = machine.lineParsed(parsed("/login alice alice password"))
+        machine.connectionClosed()
+        XCTAssertEqual(machine.loginVerified(alice), SessionStateMachine.Action.none)
+        XCTAssertFalse(machine.isAuthenticated)
+        assertClosed(machine)
     }
 
     func testOpenCommandsStillWorkWhenLoggedIn() {
