@@ -90,12 +90,12 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertTrue(sent(held).isEmpty)
         guard case .warning(let text) = shown(held).first, text.contains("held") else { return XCTFail("\(held)") }
 
-        let trusted = shown(later.userLine("/trust bob"))
+        let trusted = shown(later.userLine("/trust bob \(replacement.publicKey.fingerprint)"))
         XCTAssertEqual(trusted.first, .keyTrusted(user: "bob", fingerprint: replacement.publicKey.fingerprint.description))
         guard case .encryptedDirect("bob", "new key here", _, false) = trusted.last else { return XCTFail("\(trusted)") }
         XCTAssertEqual(pins.pin(for: "BOB"), replacement.publicKey)
         XCTAssertNotNil(emsgPayload(later.userLine("/msg bob now it goes")), "a just-trusted key needs no new look-up")
-        XCTAssertEqual(shown(later.userLine("/trust bob")).count, 1, "nothing left to trust")
+        XCTAssertEqual(shown(later.userLine("/trust bob \(replacement.publicKey.fingerprint)")).count, 1, "nothing left to trust")
     }
 
     func testALookupAnswerIsNotConfusedWithAnEarlierLinesError() throws {
