@@ -4,7 +4,8 @@ import ChatCrypto
 public struct ClientOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = 7443
-    /// PEM CA bundle for verifying the server; nil: the system's roots.
+    /// PEM CA bundle for verifying the server (`--ca`); nil: the config directory's
+    /// `ca.pem` if there is one, else the system's roots.
     public var trustRootsPath: String?
     public var user: String?
     /// Read the password from the first line of stdin instead of the terminal.

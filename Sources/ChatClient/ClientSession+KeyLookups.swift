@@ -90,7 +90,7 @@ extension ClientSession {
             case .firstUse, .matches:
                 return outputs + seal(text, to: user, key: offered)
             case .changed:
-                return outputs + [.show(.warning("nothing sent to \(user): check /fingerprint \(user) with them, then /trust \(user)"))]
+                return outputs + [.show(.warning("nothing sent to \(user): check /fingerprint \(user) with them, then /trust \(user) <fingerprint>"))]
             }
         case .noKey:
             if pins.pin(for: user) != nil {

@@ -19,7 +19,7 @@ extension ClientSession {
         let key = sender.lowercased()
         if changedKeys[key] != nil {
             heldForTrust[key, default: []].append(message)
-            return [.show(.warning("a DM from \(sender) is held: \(sender)'s key has changed. Check /fingerprint \(sender), then /trust \(sender) to read it"))]
+            return [.show(.warning("a DM from \(sender) is held: \(sender)'s key has changed. Check /fingerprint \(sender), then /trust \(sender) <fingerprint> to read it"))]
         }
         if awaitingKey[key] != nil {
             awaitingKey[key]?.append(message)
@@ -50,7 +50,7 @@ extension ClientSession {
             case .changed:
                 heldForTrust[sender.lowercased(), default: []] += messages
                 return outputs + [.show(.warning(
-                    "\(messages.count) DM(s) from \(sender) held until you check /fingerprint \(sender) and /trust \(sender)"
+                    "\(messages.count) DM(s) from \(sender) held until you check /fingerprint \(sender) and /trust \(sender) <fingerprint>"
                 ))]
             }
         case .noKey:
@@ -60,23 +60,6 @@ extension ClientSession {
         case .failed(let reason):
             return messages.map { .show(.rejectedDirect(sender: $0.sender, reason: "cannot get \(sender)'s key (\(reason))")) }
         }
-    }
-
-    func trust(_ user: String) -> [Output] {
-        let key = user.lowercased()
-        guard let offered = changedKeys.removeValue(forKey: key) else {
-            return [.show(.note("no changed key of \(user) is waiting for confirmation; /fingerprint \(user) shows the pinned one"))]
-        }
-        var outputs: [Output] = []
-        do {
-            try pins.set(offered, for: user)
-        } catch {
-            outputs.append(.show(.warning("cannot save the pinned key: \(error)")))
-        }
-        verifiedAt[key] = now()
-        outputs.append(.show(.keyTrusted(user: user, fingerprint: offered.fingerprint.description)))
-        let held = heldForTrust.removeValue(forKey: key) ?? []
-        return outputs + held.map { openOrReject($0, with: offered) }
     }
 
     enum Opened {

@@ -48,7 +48,8 @@ public final class ClientSession {
     var lookups: [Lookup] = []
     var runnerBarriers: Set<String> = []
     var verifiedAt: [String: Date] = [:]
-    /// Keys the server offers that differ from the pin, waiting for `/trust`.
+    /// The latest key the server offered for each user that differs from the pin,
+    /// waiting for `/trust` with its fingerprint.
     var changedKeys: [String: BoxPublicKey] = [:]
     /// Messages that arrived after a key change, opened once the person trusts the key.
     var heldForTrust: [String: [Sealed]] = [:]
@@ -157,9 +158,9 @@ public final class ClientSession {
             guard !user.isEmpty, !user.contains(" ") else { return usage("/fingerprint <user>") }
             return startLookup(user, .fingerprint)
         case "trust":
-            let user = rest.trimmingCharacters(in: .whitespaces)
-            guard !user.isEmpty, !user.contains(" ") else { return usage("/trust <user>") }
-            return trust(user)
+            let (user, fingerprint) = Self.splitWord(rest)
+            guard !user.isEmpty else { return usage(Self.trustUsage) }
+            return trust(user, typedFingerprint: fingerprint.trimmingCharacters(in: .whitespaces))
         case "help":
             return [.show(.help(ClientHelp.lines)), .send(line)]
         case "quit":
@@ -196,7 +197,7 @@ public final class ClientSession {
         }
         let key = user.lowercased()
         if changedKeys[key] != nil {
-            return [.show(.warning("\(user)'s key has changed and is not confirmed; nothing sent. Check /fingerprint \(user), then /trust \(user)"))]
+            return [.show(.warning("\(user)'s key has changed and is not confirmed; nothing sent. Check /fingerprint \(user), then /trust \(user) <fingerprint>"))]
         }
         if let pin = pins.pin(for: user), let checked = verifiedAt[key], now().timeIntervalSince(checked) < Self.verifiedKeyLifetime {
             return seal(text, to: user, key: pin)

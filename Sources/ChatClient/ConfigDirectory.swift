@@ -3,6 +3,8 @@ import Foundation
 /// Where the client keeps what it must remember per user: `$XDG_CONFIG_HOME/securechat`,
 /// or `~/.config/securechat` (the XDG base directory rule). Created 0700.
 ///
+/// - `ca.pem`: CA certificates to verify servers with when `--ca` is not given
+///   (the person's own file; the client never writes it).
 /// - `known-servers`: pinned server certificates (trust on first use).
 /// - `known-keys`: pinned end-to-end public keys of other people.
 /// - `keys/<user>@<server>.key`: this machine's end-to-end key pair for an account,
@@ -25,6 +27,7 @@ public struct ConfigDirectory: Sendable {
         return nil
     }
 
+    public var certificateAuthorities: URL { url.appendingPathComponent("ca.pem") }
     public var knownServers: URL { url.appendingPathComponent("known-servers") }
     public var knownKeys: URL { url.appendingPathComponent("known-keys") }
 

@@ -22,7 +22,7 @@ public enum ScriptRenderer {
         case .keyPinned(let user, let fingerprint):
             lines = ["NOTICE key-pinned \(user) \(fingerprint)"]
         case .keyChanged(let user, let pinned, let offered):
-            lines = ["WARNING key-changed \(user) pinned \(pinned) offered \(offered); nothing is sent to \(user) until /trust \(user)"]
+            lines = ["WARNING key-changed \(user) pinned \(pinned) offered \(offered); nothing is sent to \(user) until /trust \(user) <fingerprint>"]
         case .keyTrusted(let user, let fingerprint):
             lines = ["NOTICE key-trusted \(user) \(fingerprint)"]
         case .fingerprints(let f):

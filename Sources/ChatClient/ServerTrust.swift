@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 
 /// Connects to the server and decides whether its certificate is the right one:
-/// by CA and name (the default), by a pin in `known-servers` (made earlier with
+/// by CA and name (the default; the CAs of `--ca`, else of the config directory's
+/// `ca.pem`, else the system's), by a pin in `known-servers` (made earlier with
 /// `--trust-on-first-use`), or, the first time with `--trust-on-first-use`, by
 /// pinning what it presents. Every refusal is one line that says why, shows the
 /// certificate's fingerprint and what to do.
@@ -38,11 +39,12 @@ public enum ServerTrust {
         } else {
             policy = .certificateAuthority
         }
+        let trustRoots = trustRootsPath(options: options, config: config)
         let context: TLSContext
         do {
-            context = try TLSContext.client(trustRootsPath: options.trustRootsPath, policy: policy)
+            context = try TLSContext.client(trustRootsPath: trustRoots, policy: policy)
         } catch let error as TLSError {
-            throw ClientFailure("cannot load the CA file \(options.trustRootsPath ?? "(system default)"): \(error.diagnostics)")
+            throw ClientFailure("cannot load the CA file \(trustRoots ?? "(system default)"): \(error.diagnostics)")
         } catch {
             throw ClientFailure("cannot make a TLS context: \(error)")
         }
@@ -53,7 +55,7 @@ public enum ServerTrust {
                 host: options.host, port: options.port, context: context, group: group, onEvent: onEvent
             )
         } catch let error as TLSError {
-            throw refusal(error, presented: context.lastServerCertificate, policy: policy, server: server, known: known, options: options)
+            throw refusal(error, presented: context.lastServerCertificate, policy: policy, server: server, known: known, trustRoots: trustRoots)
         } catch {
             throw ClientFailure("cannot connect to \(server): \(describe(error))")
         }
@@ -85,7 +87,7 @@ public enum ServerTrust {
         policy: ServerCertificatePolicy,
         server: ServerEndpoint,
         known: KnownServers,
-        options: ClientOptions
+        trustRoots: String?
     ) -> ClientFailure {
         guard let presented else {
             return ClientFailure("TLS handshake with \(server) failed: \(error.diagnostics.isEmpty ? error.kind.rawValue : error.diagnostics)")
@@ -98,13 +100,22 @@ public enum ServerTrust {
                 "REFUSED: the certificate of \(server) has CHANGED since it was pinned (pinned SHA-256 \(SHA256.colonHex(pin)), presented \(fingerprint)). Someone may be intercepting the connection. Only if the server's operator confirms the new fingerprint, remove \(line)\(known.file.path) and connect again with --trust-on-first-use"
             )
         case .certificateAuthority:
-            let ca = options.trustRootsPath.map { "the CA in \($0)" } ?? "the system's CAs"
+            let ca = trustRoots.map { "the CA in \($0)" } ?? "the system's CAs"
             return ClientFailure(
                 "refusing \(server): its certificate is not trusted by \(ca) (\(presented.chainProblem ?? "verification failed")). Its SHA-256 fingerprint is \(fingerprint). Check that fingerprint with the server's operator, then run again with --trust-on-first-use to pin it, or pass --ca with the CA that signed it"
             )
         default:
             return ClientFailure("TLS handshake with \(server) failed: \(error.diagnostics)")
         }
+    }
+
+    /// Never a file of the working directory: whoever can write there (a shared
+    /// folder, a downloaded archive, a cloned repository) would choose whom the
+    /// client trusts with the password. The config directory is the person's own.
+    static func trustRootsPath(options: ClientOptions, config: ConfigDirectory) -> String? {
+        if let path = options.trustRootsPath { return path }
+        let own = config.certificateAuthorities.path
+        return FileManager.default.fileExists(atPath: own) ? own : nil
     }
 
     static func describe(_ error: Error) -> String {

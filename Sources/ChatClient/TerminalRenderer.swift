@@ -62,7 +62,7 @@ public struct TerminalRenderer: Sendable {
                 paint("!! WARNING: \(name)'s end-to-end key has CHANGED.", .boldRed),
                 paint("!! pinned:        \(pinned)", .boldRed),
                 paint("!! server offers: \(offered)", .boldRed),
-                paint("!! Nothing is sent to \(name) until you compare fingerprints with \(name) out of band and confirm with /trust \(name).", .boldRed),
+                paint("!! Nothing is sent to \(name) until you compare fingerprints with \(name) out of band and confirm with /trust \(name) <fingerprint>.", .boldRed),
             ]
         case .keyTrusted(let user, let fingerprint):
             return [paint("* now trusting \(safe(user))'s key \(fingerprint)", .green)]

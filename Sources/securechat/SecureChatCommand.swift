@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatClient
-import Foundation
 
 @main
 struct SecureChatCommand: AsyncParsableCommand {
@@ -12,7 +11,10 @@ struct SecureChatCommand: AsyncParsableCommand {
             not a terminal: send each line, print each event as one line, exit 0 once \
             all was answered. The password is asked on the terminal with echo off, or \
             read from the first line of stdin with --password-stdin; never an argument. \
-            Keys and pins live in $XDG_CONFIG_HOME/securechat (or ~/.config/securechat).
+            Keys and pins live in $XDG_CONFIG_HOME/securechat (or ~/.config/securechat). \
+            The server's certificate is checked against --ca, else ca.pem in that \
+            directory if present, else the system's CAs; never a file of the current \
+            directory.
             """
     )
 
@@ -22,7 +24,10 @@ struct SecureChatCommand: AsyncParsableCommand {
     @Option(help: "Server port.")
     var port = 7443
 
-    @Option(name: .customLong("ca"), help: "PEM CA certificate(s) to verify the server (default: certs/ca.pem if present, else the system's CAs).")
+    @Option(
+        name: .customLong("ca"),
+        help: "PEM CA certificate(s) to verify the server (default: ca.pem in the config directory if present, else the system's CAs; never the current directory)."
+    )
     var caPath: String?
 
     @Option(help: "Account name (asked on the terminal if missing).")
@@ -38,7 +43,7 @@ struct SecureChatCommand: AsyncParsableCommand {
         var options = ClientOptions()
         options.host = host
         options.port = port
-        options.trustRootsPath = caPath ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
+        options.trustRootsPath = caPath
         options.user = user
         options.passwordFromStandardInput = passwordStdin
         options.trustOnFirstUse = trustOnFirstUse

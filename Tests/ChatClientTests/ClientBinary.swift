@@ -20,10 +20,12 @@ enum ClientBinary {
 
     /// Runs the client in a new session (setsid), so it has no controlling terminal
     /// even when the tests run in one: stdin is a pipe and there is no /dev/tty.
+    /// It runs in `currentDirectory`, or in `home` when that is nil.
     static func runScript(
         _ arguments: [String],
         input: [ChildProcess.Input],
         home: URL,
+        currentDirectory: URL? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> ChildProcess.Result {
         try await ChildProcess.run(
@@ -31,9 +33,8 @@ enum ClientBinary {
             ["--wait", try path()] + arguments,
             input: input,
             environment: environment(home: home),
-            currentDirectory: home,
+            currentDirectory: currentDirectory ?? home,
             timeout: timeout
         )
     }
-
 }

@@ -11,29 +11,6 @@ final class ClientSessionTests: XCTestCase {
         ClientSession(me: me, identity: identity, pins: try PeerKeyPins(file: nil, server: server), now: now)
     }
 
-    func sent(_ outputs: [ClientSession.Output]) -> [String] {
-        outputs.compactMap { if case .send(let line) = $0 { line } else { nil } }
-    }
-
-    func shown(_ outputs: [ClientSession.Output]) -> [Notice] {
-        outputs.compactMap { if case .show(let notice) = $0 { notice } else { nil } }
-    }
-
-    /// Answers a look-up the way the server does: PONG for its barrier, then `reply`.
-    func answerLookup(_ session: ClientSession, _ outputs: [ClientSession.Output], reply: String) -> [ClientSession.Output] {
-        let lines = sent(outputs)
-        guard let ping = lines.first(where: { $0.hasPrefix("/ping ") }) else {
-            XCTFail("no look-up in \(lines)")
-            return []
-        }
-        XCTAssertEqual(session.serverLine(ServerLine(parsing: "PONG " + ping.dropFirst(6))), [])
-        return session.serverLine(ServerLine(parsing: reply))
-    }
-
-    func emsgPayload(_ outputs: [ClientSession.Output]) -> String? {
-        sent(outputs).first { $0.hasPrefix("/emsg ") }.map { String($0.split(separator: " ")[2]) }
-    }
-
     func testAnEndToEndDMGoesFromOneSessionToAnother() throws {
         let aliceKeys = BoxKeyPair.generate()
         let bobKeys = BoxKeyPair.generate()
@@ -113,12 +90,12 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertTrue(sent(held).isEmpty)
         guard case .warning(let text) = shown(held).first, text.contains("held") else { return XCTFail("\(held)") }
 
-        let trusted = shown(later.userLine("/trust bob"))
+        let trusted = shown(later.userLine("/trust bob \(replacement.publicKey.fingerprint)"))
         XCTAssertEqual(trusted.first, .keyTrusted(user: "bob", fingerprint: replacement.publicKey.fingerprint.description))
         guard case .encryptedDirect("bob", "new key here", _, false) = trusted.last else { return XCTFail("\(trusted)") }
         XCTAssertEqual(pins.pin(for: "BOB"), replacement.publicKey)
         XCTAssertNotNil(emsgPayload(later.userLine("/msg bob now it goes")), "a just-trusted key needs no new look-up")
-        XCTAssertEqual(shown(later.userLine("/trust bob")).count, 1, "nothing left to trust")
+        XCTAssertEqual(shown(later.userLine("/trust bob \(replacement.publicKey.fingerprint)")).count, 1, "nothing left to trust")
     }
 
     func testALookupAnswerIsNotConfusedWithAnEarlierLinesError() throws {

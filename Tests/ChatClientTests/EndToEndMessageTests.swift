@@ -127,14 +127,14 @@ final class EndToEndMessageTests: XCTestCase {
         try await again.sync()
         XCTAssertFalse(again.output.all.contains("OK emsg bob"), "\(again.output.all)")
         again.type("/msg bob still held back")
-        try await again.waitForLine { $0.contains("nothing sent") && $0.contains("/trust bob") }
+        try await again.waitForLine { $0.contains("nothing sent") && $0.contains("/trust bob <fingerprint>") }
         try await again.sync()
         XCTAssertFalse(again.output.all.contains("OK emsg bob"))
         try await bob.sync()
         XCTAssertFalse(bob.output.all.contains { $0.contains("mallory") || $0.contains("held back") })
 
-        // After confirming, the new key is pinned and used.
-        again.type("/trust bob")
+        // After confirming its fingerprint, the new key is pinned and used.
+        again.type("/trust bob \(mallory.publicKey.fingerprint)")
         try await again.waitForLine { $0.hasPrefix("NOTICE key-trusted bob \(mallory.publicKey.fingerprint)") }
         again.type("/msg bob now sealed for the trusted key")
         try await again.waitForLine("OK emsg bob")

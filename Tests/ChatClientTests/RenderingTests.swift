@@ -27,7 +27,7 @@ final class RenderingTests: XCTestCase {
         let changed = plain.render(.keyChanged(user: "bob", pinned: "AAAA", offered: "BBBB"))
         XCTAssertEqual(changed.count, 4)
         XCTAssertTrue(changed[0].contains("CHANGED"))
-        XCTAssertTrue(changed[3].contains("/trust bob"))
+        XCTAssertTrue(changed[3].contains("/trust bob <fingerprint>"), changed[3])
     }
 
     func testColoursOnlyWhenWanted() {

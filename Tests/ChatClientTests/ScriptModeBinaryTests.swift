@@ -97,7 +97,7 @@ final class ScriptModeBinaryTests: XCTestCase {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
         let home = try LiveServer.makeTemporaryDirectory()
-        // No --ca, and no certs/ca.pem in the working directory: only the system roots.
+        // No --ca, and no ca.pem in the config directory: only the system roots.
         let base = ["--port", "\(server.port)", "--user", "bob", "--password-stdin"]
         let password = ChildProcess.Input.line(LiveServer.password(of: "bob"), pause: .zero)
         let refused = try await ClientBinary.runScript(base, input: [password], home: home)
