@@ -44,6 +44,25 @@ final class LoginTests: XCTestCase {
         await harness.stop()
     }
 
+    /// A failed name goes into the log line, which an operator reads and fail2ban
+    /// parses: look-alike letters and piles of combining marks must not pass as they are.
+    func testFailedNamesAreLoggedAsShortASCII() async throws {
+        let harness = try await ServerHarness.start()
+        let client = try await harness.connect()
+        try await client.send("/login \u{430}lice whatever")
+        try await expect(client, "ERR auth-failed invalid name or password")
+        try await client.send("/login a\(String(repeating: "\u{301}", count: 1_000)) whatever")
+        try await expect(client, "ERR auth-failed invalid name or password")
+
+        let failures = harness.logs.all.filter { $0.contains("login failed") }
+        XCTAssertEqual(failures.count, 2)
+        XCTAssertTrue(failures[0].contains("user=?lice"), failures[0])
+        XCTAssertTrue(failures.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(failures)")
+        XCTAssertLessThan(failures[1].utf8.count, 400, failures[1])
+        await client.close()
+        await harness.stop()
+    }
+
     func testThirdFailureSaysByeAndCloses() async throws {
         let harness = try await ServerHarness.start()
         let client = try await harness.connect()

@@ -1,0 +1,161 @@
+import ChatCrypto
+import ChatProtocol
+import ChatStore
+import ChatTestSupport
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import XCTest
+
+@testable import ChatServer
+
+/// The session handler on a testing channel, with the real authenticator (Argon2id
+/// at its lowest cost) and a real SQLite file, but no socket: for the orderings a live
+/// connection produces only by chance.
+final class SessionHandlerTests: XCTestCase {
+    private var store: UserStore!
+    private var authenticator: Authenticator!
+    private var directory: AccountDirectory!
+    private let hub = Hub()
+    private let logs = CapturedLogs()
+
+    override func setUp() async throws {
+        let folder = try ServerHarness.makeTemporaryDirectory()
+        store = try UserStore(path: folder.appendingPathComponent("users.db").path)
+        try store.addUser(UserName("alice")!, passwordHash: try PasswordHasher(cost: .minimum).hash("alice-pw"))
+        authenticator = try Authenticator(store: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
+        directory = AccountDirectory(store: store)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    override func tearDown() async throws {
+        await authenticator.shutdown()
+        await directory.shutdown()
+        try store.close()
+    }
+
+    private var logger: Logger {
+        var logger = Logger(label: "session-handler-test") { [logs] _ in CapturingLogHandler(logs: logs) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    private func makeChannel() async throws -> NIOAsyncTestingChannel {
+        let settings = SessionHandler.Settings(
+            serverName: "test", maxLoginFailures: 3, maxOutboundQueueBytes: 64 * 1024,
+            loginGracePeriod: .seconds(30), idleTimeout: .seconds(300), pingTimeout: .seconds(60),
+            linesPerSecond: 0, lineBurst: 20, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024
+        )
+        let (hub, authenticator, directory, logger) = (hub, authenticator!, directory!, logger)
+        return try await NIOAsyncTestingChannel { channel in
+            let handler = SessionHandler(
+                settings: settings,
+                hub: hub,
+                authenticator: authenticator,
+                directory: directory,
+                throttle: LoginThrottle(base: .zero, cap: .zero, decay: .seconds(1)),
+                flusher: OutboundFlusher(eventLoop: channel.eventLoop),
+                timeouts: SessionTimeouts(eventLoop: channel.eventLoop, interval: .seconds(1)),
+                logger: logger
+            )
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+    }
+
+    /// Waits (bounded) until the server has logged `message`.
+    private func waitForLog(_ message: String, file: StaticString = #filePath, line: UInt = #line) async throws {
+        for _ in 0..<500 where !logs.joined.contains(message) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertTrue(logs.joined.contains(message), "never logged: \(message)", file: file, line: line)
+    }
+
+    /// Everything the handler has written so far, as lines.
+    private func written(_ channel: NIOAsyncTestingChannel) async throws -> [String] {
+        var lines: [String] = []
+        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
+            lines += String(buffer: buffer).split(separator: "\r\n").map(String.init)
+        }
+        return lines
+    }
+
+    /// The review's "ghost session": the connection goes away while the password is
+    /// checked. NIO removes the handlers a loop turn after `channelInactive`, and a
+    /// completion landing in between used to register a session with no socket, online
+    /// and in `#lobby` forever.
+    func testALoginThatCompletesAfterTheConnectionWentAwayLeavesNoSession() async throws {
+        let channel = try await makeChannel()
+        try await channel.testingEventLoop.executeInContext {
+            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            channel.pipeline.fireChannelInactive()
+        }
+        try await waitForLog("login succeeded after the connection closed")
+        try await channel.testingEventLoop.executeInContext {}
+
+        XCTAssertNil(hub.members(of: .lobby), "nobody is in #lobby")
+        XCTAssertNil(hub.sendDirect(.direct(sender: "bob", text: "hi"), to: UserName("alice")!), "alice is not online")
+    }
+
+    /// A lock that lands while the password is being checked: the check passes with
+    /// the old credentials, and the session must still not get in.
+    func testALoginWhoseAccountChangedDuringThePasswordCheckIsRefused() async throws {
+        let alice = try XCTUnwrap(try store.user(named: UserName("alice")!)).credential
+        let channel = try await makeChannel()
+        hub.credentialsChanged(alice.account, .locked(generation: alice.generation + 1))
+        try await channel.writeInbound(InboundLine.text("/login alice alice-pw"))
+        try await waitForLog("login refused: account changed during the password check")
+        try await channel.testingEventLoop.executeInContext {}
+
+        let lines = try await written(channel)
+        XCTAssertEqual(lines, ["BYE account disabled"])
+        XCTAssertNil(hub.members(of: .lobby))
+    }
+
+    /// Lines sent before login are held while the password is checked; a flood of them
+    /// ends the connection instead of parking memory for the grace period.
+    func testAFloodOfLinesBeforeLoginEndsTheConnection() async throws {
+        let channel = try await makeChannel()
+        try await channel.testingEventLoop.executeInContext {
+            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            for _ in 0..<1_000 {
+                channel.pipeline.fireChannelRead(InboundLine.text("/ping x"))
+            }
+        }
+        try await channel.testingEventLoop.executeInContext {}
+        let lines = try await written(channel)
+        XCTAssertEqual(lines, ["ERR flood too many lines before login", "BYE excess flood"])
+        try await waitForLog("too many lines before login, closing")
+        XCTAssertNil(hub.members(of: .lobby), "the login in flight did not get in")
+    }
+
+    func testAFewLinesTypedAheadOfTheLoginAreAnsweredInOrder() async throws {
+        let channel = try await makeChannel()
+        try await channel.testingEventLoop.executeInContext {
+            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            for token in 1...10 {
+                channel.pipeline.fireChannelRead(InboundLine.text("/ping \(token)"))
+            }
+        }
+        try await waitForLog("login succeeded")
+        var lines: [String] = []
+        for _ in 0..<200 where lines.count < 11 {
+            try await channel.testingEventLoop.executeInContext {}
+            lines += try await written(channel)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertEqual(lines, ["OK login alice"] + (1...10).map { "PONG \($0)" })
+    }
+
+    func testNamesAreLoggedAsShortASCII() {
+        XCTAssertEqual(SessionHandler.loggable("alice_1.x-y"), "alice_1.x-y")
+        // Cyrillic "а" looks like Latin "a": logged verbatim it would impersonate alice.
+        XCTAssertEqual(SessionHandler.loggable("\u{430}lice"), "?lice")
+        // One "character" of 3,000 bytes: a letter with a pile of combining marks.
+        let pile = "a" + String(repeating: "\u{301}", count: 1_500)
+        let logged = SessionHandler.loggable(pile)
+        XCTAssertLessThanOrEqual(logged.utf8.count, 67)
+        XCTAssertTrue(logged.unicodeScalars.allSatisfy(\.isASCII))
+        XCTAssertEqual(SessionHandler.loggable("a\u{1b}[31mb\nc"), "a??31mb?c")
+    }
+}
