@@ -126,14 +126,16 @@ final class AbuseLimitTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(replyTimes[1], .milliseconds(400))
         XCTAssertGreaterThanOrEqual(replyTimes[2], .milliseconds(800))
         // The penalty is per address too: another account from here waits as well,
-        // and a success clears it.
-        let started = ContinuousClock.now
+        // and that account's success does not clear the failures against alice.
+        var started = ContinuousClock.now
         try await client.send("/login bob bob-pw")
         try await expect(client, "OK login bob")
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(1600))
         let next = try await harness.connect()
+        started = ContinuousClock.now
         try await next.send("/login carol carol-pw")
         try await expect(next, "OK login carol")
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(1600))
         await client.close()
         await next.close()
         await harness.stop()
