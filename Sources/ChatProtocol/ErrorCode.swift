@@ -18,4 +18,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case busy = "busy"
     /// The user has published no key for end-to-end DMs.
     case noKey = "no-key"
+    /// A `/join` would take the account, or the server, past its cap on rooms; the
+    /// text says which. Nothing changed.
+    case tooManyRooms = "too-many-rooms"
 }

@@ -26,7 +26,7 @@ public final class ChatServer: Service, Sendable {
     /// Replaced on reload; each new connection takes the current one.
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
-    private let hub = Hub()
+    private let hub: Hub
     private let store: UserStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
@@ -60,6 +60,10 @@ public final class ChatServer: Service, Sendable {
             logger: logger
         )
         self.directory = AccountDirectory(store: store)
+        self.hub = Hub(limits: Hub.Limits(
+            roomsPerAccount: configuration.maxRoomsPerAccount,
+            rooms: configuration.maxRooms
+        ))
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,

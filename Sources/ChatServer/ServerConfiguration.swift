@@ -61,6 +61,15 @@ public struct ServerConfiguration: Sendable {
     public var linesPerSecond = 5.0
     /// Lines a session may send at once before the steady rate applies (a paste).
     public var lineBurst = 20
+    /// Rooms one account may be in at once, counted over all its sessions, `#lobby`
+    /// aside (Ergo's max-channels-per-client is 100 too). A `/join` past it gets
+    /// `ERR too-many-rooms`. Without it one account could create rooms until every
+    /// listing and the hub's tables are as large as it likes.
+    public var maxRoomsPerAccount = 100
+    /// Rooms on the server, `#lobby` aside; creating one more gets
+    /// `ERR too-many-rooms`, while joining an existing room still works. Bounds the
+    /// hub's memory whatever the number of accounts.
+    public var maxRooms = 10_000
     /// Failed logins make the next attempt from the same address, or for the same
     /// account, wait: `loginPenaltyBase` doubled per recent failure, at most
     /// `loginPenaltyMax` (Dovecot's auth penalty; OpenSSH's PerSourcePenalties).

@@ -22,9 +22,15 @@ extension SessionHandler {
             hub.post(text, to: room, from: handle)
 
         case .join(let room):
-            let joined = hub.join(room, handle)
-            updateMembership { $0.join(joined) }
-            send(.ok(command: "join", details: joined.display))
+            switch hub.joinWithinLimits(room, handle) {
+            case .joined(let joined):
+                updateMembership { $0.join(joined) }
+                send(.ok(command: "join", details: joined.display))
+            case .accountAtLimit(let limit):
+                send(.error(.tooManyRooms, "account limit: your sessions are in \(limit) rooms besides #lobby, the most allowed; /leave one first"))
+            case .serverAtLimit(let limit):
+                send(.error(.tooManyRooms, "server limit: there are \(limit) rooms besides #lobby, the most allowed; join an existing one"))
+            }
 
         case .leave(let room):
             guard currentMembership.contains(room) else {

@@ -39,7 +39,7 @@ final class ServerEventRenderingTests: XCTestCase {
             .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .userOffline: "user-offline",
             .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .badRoomName: "bad-room-name",
             .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy",
-            .noKey: "no-key",
+            .noKey: "no-key", .tooManyRooms: "too-many-rooms",
         ]
         XCTAssertEqual(ErrorCode.allCases.count, expected.count)
         for code in ErrorCode.allCases {

@@ -124,3 +124,95 @@ final class RoomTests: XCTestCase {
         await harness.stop()
     }
 }
+
+// MARK: Caps
+
+extension RoomTests {
+    func testJoiningPastTheAccountRoomCapIsRefusedAndChangesNothing() async throws {
+        let harness = try await ServerHarness.start { $0.maxRoomsPerAccount = 3 }
+        let alice = try await harness.login("alice")
+        for room in ["#a", "#b", "#c"] {
+            try await alice.send("/join \(room)")
+            try await expect(alice, "OK join \(room)")
+        }
+        try await alice.send("/join #d")
+        try await expect(alice, prefix: "ERR too-many-rooms account limit: ")
+        try await alice.send("/rooms")
+        try await expect(alice, "ROOMS #a #b #c #lobby")
+        // Rooms the account is in, and #lobby, never count as more.
+        try await alice.send("/join #A")
+        try await expect(alice, "OK join #a")
+        try await alice.send("/join #lobby")
+        try await expect(alice, "OK join #lobby")
+
+        // The cap is the account's, over all its sessions.
+        let second = try await harness.login("alice")
+        try await expect(alice, "JOIN #lobby alice")
+        try await second.send("/join #d")
+        try await expect(second, prefix: "ERR too-many-rooms account limit: ")
+        try await second.send("/join #b")
+        try await expect(second, "OK join #b")
+        try await expect(alice, "JOIN #b alice")
+
+        // Leaving frees a place for any session of the account; #b still counts once.
+        try await alice.send("/leave #a")
+        try await expect(alice, "OK leave #a")
+        try await second.send("/join #d")
+        try await expect(second, "OK join #d")
+        try await second.send("/join #e")
+        try await expect(second, prefix: "ERR too-many-rooms account limit: ")
+
+        // A disconnect gives back the rooms only that session was in (#d).
+        await second.close()
+        var notices = [try await alice.nextLine(), try await alice.nextLine()].compactMap { $0 }
+        notices.sort()
+        XCTAssertEqual(notices, ["LEAVE #b alice", "LEAVE #lobby alice"])
+        try await alice.send("/join #e")
+        try await expect(alice, "OK join #e")
+        try await alice.send("/join #f")
+        try await expect(alice, prefix: "ERR too-many-rooms account limit: ")
+        try await expectNothingPending(alice)
+        await alice.close()
+        await harness.stop()
+    }
+
+    func testCreatingPastTheServerRoomCapIsRefusedButExistingRoomsStayOpen() async throws {
+        let harness = try await ServerHarness.start { $0.maxRooms = 3 }
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+        for room in ["#a", "#b"] {
+            try await alice.send("/join \(room)")
+            try await expect(alice, "OK join \(room)")
+        }
+        try await bob.send("/join #c")
+        try await expect(bob, "OK join #c")
+        try await bob.send("/join #d")
+        try await expect(bob, prefix: "ERR too-many-rooms server limit: ")
+        // Rooms that exist stay open to everyone, and #lobby is never counted.
+        try await bob.send("/join #a")
+        try await expect(bob, "OK join #a")
+        try await expect(alice, "JOIN #a bob")
+        try await alice.send("/leave #lobby")
+        try await expect(alice, "OK leave #lobby")
+        try await expect(bob, "LEAVE #lobby alice")
+        try await alice.send("/join #lobby")
+        try await expect(alice, "OK join #lobby")
+        try await expect(bob, "JOIN #lobby alice")
+
+        // A room that empties vanishes and frees its place.
+        try await alice.send("/leave #b")
+        try await expect(alice, "OK leave #b")
+        try await bob.send("/join #d")
+        try await expect(bob, "OK join #d")
+        try await bob.send("/rooms")
+        try await expect(bob, "ROOMS #a #c #d #lobby")
+        try await alice.send("/join #b")
+        try await expect(alice, prefix: "ERR too-many-rooms server limit: ")
+        try await expectNothingPending(alice)
+        try await expectNothingPending(bob)
+        await alice.close()
+        await bob.close()
+        await harness.stop()
+    }
+}
