@@ -62,7 +62,8 @@ public final class ChatServer: Service, Sendable {
         self.directory = AccountDirectory(store: store)
         self.hub = Hub(limits: Hub.Limits(
             roomsPerAccount: configuration.maxRoomsPerAccount,
-            rooms: configuration.maxRooms
+            rooms: configuration.maxRooms,
+            namesPerLine: configuration.maxNamesPerLine
         ))
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,

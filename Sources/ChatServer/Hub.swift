@@ -11,10 +11,11 @@ import NIOConcurrencyHelpers
 /// loop's task queue receives a room's messages in the same order: all members see
 /// one order, and one sender's messages never overtake each other.
 final class Hub: Sendable {
-    /// Caps on rooms (see `ServerConfiguration`).
+    /// Caps on rooms and the size of one listing line (see `ServerConfiguration`).
     struct Limits: Sendable {
         var roomsPerAccount: Int
         var rooms: Int
+        var namesPerLine: Int
     }
 
     /// What became of a `/join`.
@@ -187,20 +188,25 @@ final class Hub: Sendable {
         }
     }
 
-    /// All rooms, sorted.
-    func roomNames() -> [String] {
-        directory.withLockedValue { $0.rooms.values.map(\.name.display) }.sorted { $0.lowercased() < $1.lowercased() }
+    /// One `ROOMS` line: the rooms whose key sorts after `cursor` (a `RoomName.key`).
+    ///
+    /// Only the copy happens under the lock; picking and ordering the page happen
+    /// after, so a listing never holds up the messages of every room.
+    func roomsPage(after cursor: String?) -> NamePage {
+        let rooms = directory.withLockedValue { $0.rooms.values.map(\.name) }
+        return NamePage(rooms, after: cursor, limit: limits.namesPerLine)
     }
 
-    /// The room's name and its members' user names (each once, sorted), or nil if the
-    /// room does not exist.
-    func members(of room: RoomName) -> (room: RoomName, users: [String])? {
-        directory.withLockedValue { directory -> (RoomName, [String])? in
+    /// The room's name and one `USERS` line of its members: each user once, those
+    /// whose key sorts after `cursor` (a `UserName.key`). Nil if the room does not
+    /// exist. As with `roomsPage`, only the copy happens under the lock.
+    func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)? {
+        let snapshot = directory.withLockedValue { directory -> (name: RoomName, users: [UserName])? in
             guard let entry = directory.rooms[room.key] else { return nil }
-            var seen = Set<String>()
-            let users = entry.members.sessions.compactMap { seen.insert($0.user.key).inserted ? $0.user.display : nil }
-            return (entry.name, users.sorted { $0.lowercased() < $1.lowercased() })
+            return (entry.name, entry.members.sessions.map(\.user))
         }
+        guard let snapshot else { return nil }
+        return (snapshot.name, NamePage(snapshot.users, after: cursor, limit: limits.namesPerLine))
     }
 
     // MARK: Direct messages

@@ -70,6 +70,10 @@ public struct ServerConfiguration: Sendable {
     /// `ERR too-many-rooms`, while joining an existing room still works. Bounds the
     /// hub's memory whatever the number of accounts.
     public var maxRooms = 10_000
+    /// Names in one `ROOMS` or `USERS` line; more come in pages (PROTOCOL.md). With
+    /// 33-byte names a line stays under 3.5 KB, so asking never fills a session's
+    /// outbound queue, whatever the number of rooms or members.
+    public var maxNamesPerLine = 100
     /// Failed logins make the next attempt from the same address, or for the same
     /// account, wait: `loginPenaltyBase` doubled per recent failure, at most
     /// `loginPenaltyMax` (Dovecot's auth penalty; OpenSSH's PerSourcePenalties).

@@ -74,6 +74,15 @@ final class ServerEventRenderingTests: XCTestCase {
         self.assertRenders(.users(room: "#empty", []), as: "USERS #empty\r\n")
     }
 
+    func testAListingWithMoreToComeEndsInTheMarker() {
+        self.assertRenders(.rooms(["#lobby", "#Rust"], more: true), as: "ROOMS #lobby #Rust +\r\n")
+        self.assertRenders(.rooms(["#lobby", "#Rust"], more: false), as: "ROOMS #lobby #Rust\r\n")
+        self.assertRenders(.users(room: "#lobby", ["alice", "bob"], more: true), as: "USERS #lobby alice bob +\r\n")
+        // The marker is a field no room name (# first) or user name can be.
+        XCTAssertNil(RoomName(ServerEvent.listingContinues))
+        XCTAssertFalse(ServerEvent.listingContinues.contains { $0.isLetter || $0.isNumber || "_.-".contains($0) })
+    }
+
     func testPong() {
         self.assertRenders(.pong(nil), as: "PONG\r\n")
         self.assertRenders(.pong(""), as: "PONG\r\n")

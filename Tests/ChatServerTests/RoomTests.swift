@@ -1,3 +1,4 @@
+import ChatTestSupport
 import XCTest
 
 final class RoomTests: XCTestCase {
@@ -125,9 +126,62 @@ final class RoomTests: XCTestCase {
     }
 }
 
-// MARK: Caps
+// MARK: Listings and caps
 
 extension RoomTests {
+    func testALongRoomListComesInPagesThatNeverOverflowTheAsker() async throws {
+        // 300 rooms with 32-letter names: all of them in one ROOMS line (≈ 10 KB)
+        // would be past this outbound cap and cut the asker off as a slow consumer;
+        // a page of 100 (≈ 3.4 KB) is well inside it.
+        let harness = try await ServerHarness.start { configuration in
+            configuration.maxOutboundQueueBytes = 8 * 1024
+            configuration.linesPerSecond = 0
+            // Exactly the rooms alice creates: #lobby does not count.
+            configuration.maxRoomsPerAccount = 300
+        }
+        let alice = try await harness.login("alice")
+        let created = (0..<300).map { "#Room-\(String(format: "%03d", $0))-" + String(repeating: "x", count: 23) }
+        for start in stride(from: 0, to: created.count, by: 100) {
+            // A batch's replies (≈ 4.4 KB) also stay inside alice's own cap.
+            let batch = created[start..<min(start + 100, created.count)]
+            try await alice.sendRaw(Array(batch.map { "/join \($0)\n" }.joined().utf8))
+            for room in batch { try await expect(alice, "OK join \(room)") }
+        }
+
+        let bob = try await harness.login("bob")
+        var listed: [String] = []
+        var request = "/rooms"
+        var pages = 0
+        paging: while pages < 10 {
+            try await bob.send(request)
+            let line = try await bob.nextLine()
+            guard let line else {
+                XCTFail("bob was disconnected after \(pages) pages")
+                break
+            }
+            pages += 1
+            XCTAssertLessThanOrEqual(line.utf8.count, 4096, "one ROOMS line")
+            var fields = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(fields.removeFirst(), "ROOMS")
+            let more = fields.last == "+"
+            if more { fields.removeLast() }
+            XCTAssertLessThanOrEqual(fields.count, 100)
+            listed += fields
+            guard more, let last = fields.last else { break paging }
+            request = "/rooms \(last)"
+        }
+        XCTAssertEqual(pages, 4, "301 rooms: 100 + 100 + 100 + 1")
+        // Sorted, each room once, in its creator's spelling.
+        let expected = ["#lobby"] + created
+        XCTAssertEqual(listed.count, expected.count)
+        let firstDifference = listed.indices.first { $0 < expected.count && listed[$0] != expected[$0] }
+        XCTAssertNil(firstDifference, "listed \(firstDifference.map { listed[$0] } ?? "") where \(firstDifference.map { expected[$0] } ?? "") belongs")
+        try await expectNothingPending(bob)
+        await alice.close()
+        await bob.close()
+        await harness.stop()
+    }
+
     func testJoiningPastTheAccountRoomCapIsRefusedAndChangesNothing() async throws {
         let harness = try await ServerHarness.start { $0.maxRoomsPerAccount = 3 }
         let alice = try await harness.login("alice")
@@ -213,6 +267,45 @@ extension RoomTests {
         try await expectNothingPending(bob)
         await alice.close()
         await bob.close()
+        await harness.stop()
+    }
+
+    func testListingsPageAtTheConfiguredLineLengthAndListEachUserOnce() async throws {
+        let users = ServerHarness.defaultUsers + [("Erin", "erin-pw"), ("dave", "dave-pw")]
+        let harness = try await ServerHarness.start(users: users) { $0.maxNamesPerLine = 2 }
+        // Logged in one after another, the asker (dave) last, so nobody's JOIN
+        // notices are waiting for him.
+        var others: [TestLineClient] = []
+        for (name, password) in users.dropLast() {
+            others.append(try await harness.login(name, password))
+        }
+        others.append(try await harness.login("alice"))
+        let dave = try await harness.login("dave", "dave-pw")
+
+        try await dave.send("/who")
+        try await expect(dave, "USERS #lobby alice bob +")
+        try await dave.send("/who #lobby bob")
+        try await expect(dave, "USERS #lobby carol dave +")
+        try await dave.send("/who #LOBBY dave")
+        try await expect(dave, "USERS #lobby Erin")
+        // Any name says where to go on, listed or not, in any case.
+        try await dave.send("/who #lobby B")
+        try await expect(dave, "USERS #lobby bob carol +")
+        try await dave.send("/who #lobby zz")
+        try await expect(dave, "USERS #lobby")
+
+        try await dave.send("/join #b-room")
+        try await expect(dave, "OK join #b-room")
+        try await dave.send("/join #A-room")
+        try await expect(dave, "OK join #A-room")
+        try await dave.send("/rooms")
+        try await expect(dave, "ROOMS #A-room #b-room +")
+        try await dave.send("/rooms #B-ROOM")
+        try await expect(dave, "ROOMS #lobby")
+        try await dave.send("/rooms +")
+        try await expect(dave, prefix: "ERR bad-room-name ")
+        try await expectNothingPending(dave)
+        for client in others + [dave] { await client.close() }
         await harness.stop()
     }
 }
