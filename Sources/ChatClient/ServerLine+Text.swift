@@ -1,3 +1,5 @@
+import ChatProtocol
+
 extension ServerLine {
     /// The line as the server sent it (single spaces between fields).
     public var text: String {
@@ -13,8 +15,8 @@ extension ServerLine {
         case .encryptedDirect(let sender, let payload): return "EDM \(sender) \(payload)"
         case .joined(let room, let user): return "JOIN \(room) \(user)"
         case .left(let room, let user): return "LEAVE \(room) \(user)"
-        case .rooms(let rooms): return join(["ROOMS"] + rooms)
-        case .users(let room, let users): return join(["USERS", room] + users)
+        case .rooms(let rooms, let more): return join(["ROOMS"] + rooms + [more ? ServerEvent.listingContinues : nil])
+        case .users(let room, let users, let more): return join(["USERS", room] + users + [more ? ServerEvent.listingContinues : nil])
         case .key(let user, let base64): return "KEY \(user) \(base64)"
         case .pong(let token): return join(["PONG", token])
         case .ping(let token): return "PING \(token)"

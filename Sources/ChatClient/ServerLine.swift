@@ -1,3 +1,5 @@
+import ChatProtocol
+
 /// One line from the server, parsed on the client side.
 ///
 /// The parser is lenient where the protocol may grow and strict where a wrong
@@ -13,8 +15,11 @@ public enum ServerLine: Equatable, Sendable {
     case encryptedDirect(sender: String, payload: String)
     case joined(room: String, user: String)
     case left(room: String, user: String)
-    case rooms([String])
-    case users(room: String, [String])
+    /// With `more`, the server has more rooms than fit one line (it ended in `+`):
+    /// `/rooms <last room>` asks for them.
+    case rooms([String], more: Bool = false)
+    /// With `more`, `/who <room> <last user>` asks for the rest.
+    case users(room: String, [String], more: Bool = false)
     case key(user: String, base64: String)
     case pong(String?)
     /// The server checks that an idle client is still there; answered with `/pong`.
@@ -56,10 +61,11 @@ public enum ServerLine: Equatable, Sendable {
             guard let room = fields.word(), let user = fields.word(), fields.isAtEnd else { return nil }
             return .left(room: room, user: user)
         case "ROOMS":
-            return .rooms(fields.remainingWords())
+            guard let rooms = fields.listing() else { return nil }
+            return .rooms(rooms.names, more: rooms.more)
         case "USERS":
-            guard let room = fields.word() else { return nil }
-            return .users(room: room, fields.remainingWords())
+            guard let room = fields.word(), let users = fields.listing() else { return nil }
+            return .users(room: room, users.names, more: users.more)
         case "KEY":
             guard let user = fields.word(), let key = fields.word(), fields.isAtEnd else { return nil }
             return .key(user: user, base64: key)
@@ -113,5 +119,15 @@ private struct FieldReader {
         var words: [String] = []
         while let word = word() { words.append(word) }
         return words
+    }
+
+    /// The names of a `ROOMS` or `USERS` line, and whether it ended in the marker
+    /// that more follow. Nil for a marker with no name before it: there would be no
+    /// name to ask again with.
+    mutating func listing() -> (names: [String], more: Bool)? {
+        var names = remainingWords()
+        guard names.last == ServerEvent.listingContinues else { return (names, false) }
+        names.removeLast()
+        return names.isEmpty ? nil : (names, true)
     }
 }

@@ -116,10 +116,12 @@ public struct TerminalRenderer: Sendable {
             return [paint("* \(safe(user)) joined \(safe(room))", .dim)]
         case .left(let room, let user):
             return [paint("* \(safe(user)) left \(safe(room))", .dim)]
-        case .rooms(let rooms):
-            return ["* rooms: \(rooms.isEmpty ? "none" : safe(rooms.joined(separator: " ")))"]
-        case .users(let room, let users):
-            return ["* in \(safe(room)): \(safe(users.joined(separator: " ")))"]
+        case .rooms(let rooms, let more):
+            let next = more ? " … more: /rooms \(safe(rooms.last ?? ""))" : ""
+            return ["* rooms: \(rooms.isEmpty ? "none" : safe(rooms.joined(separator: " ")))\(next)"]
+        case .users(let room, let users, let more):
+            let next = more ? " … more: /who \(safe(room)) \(safe(users.last ?? ""))" : ""
+            return ["* in \(safe(room)): \(safe(users.joined(separator: " ")))\(next)"]
         case .key(let user, let base64):
             let fingerprint = BoxPublicKey(base64: base64).map { $0.fingerprint.description } ?? "malformed key"
             return ["* \(safe(user))'s published key: fingerprint \(fingerprint)"]

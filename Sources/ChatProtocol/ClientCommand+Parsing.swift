@@ -34,7 +34,7 @@ extension ClientCommand {
         case CommandSyntax.say.name:
             return parseSay(&arguments)
         case CommandSyntax.rooms.name:
-            return arguments.isAtEnd ? .success(.rooms) : .failure(CommandSyntax.rooms.badArguments)
+            return parseRooms(&arguments)
         case CommandSyntax.who.name:
             return parseWho(&arguments)
         case CommandSyntax.msg.name:
@@ -90,14 +90,25 @@ extension ClientCommand {
         return room(roomText).map { .say(room: $0, text: text) }
     }
 
+    private static func parseRooms(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let after = arguments.token() else {
+            return .success(.rooms(after: nil))
+        }
+        guard arguments.isAtEnd else {
+            return .failure(CommandSyntax.rooms.badArguments)
+        }
+        return room(after).map { .rooms(after: $0) }
+    }
+
     private static func parseWho(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
         guard let roomText = arguments.token() else {
-            return .success(.who(room: nil))
+            return .success(.who(room: nil, after: nil))
         }
+        let after = arguments.token()
         guard arguments.isAtEnd else {
             return .failure(CommandSyntax.who.badArguments)
         }
-        return room(roomText).map { .who(room: $0) }
+        return room(roomText).map { .who(room: $0, after: after) }
     }
 
     private static func parseMsg(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {

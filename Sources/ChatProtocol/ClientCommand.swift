@@ -11,9 +11,13 @@ public enum ClientCommand: Equatable, Sendable {
     case join(RoomName)
     case leave(RoomName)
     case say(room: RoomName, text: String)
-    case rooms
-    /// `/who [room]`; `nil` means the current room.
-    case who(room: RoomName?)
+    /// `/rooms [after]`: the rooms that sort after `after`, all of them for `nil`; a
+    /// client asks with the last room of a `ROOMS` line that ended in the marker.
+    case rooms(after: RoomName?)
+    /// `/who [room [after]]`; a `nil` room means the current room. `after` is the last
+    /// user of a `USERS` line that ended in the marker; the server decides what it
+    /// names, as with every user argument.
+    case who(room: RoomName?, after: String?)
     case msg(user: String, text: String)
     /// `/passwd <old> <new>`: split at the first space, so `new` may contain spaces but `old` cannot.
     case passwd(old: String, new: String)

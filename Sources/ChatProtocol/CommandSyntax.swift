@@ -17,9 +17,11 @@ struct CommandSyntax: Sendable {
     static let say = CommandSyntax(
         name: "say", usage: "/say <room> <text>", summary: "send text to a room you are in")
     static let rooms = CommandSyntax(
-        name: "rooms", usage: "/rooms", summary: "list the rooms")
+        name: "rooms", usage: "/rooms [after]",
+        summary: "list the rooms; a line ending in + has more: /rooms <its last room> shows them")
     static let who = CommandSyntax(
-        name: "who", usage: "/who [room]", summary: "list the members of a room (default: the current room)")
+        name: "who", usage: "/who [room [after]]",
+        summary: "list the members of a room (default: the current room); after a + line: /who <room> <its last user>")
     static let msg = CommandSyntax(
         name: "msg", usage: "/msg <user> <text>", summary: "send a direct message to a user")
     static let passwd = CommandSyntax(

@@ -21,4 +21,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     /// More input than the connection may hold at this point (before login); the
     /// connection ends.
     case flood = "flood"
+    /// A `/join` would take the account, or the server, past its cap on rooms; the
+    /// text says which. Nothing changed.
+    case tooManyRooms = "too-many-rooms"
 }

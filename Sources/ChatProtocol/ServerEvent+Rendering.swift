@@ -42,17 +42,19 @@ extension ServerEvent {
             buffer.writeStaticString("LEAVE")
             buffer.writeWordField(room)
             buffer.writeWordField(user)
-        case .rooms(let rooms):
+        case .rooms(let rooms, let more):
             buffer.writeStaticString("ROOMS")
             for room in rooms {
                 buffer.writeWordField(room)
             }
-        case .users(let room, let users):
+            buffer.writeListingContinues(more)
+        case .users(let room, let users, let more):
             buffer.writeStaticString("USERS")
             buffer.writeWordField(room)
             for user in users {
                 buffer.writeWordField(user)
             }
+            buffer.writeListingContinues(more)
         case .pong(let token):
             buffer.writeStaticString("PONG")
             buffer.writeOptionalTextField(token)
@@ -98,6 +100,12 @@ extension ByteBuffer {
     fileprivate mutating func writeTextField(_ text: String) {
         self.writeStaticString(" ")
         self.writeSanitized(text, allowingBlanks: true)
+    }
+
+    fileprivate mutating func writeListingContinues(_ more: Bool) {
+        if more {
+            self.writeWordField(ServerEvent.listingContinues)
+        }
     }
 
     /// Free text that is omitted, separator and all, when `nil` or empty.

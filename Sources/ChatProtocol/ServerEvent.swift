@@ -20,10 +20,13 @@ public enum ServerEvent: Equatable, Sendable {
     case joined(room: String, user: String)
     /// `LEAVE <room> <user>`
     case left(room: String, user: String)
-    /// `ROOMS <room> <room> ...`, or `ROOMS` alone if there are none.
-    case rooms([String])
-    /// `USERS <room> <user> ...`
-    case users(room: String, [String])
+    /// `ROOMS <room> <room> ... [+]`, or `ROOMS` alone if there are none. With
+    /// `more`, the line ends in ``listingContinues``: the client asks again with
+    /// `/rooms <last room>` for the rest.
+    case rooms([String], more: Bool = false)
+    /// `USERS <room> <user> ... [+]`; with `more`, `/who <room> <last user>` gives the
+    /// rest.
+    case users(room: String, [String], more: Bool = false)
     /// `PONG [token]`
     case pong(String?)
     /// `PING <token>`: the server checks that an idle client is still there; any line
@@ -37,4 +40,9 @@ public enum ServerEvent: Equatable, Sendable {
     case key(user: String, key: String)
     /// `EDM <sender> <payload>`: an end-to-end encrypted direct message, relayed as is.
     case encryptedDirect(sender: String, payload: String)
+
+    /// The last field of a `ROOMS` or `USERS` line that has more to come. It can be
+    /// neither a room name (`#` first) nor a user name (letters, digits, `_ . -`), so a
+    /// client cannot mistake it for one.
+    public static let listingContinues = "+"
 }

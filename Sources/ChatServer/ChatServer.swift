@@ -26,7 +26,7 @@ public final class ChatServer: Service, Sendable {
     /// Replaced on reload; each new connection takes the current one.
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
-    private let hub = Hub()
+    private let hub: Hub
     private let store: UserStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
@@ -62,6 +62,11 @@ public final class ChatServer: Service, Sendable {
         )
         let directory = AccountDirectory(store: store)
         self.directory = directory
+        self.hub = Hub(limits: Hub.Limits(
+            roomsPerAccount: configuration.maxRoomsPerAccount,
+            rooms: configuration.maxRooms,
+            namesPerLine: configuration.maxNamesPerLine
+        ))
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,

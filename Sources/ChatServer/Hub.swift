@@ -11,6 +11,23 @@ import NIOConcurrencyHelpers
 /// loop's task queue receives a room's messages in the same order: all members see
 /// one order, and one sender's messages never overtake each other.
 final class Hub: Sendable {
+    /// Caps on rooms and the size of one listing line (see `ServerConfiguration`).
+    struct Limits: Sendable {
+        var roomsPerAccount: Int
+        var rooms: Int
+        var namesPerLine: Int
+    }
+
+    /// What became of a `/join`.
+    enum JoinOutcome: Equatable {
+        /// Joined (or already in) the room, named as its creator spelled it.
+        case joined(RoomName)
+        /// The account is in `Limits.roomsPerAccount` rooms already.
+        case accountAtLimit(Int)
+        /// The server has `Limits.rooms` rooms already and this one is new.
+        case serverAtLimit(Int)
+    }
+
     private struct Room {
         let name: RoomName
         var members = SessionGroups()
@@ -27,14 +44,55 @@ final class Hub: Sendable {
         /// Credential changes seen lately, so that a login whose password check raced
         /// with a change is refused when it arrives (see `register`).
         var recentChanges: [AccountID: (status: AccountStatus, seen: NIODeadline)] = [:]
+
+        /// Keyed by `UserName.key`, then `RoomName.key`: how many of the account's
+        /// sessions are in each room it is in, so the per-account cap counts a room
+        /// once however many of its sessions joined it. `#lobby` is left out, as the
+        /// caps leave it out.
+        var accountRooms: [String: [String: Int]] = [:]
+
+        /// Rooms that count against `Limits.rooms`: all but the lobby.
+        var countedRooms: Int {
+            rooms.count - (rooms[RoomName.lobby.key] == nil ? 0 : 1)
+        }
+
+        func account(_ user: UserName, isIn room: RoomName) -> Bool {
+            accountRooms[user.key]?[room.key] != nil
+        }
+
+        func roomCount(of user: UserName) -> Int {
+            accountRooms[user.key]?.count ?? 0
+        }
+
+        mutating func recordJoin(_ user: UserName, _ room: RoomName) {
+            guard room != .lobby else { return }
+            accountRooms[user.key, default: [:]][room.key, default: 0] += 1
+        }
+
+        mutating func recordLeave(_ user: UserName, _ room: RoomName) {
+            guard room != .lobby, let sessions = accountRooms[user.key]?[room.key] else { return }
+            if sessions > 1 {
+                accountRooms[user.key]?[room.key] = sessions - 1
+            } else {
+                accountRooms[user.key]?[room.key] = nil
+                if accountRooms[user.key]?.isEmpty == true {
+                    accountRooms[user.key] = nil
+                }
+            }
+        }
     }
 
     /// How long a credential change is remembered for logins still in flight: longer
     /// than any password check takes, penalties included.
     static let recentChangeMemory: TimeAmount = .seconds(60)
 
+    private let limits: Limits
     private let directory = NIOLockedValueBox(Directory())
     private let allocator = ByteBufferAllocator()
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
 
     // MARK: Presence
 
@@ -99,25 +157,61 @@ final class Hub: Sendable {
     // MARK: Rooms
 
     /// Joins `room`, creating it if needed; the other members see `JOIN`. Returns the
-    /// room's name as its creator spelled it.
+    /// room's name as its creator spelled it. Checks no cap: it is for `#lobby` at
+    /// login, which the caps leave out so that a login never fails on them; `/join`
+    /// goes through `joinWithinLimits`.
     func join(_ room: RoomName, _ session: SessionHandle) -> RoomName {
+        directory.withLockedValue { Self.join(room, session, in: &$0, allocator: allocator) }
+    }
+
+    /// Joins `room` like `join`, unless that would put the session's account in more
+    /// than `Limits.roomsPerAccount` rooms or create a room past `Limits.rooms`; then
+    /// nothing changes. A room the account is in already (through any of its
+    /// sessions) and `#lobby` are always allowed. Checked under the lock that
+    /// joins, so concurrent joins cannot both squeeze under a cap.
+    func joinWithinLimits(_ room: RoomName, _ session: SessionHandle) -> JoinOutcome {
         directory.withLockedValue { directory in
-            // Mutating through the `default:` subscript works in place, so a join
-            // never copies the member arrays (a 10,000-member room stays cheap).
-            Self.add(session, to: &directory.rooms[room.key, default: Room(name: room)], allocator: allocator)
+            if room != .lobby, !directory.account(session.user, isIn: room) {
+                if directory.roomCount(of: session.user) >= limits.roomsPerAccount {
+                    return .accountAtLimit(limits.roomsPerAccount)
+                }
+                if directory.rooms[room.key] == nil, directory.countedRooms >= limits.rooms {
+                    return .serverAtLimit(limits.rooms)
+                }
+            }
+            return .joined(Self.join(room, session, in: &directory, allocator: allocator))
         }
     }
 
-    private static func add(_ session: SessionHandle, to room: inout Room, allocator: ByteBufferAllocator) -> RoomName {
-        if !room.members.contains(session.id) {
-            if !room.members.isEmpty {
-                // The creator's spelling is the room's; render with it.
-                let notice = ServerEvent.joined(room: room.name.display, user: session.user.display)
-                room.members.dispatch(notice.rendered(allocator: allocator))
-            }
-            room.members.insert(session)
+    private static func join(
+        _ room: RoomName,
+        _ session: SessionHandle,
+        in directory: inout Directory,
+        allocator: ByteBufferAllocator
+    ) -> RoomName {
+        // Mutating through the `default:` subscript works in place, so a join
+        // never copies the member arrays (a 10,000-member room stays cheap).
+        let (name, added) = Self.add(session, to: &directory.rooms[room.key, default: Room(name: room)], allocator: allocator)
+        if added {
+            directory.recordJoin(session.user, room)
         }
-        return room.name
+        return name
+    }
+
+    /// Returns the room's name and whether the session was not in it before.
+    private static func add(
+        _ session: SessionHandle,
+        to room: inout Room,
+        allocator: ByteBufferAllocator
+    ) -> (RoomName, added: Bool) {
+        guard !room.members.contains(session.id) else { return (room.name, false) }
+        if !room.members.isEmpty {
+            // The creator's spelling is the room's; render with it.
+            let notice = ServerEvent.joined(room: room.name.display, user: session.user.display)
+            room.members.dispatch(notice.rendered(allocator: allocator))
+        }
+        room.members.insert(session)
+        return (room.name, true)
     }
 
     /// Leaves `room`; the other members see `LEAVE`.
@@ -144,20 +238,25 @@ final class Hub: Sendable {
         }
     }
 
-    /// All rooms, sorted.
-    func roomNames() -> [String] {
-        directory.withLockedValue { $0.rooms.values.map(\.name.display) }.sorted { $0.lowercased() < $1.lowercased() }
+    /// One `ROOMS` line: the rooms whose key sorts after `cursor` (a `RoomName.key`).
+    ///
+    /// Only the copy happens under the lock; picking and ordering the page happen
+    /// after, so a listing never holds up the messages of every room.
+    func roomsPage(after cursor: String?) -> NamePage {
+        let rooms = directory.withLockedValue { $0.rooms.values.map(\.name) }
+        return NamePage(rooms, after: cursor, limit: limits.namesPerLine)
     }
 
-    /// The room's name and its members' user names (each once, sorted), or nil if the
-    /// room does not exist.
-    func members(of room: RoomName) -> (room: RoomName, users: [String])? {
-        directory.withLockedValue { directory -> (RoomName, [String])? in
+    /// The room's name and one `USERS` line of its members: each user once, those
+    /// whose key sorts after `cursor` (a `UserName.key`). Nil if the room does not
+    /// exist. As with `roomsPage`, only the copy happens under the lock.
+    func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)? {
+        let snapshot = directory.withLockedValue { directory -> (name: RoomName, users: [UserName])? in
             guard let entry = directory.rooms[room.key] else { return nil }
-            var seen = Set<String>()
-            let users = entry.members.sessions.compactMap { seen.insert($0.user.key).inserted ? $0.user.display : nil }
-            return (entry.name, users.sorted { $0.lowercased() < $1.lowercased() })
+            return (entry.name, entry.members.sessions.map(\.user))
         }
+        guard let snapshot else { return nil }
+        return (snapshot.name, NamePage(snapshot.users, after: cursor, limit: limits.namesPerLine))
     }
 
     // MARK: Direct messages
@@ -187,6 +286,7 @@ final class Hub: Sendable {
         else {
             return nil
         }
+        directory.recordLeave(session.user, room)
         if members.isEmpty {
             directory.rooms[room.key] = nil
         }

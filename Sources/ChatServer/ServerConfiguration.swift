@@ -71,6 +71,19 @@ public struct ServerConfiguration: Sendable {
     /// accounts locked, deleted, re-created or given a new password by another process
     /// (`chat-useradd`): such a change takes effect within about this long.
     public var accountCheckInterval: TimeAmount = .milliseconds(500)
+    /// Rooms one account may be in at once, counted over all its sessions, `#lobby`
+    /// aside (Ergo's max-channels-per-client is 100 too). A `/join` past it gets
+    /// `ERR too-many-rooms`. Without it one account could create rooms until every
+    /// listing and the hub's tables are as large as it likes.
+    public var maxRoomsPerAccount = 100
+    /// Rooms on the server, `#lobby` aside; creating one more gets
+    /// `ERR too-many-rooms`, while joining an existing room still works. Bounds the
+    /// hub's memory whatever the number of accounts.
+    public var maxRooms = 10_000
+    /// Names in one `ROOMS` or `USERS` line; more come in pages (PROTOCOL.md). With
+    /// 33-byte names a line stays under 3.5 KB, so asking never fills a session's
+    /// outbound queue, whatever the number of rooms or members.
+    public var maxNamesPerLine = 100
     /// Failed logins make the next attempt from the same address, or for the same
     /// account, wait: `loginPenaltyBase` doubled per recent failure, at most
     /// `loginPenaltyMax` (Dovecot's auth penalty; OpenSSH's PerSourcePenalties).

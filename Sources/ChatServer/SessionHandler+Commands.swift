@@ -22,9 +22,15 @@ extension SessionHandler {
             hub.post(text, to: room, from: handle)
 
         case .join(let room):
-            let joined = hub.join(room, handle)
-            updateMembership { $0.join(joined) }
-            send(.ok(command: "join", details: joined.display))
+            switch hub.joinWithinLimits(room, handle) {
+            case .joined(let joined):
+                updateMembership { $0.join(joined) }
+                send(.ok(command: "join", details: joined.display))
+            case .accountAtLimit(let limit):
+                send(.error(.tooManyRooms, "account limit: your sessions are in \(limit) rooms besides #lobby, the most allowed; /leave one first"))
+            case .serverAtLimit(let limit):
+                send(.error(.tooManyRooms, "server limit: there are \(limit) rooms besides #lobby, the most allowed; join an existing one"))
+            }
 
         case .leave(let room):
             guard currentMembership.contains(room) else {
@@ -36,19 +42,22 @@ extension SessionHandler {
             updateMembership { $0.leave(room) }
             send(.ok(command: "leave", details: name.display))
 
-        case .rooms:
-            send(.rooms(hub.roomNames()))
+        case .rooms(let after):
+            let page = hub.roomsPage(after: after?.key)
+            send(.rooms(page.names, more: page.hasMore))
 
-        case .who(let requested):
+        case .who(let requested, let after):
             guard let room = requested ?? currentMembership.current else {
                 send(.error(.notInRoom, "you are in no room; name one: /who #room"))
                 return
             }
-            guard let members = hub.members(of: room) else {
+            // The cursor is only compared with user keys (lowercase), so any word
+            // will do: a name no account has still says where to go on.
+            guard let members = hub.membersPage(of: room, after: after?.lowercased()) else {
                 send(.error(.noSuchRoom, "\(room.display) does not exist"))
                 return
             }
-            send(.users(room: members.room.display, members.users))
+            send(.users(room: members.room.display, members.page.names, more: members.page.hasMore))
 
         case .msg(let recipient, let text):
             deliverDirect(.direct(sender: login.user.display, text: text), to: recipient, command: "msg")

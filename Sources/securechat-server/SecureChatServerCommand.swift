@@ -68,6 +68,12 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections-per-ip"), help: "Open connections from one IP address.")
     var maxConnectionsPerIP = ServerConfiguration().maxConnectionsPerIP
 
+    @Option(help: "Rooms one account may be in at once, over all its sessions (#lobby aside).")
+    var maxRoomsPerAccount = ServerConfiguration().maxRoomsPerAccount
+
+    @Option(help: "Rooms on the server (#lobby aside); creating more gets ERR too-many-rooms.")
+    var maxRooms = ServerConfiguration().maxRooms
+
     @Option(help: "Seconds after the handshake to log in.")
     var loginGracePeriod = 30
 
@@ -132,6 +138,8 @@ struct SecureChatServerCommand: AsyncParsableCommand {
         configuration.maxQueuedPasswordChecks = maxQueuedPasswordChecks
         configuration.maxConnections = maxConnections
         configuration.maxConnectionsPerIP = maxConnectionsPerIP
+        configuration.maxRoomsPerAccount = maxRoomsPerAccount
+        configuration.maxRooms = maxRooms
         configuration.loginGracePeriod = .seconds(Int64(loginGracePeriod))
         configuration.idleTimeout = .seconds(Int64(idleTimeout))
         configuration.pingTimeout = .seconds(Int64(pingTimeout))

@@ -19,6 +19,13 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(plain.render(.server(.ping("x"))), [])
     }
 
+    func testAListingWithMoreSaysHowToAskForTheRest() {
+        XCTAssertEqual(plain.render(.server(.rooms(["#a", "#b"], more: true))), ["* rooms: #a #b … more: /rooms #b"])
+        XCTAssertEqual(plain.render(.server(.rooms(["#a", "#b"]))), ["* rooms: #a #b"])
+        XCTAssertEqual(plain.render(.server(.users(room: "#a", ["alice", "bob"], more: true))), ["* in #a: alice bob … more: /who #a bob"])
+        XCTAssertEqual(plain.render(.server(.users(room: "#a", ["alice"]))), ["* in #a: alice"])
+    }
+
     func testStaleAndRejectedAndChangedKeysStandOut() {
         let stale = plain.render(.encryptedDirect(sender: "bob", text: "old", sentAt: Date(timeIntervalSince1970: 0), stale: true))
         XCTAssertTrue(stale[0].hasPrefix("[e2e DM] bob: old (sealed 19"), stale[0])

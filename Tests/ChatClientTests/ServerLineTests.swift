@@ -37,8 +37,19 @@ final class ServerLineTests: XCTestCase {
         }
     }
 
+    func testAListingThatEndsInTheMarkerHasMore() {
+        XCTAssertEqual(ServerLine(parsing: "ROOMS #a #b +"), .rooms(["#a", "#b"], more: true))
+        XCTAssertEqual(ServerLine(parsing: "ROOMS #a #b"), .rooms(["#a", "#b"], more: false))
+        XCTAssertEqual(ServerLine(parsing: "USERS #a alice bob +"), .users(room: "#a", ["alice", "bob"], more: true))
+        XCTAssertEqual(ServerLine(parsing: "USERS #a alice"), .users(room: "#a", ["alice"], more: false))
+        // A marker with no name before it leaves nothing to ask again with.
+        for line in ["ROOMS +", "USERS #a +"] {
+            XCTAssertEqual(ServerLine(parsing: line), .unrecognized(line), line)
+        }
+    }
+
     func testTextGivesTheWireFormBack() {
-        for line in ["OK join #rust", "OK key", "ROOMS", "ROOMS #a #b", "PONG", "PONG tok", "MSG #a b c d", "ERR busy try later", "EDM bob QUJD", "weird thing"] {
+        for line in ["OK join #rust", "OK key", "ROOMS", "ROOMS #a #b", "ROOMS #a #b +", "USERS #a alice +", "USERS #a", "PONG", "PONG tok", "MSG #a b c d", "ERR busy try later", "EDM bob QUJD", "weird thing"] {
             XCTAssertEqual(ServerLine(parsing: line).text, line)
         }
     }

@@ -141,12 +141,20 @@ final class ClientCommandParsingTests: XCTestCase {
     // MARK: - /rooms and /help
 
     func testRooms() {
-        self.assertParses("/rooms", as: .rooms)
-        self.assertParses("/rooms  ", as: .rooms)
+        self.assertParses("/rooms", as: .rooms(after: nil))
+        self.assertParses("/rooms  ", as: .rooms(after: nil))
     }
 
-    func testRoomsRejectsArguments() {
-        self.assertFails("/rooms x", with: self.badArguments("rooms", "/rooms"))
+    func testRoomsAfterARoomAsksForTheNextPage() throws {
+        self.assertParses("/rooms #Rust", as: .rooms(after: try self.room("#rust")))
+        self.assertParses("/rooms   #rust  ", as: .rooms(after: try self.room("#rust")))
+    }
+
+    func testRoomsErrors() {
+        self.assertFails("/rooms #a #b", with: self.badArguments("rooms", "/rooms [after]"))
+        // The marker ends a ROOMS line; it is not a place to go on from.
+        self.assertFails("/rooms +", with: .badRoomName("+"))
+        self.assertFails("/rooms x", with: .badRoomName("x"))
     }
 
     func testHelp() {
@@ -160,18 +168,26 @@ final class ClientCommandParsingTests: XCTestCase {
     // MARK: - /who
 
     func testWhoWithoutRoom() {
-        self.assertParses("/who", as: .who(room: nil))
-        self.assertParses("/who ", as: .who(room: nil))
+        self.assertParses("/who", as: .who(room: nil, after: nil))
+        self.assertParses("/who ", as: .who(room: nil, after: nil))
     }
 
     func testWhoWithRoom() throws {
-        self.assertParses("/who #lobby", as: .who(room: .lobby))
-        self.assertParses("/who  #Lobby ", as: .who(room: .lobby))
+        self.assertParses("/who #lobby", as: .who(room: .lobby, after: nil))
+        self.assertParses("/who  #Lobby ", as: .who(room: .lobby, after: nil))
+    }
+
+    func testWhoAfterAUserAsksForTheNextPage() {
+        self.assertParses("/who #lobby Bob", as: .who(room: .lobby, after: "Bob"))
+        self.assertParses("/who  #lobby  bob ", as: .who(room: .lobby, after: "bob"))
+        // Any word: the server reads it as a place in the order of names.
+        self.assertParses("/who #lobby #b", as: .who(room: .lobby, after: "#b"))
     }
 
     func testWhoErrors() {
-        self.assertFails("/who #a #b", with: self.badArguments("who", "/who [room]"))
+        self.assertFails("/who #a bob carol", with: self.badArguments("who", "/who [room [after]]"))
         self.assertFails("/who lobby", with: .badRoomName("lobby"))
+        self.assertFails("/who lobby bob", with: .badRoomName("lobby"))
     }
 
     // MARK: - /msg
@@ -249,7 +265,7 @@ final class ClientCommandParsingTests: XCTestCase {
     func testCommandWordIsCaseInsensitive() throws {
         self.assertParses("/JOIN #rust", as: .join(try self.room("#rust")))
         self.assertParses("/Login Alice PW", as: .login(name: "Alice", password: "PW"))
-        self.assertParses("/RoOmS", as: .rooms)
+        self.assertParses("/RoOmS", as: .rooms(after: nil))
         self.assertParses("/QUIT Bye", as: .quit(message: "Bye"))
     }
 

@@ -39,7 +39,7 @@ final class ServerEventRenderingTests: XCTestCase {
             .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .userOffline: "user-offline",
             .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .badRoomName: "bad-room-name",
             .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy",
-            .noKey: "no-key", .flood: "flood",
+            .noKey: "no-key", .flood: "flood", .tooManyRooms: "too-many-rooms",
         ]
         XCTAssertEqual(ErrorCode.allCases.count, expected.count)
         for code in ErrorCode.allCases {
@@ -72,6 +72,15 @@ final class ServerEventRenderingTests: XCTestCase {
     func testUsers() {
         self.assertRenders(.users(room: "#lobby", ["alice", "bob"]), as: "USERS #lobby alice bob\r\n")
         self.assertRenders(.users(room: "#empty", []), as: "USERS #empty\r\n")
+    }
+
+    func testAListingWithMoreToComeEndsInTheMarker() {
+        self.assertRenders(.rooms(["#lobby", "#Rust"], more: true), as: "ROOMS #lobby #Rust +\r\n")
+        self.assertRenders(.rooms(["#lobby", "#Rust"], more: false), as: "ROOMS #lobby #Rust\r\n")
+        self.assertRenders(.users(room: "#lobby", ["alice", "bob"], more: true), as: "USERS #lobby alice bob +\r\n")
+        // The marker is a field no room name (# first) or user name can be.
+        XCTAssertNil(RoomName(ServerEvent.listingContinues))
+        XCTAssertFalse(ServerEvent.listingContinues.contains { $0.isLetter || $0.isNumber || "_.-".contains($0) })
     }
 
     func testPong() {

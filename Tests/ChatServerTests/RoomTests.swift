@@ -1,3 +1,4 @@
+import ChatTestSupport
 import XCTest
 
 final class RoomTests: XCTestCase {
@@ -121,6 +122,190 @@ final class RoomTests: XCTestCase {
         notices.sort()
         XCTAssertEqual(notices, ["LEAVE #dev bob", "LEAVE #lobby bob"])
         await alice.close()
+        await harness.stop()
+    }
+}
+
+// MARK: Listings and caps
+
+extension RoomTests {
+    func testALongRoomListComesInPagesThatNeverOverflowTheAsker() async throws {
+        // 300 rooms with 32-letter names: all of them in one ROOMS line (≈ 10 KB)
+        // would be past this outbound cap and cut the asker off as a slow consumer;
+        // a page of 100 (≈ 3.4 KB) is well inside it.
+        let harness = try await ServerHarness.start { configuration in
+            configuration.maxOutboundQueueBytes = 8 * 1024
+            configuration.linesPerSecond = 0
+            // Exactly the rooms alice creates: #lobby does not count.
+            configuration.maxRoomsPerAccount = 300
+        }
+        let alice = try await harness.login("alice")
+        let created = (0..<300).map { "#Room-\(String(format: "%03d", $0))-" + String(repeating: "x", count: 23) }
+        for start in stride(from: 0, to: created.count, by: 100) {
+            // A batch's replies (≈ 4.4 KB) also stay inside alice's own cap.
+            let batch = created[start..<min(start + 100, created.count)]
+            try await alice.sendRaw(Array(batch.map { "/join \($0)\n" }.joined().utf8))
+            for room in batch { try await expect(alice, "OK join \(room)") }
+        }
+
+        let bob = try await harness.login("bob")
+        var listed: [String] = []
+        var request = "/rooms"
+        var pages = 0
+        paging: while pages < 10 {
+            try await bob.send(request)
+            let line = try await bob.nextLine()
+            guard let line else {
+                XCTFail("bob was disconnected after \(pages) pages")
+                break
+            }
+            pages += 1
+            XCTAssertLessThanOrEqual(line.utf8.count, 4096, "one ROOMS line")
+            var fields = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(fields.removeFirst(), "ROOMS")
+            let more = fields.last == "+"
+            if more { fields.removeLast() }
+            XCTAssertLessThanOrEqual(fields.count, 100)
+            listed += fields
+            guard more, let last = fields.last else { break paging }
+            request = "/rooms \(last)"
+        }
+        XCTAssertEqual(pages, 4, "301 rooms: 100 + 100 + 100 + 1")
+        // Sorted, each room once, in its creator's spelling.
+        let expected = ["#lobby"] + created
+        XCTAssertEqual(listed.count, expected.count)
+        let firstDifference = listed.indices.first { $0 < expected.count && listed[$0] != expected[$0] }
+        XCTAssertNil(firstDifference, "listed \(firstDifference.map { listed[$0] } ?? "") where \(firstDifference.map { expected[$0] } ?? "") belongs")
+        try await expectNothingPending(bob)
+        await alice.close()
+        await bob.close()
+        await harness.stop()
+    }
+
+    func testJoiningPastTheAccountRoomCapIsRefusedAndChangesNothing() async throws {
+        let harness = try await ServerHarness.start { $0.maxRoomsPerAccount = 3 }
+        let alice = try await harness.login("alice")
+        for room in ["#a", "#b", "#c"] {
+            try await alice.send("/join \(room)")
+            try await expect(alice, "OK join \(room)")
+        }
+        try await alice.send("/join #d")
+        try await expect(alice, prefix: "ERR too-many-rooms account limit: ")
+        try await alice.send("/rooms")
+        try await expect(alice, "ROOMS #a #b #c #lobby")
+        // Rooms the account is in, and #lobby, never count as more.
+        try await alice.send("/join #A")
+        try await expect(alice, "OK join #a")
+        try await alice.send("/join #lobby")
+        try await expect(alice, "OK join #lobby")
+
+        // The cap is the account's, over all its sessions.
+        let second = try await harness.login("alice")
+        try await expect(alice, "JOIN #lobby alice")
+        try await second.send("/join #d")
+        try await expect(second, prefix: "ERR too-many-rooms account limit: ")
+        try await second.send("/join #b")
+        try await expect(second, "OK join #b")
+        try await expect(alice, "JOIN #b alice")
+
+        // Leaving frees a place for any session of the account; #b still counts once.
+        try await alice.send("/leave #a")
+        try await expect(alice, "OK leave #a")
+        try await second.send("/join #d")
+        try await expect(second, "OK join #d")
+        try await second.send("/join #e")
+        try await expect(second, prefix: "ERR too-many-rooms account limit: ")
+
+        // A disconnect gives back the rooms only that session was in (#d).
+        await second.close()
+        var notices = [try await alice.nextLine(), try await alice.nextLine()].compactMap { $0 }
+        notices.sort()
+        XCTAssertEqual(notices, ["LEAVE #b alice", "LEAVE #lobby alice"])
+        try await alice.send("/join #e")
+        try await expect(alice, "OK join #e")
+        try await alice.send("/join #f")
+        try await expect(alice, prefix: "ERR too-many-rooms account limit: ")
+        try await expectNothingPending(alice)
+        await alice.close()
+        await harness.stop()
+    }
+
+    func testCreatingPastTheServerRoomCapIsRefusedButExistingRoomsStayOpen() async throws {
+        let harness = try await ServerHarness.start { $0.maxRooms = 3 }
+        let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
+        try await expect(alice, "JOIN #lobby bob")
+        for room in ["#a", "#b"] {
+            try await alice.send("/join \(room)")
+            try await expect(alice, "OK join \(room)")
+        }
+        try await bob.send("/join #c")
+        try await expect(bob, "OK join #c")
+        try await bob.send("/join #d")
+        try await expect(bob, prefix: "ERR too-many-rooms server limit: ")
+        // Rooms that exist stay open to everyone, and #lobby is never counted.
+        try await bob.send("/join #a")
+        try await expect(bob, "OK join #a")
+        try await expect(alice, "JOIN #a bob")
+        try await alice.send("/leave #lobby")
+        try await expect(alice, "OK leave #lobby")
+        try await expect(bob, "LEAVE #lobby alice")
+        try await alice.send("/join #lobby")
+        try await expect(alice, "OK join #lobby")
+        try await expect(bob, "JOIN #lobby alice")
+
+        // A room that empties vanishes and frees its place.
+        try await alice.send("/leave #b")
+        try await expect(alice, "OK leave #b")
+        try await bob.send("/join #d")
+        try await expect(bob, "OK join #d")
+        try await bob.send("/rooms")
+        try await expect(bob, "ROOMS #a #c #d #lobby")
+        try await alice.send("/join #b")
+        try await expect(alice, prefix: "ERR too-many-rooms server limit: ")
+        try await expectNothingPending(alice)
+        try await expectNothingPending(bob)
+        await alice.close()
+        await bob.close()
+        await harness.stop()
+    }
+
+    func testListingsPageAtTheConfiguredLineLengthAndListEachUserOnce() async throws {
+        let users = ServerHarness.defaultUsers + [("Erin", "erin-pw"), ("dave", "dave-pw")]
+        let harness = try await ServerHarness.start(users: users) { $0.maxNamesPerLine = 2 }
+        // Logged in one after another, the asker (dave) last, so nobody's JOIN
+        // notices are waiting for him.
+        var others: [TestLineClient] = []
+        for (name, password) in users.dropLast() {
+            others.append(try await harness.login(name, password))
+        }
+        others.append(try await harness.login("alice"))
+        let dave = try await harness.login("dave", "dave-pw")
+
+        try await dave.send("/who")
+        try await expect(dave, "USERS #lobby alice bob +")
+        try await dave.send("/who #lobby bob")
+        try await expect(dave, "USERS #lobby carol dave +")
+        try await dave.send("/who #LOBBY dave")
+        try await expect(dave, "USERS #lobby Erin")
+        // Any name says where to go on, listed or not, in any case.
+        try await dave.send("/who #lobby B")
+        try await expect(dave, "USERS #lobby bob carol +")
+        try await dave.send("/who #lobby zz")
+        try await expect(dave, "USERS #lobby")
+
+        try await dave.send("/join #b-room")
+        try await expect(dave, "OK join #b-room")
+        try await dave.send("/join #A-room")
+        try await expect(dave, "OK join #A-room")
+        try await dave.send("/rooms")
+        try await expect(dave, "ROOMS #A-room #b-room +")
+        try await dave.send("/rooms #B-ROOM")
+        try await expect(dave, "ROOMS #lobby")
+        try await dave.send("/rooms +")
+        try await expect(dave, prefix: "ERR bad-room-name ")
+        try await expectNothingPending(dave)
+        for client in others + [dave] { await client.close() }
         await harness.stop()
     }
 }

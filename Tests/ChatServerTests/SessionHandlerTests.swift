@@ -17,7 +17,7 @@ final class SessionHandlerTests: XCTestCase {
     private var store: UserStore!
     private var authenticator: Authenticator!
     private var directory: AccountDirectory!
-    private let hub = Hub()
+    private let hub = Hub(limits: Hub.Limits(roomsPerAccount: 100, rooms: 100, namesPerLine: 100))
     private let logs = CapturedLogs()
 
     override func setUp() async throws {
@@ -93,7 +93,7 @@ final class SessionHandlerTests: XCTestCase {
         try await waitForLog("login succeeded after the connection closed")
         try await channel.testingEventLoop.executeInContext {}
 
-        XCTAssertNil(hub.members(of: .lobby), "nobody is in #lobby")
+        XCTAssertNil(hub.membersPage(of: .lobby, after: nil), "nobody is in #lobby")
         XCTAssertNil(hub.sendDirect(.direct(sender: "bob", text: "hi"), to: UserName("alice")!), "alice is not online")
     }
 
@@ -109,7 +109,7 @@ final class SessionHandlerTests: XCTestCase {
 
         let lines = try await written(channel)
         XCTAssertEqual(lines, ["BYE account disabled"])
-        XCTAssertNil(hub.members(of: .lobby))
+        XCTAssertNil(hub.membersPage(of: .lobby, after: nil))
     }
 
     /// Lines sent before login are held while the password is checked; a flood of them
@@ -126,7 +126,7 @@ final class SessionHandlerTests: XCTestCase {
         let lines = try await written(channel)
         XCTAssertEqual(lines, ["ERR flood too many lines before login", "BYE excess flood"])
         try await waitForLog("too many lines before login, closing")
-        XCTAssertNil(hub.members(of: .lobby), "the login in flight did not get in")
+        XCTAssertNil(hub.membersPage(of: .lobby, after: nil), "the login in flight did not get in")
     }
 
     func testAFewLinesTypedAheadOfTheLoginAreAnsweredInOrder() async throws {

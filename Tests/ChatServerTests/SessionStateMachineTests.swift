@@ -19,9 +19,9 @@ final class SessionStateMachineTests: XCTestCase {
         .join(RoomName("#rust")!),
         .leave(RoomName("#lobby")!),
         .say(room: RoomName("#lobby")!, text: "hi all"),
-        .rooms,
-        .who(room: nil),
-        .who(room: RoomName("#lobby")!),
+        .rooms(after: nil),
+        .who(room: nil, after: nil),
+        .who(room: RoomName("#lobby")!, after: nil),
         .msg(user: "bob", text: "psst"),
         .setKey("bXkgcHVibGljIGtleQ=="),
         .getKey(user: "bob"),
@@ -270,7 +270,7 @@ final class SessionStateMachineTests: XCTestCase {
         let renewed = Authenticator.makeVerifiedLogin(alice.user, CredentialStamp(account: alice.credential.account, generation: 2))
         XCTAssertEqual(machine.passwordChanged(renewed), .reply([.ok(command: "passwd", details: nil)]))
         XCTAssertEqual(machine.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none)
-        XCTAssertEqual(machine.lineParsed(.success(.rooms)), .perform(.rooms, renewed))
+        XCTAssertEqual(machine.lineParsed(.success(.rooms(after: nil))), .perform(.rooms(after: nil), renewed))
         XCTAssertEqual(machine.credentialsChanged(.active(generation: 3)), .farewell([.bye("password changed")]))
         assertClosed(machine)
     }

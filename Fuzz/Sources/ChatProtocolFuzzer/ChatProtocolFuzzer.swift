@@ -32,7 +32,8 @@ extension ClientCommand {
         switch self {
         case .login(let name, let password): [name, password]
         case .message(let text): [text]
-        case .join(let room), .leave(let room), .who(.some(let room)): [room.display]
+        case .join(let room), .leave(let room), .rooms(.some(let room)), .who(.some(let room), nil): [room.display]
+        case .who(.some(let room), .some(let after)): [room.display, after]
         case .say(let room, let text): [room.display, text]
         case .msg(let user, let text): [user, text]
         case .passwd(let old, let new): [old, new]
@@ -41,7 +42,7 @@ extension ClientCommand {
         case .getKey(let user): [user]
         case .encryptedMessage(let user, let payload): [user, payload]
         case .quit(let message): message.map { [$0] } ?? []
-        case .rooms, .help, .who(.none): []
+        case .rooms(.none), .help, .who(.none, _): []
         }
     }
 }

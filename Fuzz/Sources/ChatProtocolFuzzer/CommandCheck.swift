@@ -63,8 +63,13 @@ enum CommandCheck {
             self.checkFreeTextIsSuffix(password, of: scalars)
         case .message:
             violation("a line starting with one / parsed as a message")
-        case .join(let room), .leave(let room), .who(.some(let room)):
+        case .join(let room), .leave(let room), .rooms(.some(let room)), .who(.some(let room), nil):
             self.checkRoom(room)
+        case .who(.some(let room), .some(let after)):
+            self.checkRoom(room)
+            self.checkWord(after)
+        case .who(.none, let after):
+            check(after == nil, "/who without a room parsed a place to go on from")
         case .say(let room, let text):
             self.checkRoom(room)
             check(!text.unicodeScalars.allSatisfy(\.isBlank), "blank /say text")
@@ -93,7 +98,7 @@ enum CommandCheck {
         case .quit(let message):
             check(message != "", "empty quit message instead of nil")
             message.map { self.checkFreeTextIsSuffix($0, of: scalars) }
-        case .rooms, .help, .who(.none):
+        case .rooms(.none), .help:
             break
         }
     }

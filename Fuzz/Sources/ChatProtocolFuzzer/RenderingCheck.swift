@@ -37,7 +37,9 @@ enum RenderingCheck {
             .joined(room: next(), user: next()),
             .left(room: next(), user: next()),
             .rooms(Array(strings.prefix(3))),
+            .rooms(Array(strings.suffix(2)), more: true),
             .users(room: next(), Array(strings.suffix(3))),
+            .users(room: next(), Array(strings.prefix(2)), more: true),
             .pong(next()),
             .pong(nil),
             .ping(next()),
@@ -95,8 +97,8 @@ enum RenderingCheck {
         case .direct(let sender, let body): line = "DM" + word(sender) + text(body)
         case .joined(let room, let user): line = "JOIN" + word(room) + word(user)
         case .left(let room, let user): line = "LEAVE" + word(room) + word(user)
-        case .rooms(let rooms): line = "ROOMS" + rooms.map(word).joined()
-        case .users(let room, let users): line = "USERS" + word(room) + users.map(word).joined()
+        case .rooms(let rooms, let more): line = "ROOMS" + rooms.map(word).joined() + (more ? " +" : "")
+        case .users(let room, let users, let more): line = "USERS" + word(room) + users.map(word).joined() + (more ? " +" : "")
         case .pong(let token): line = "PONG" + optionalText(token)
         case .ping(let token): line = "PING" + word(token)
         case .key(let user, let key): line = "KEY" + word(user) + word(key)
