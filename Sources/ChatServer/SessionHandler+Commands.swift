@@ -5,17 +5,17 @@ import NIOCore
 /// The commands of a logged-in session: rooms, messages, DMs, password changes.
 extension SessionHandler {
     func run(_ command: ClientCommand, as login: VerifiedLogin) {
-        guard let handle = currentHandle else { return }
+        guard let handle = handle else { return }
         switch command {
         case .message(let text):
-            guard let room = currentMembership.current else {
+            guard let room = membership.current else {
                 send(.error(.notInRoom, "you are in no room; /join #room first"))
                 return
             }
             hub.post(text, to: room, from: handle)
 
         case .say(let room, let text):
-            guard currentMembership.contains(room) else {
+            guard membership.contains(room) else {
                 send(notMemberError(room))
                 return
             }
@@ -33,7 +33,7 @@ extension SessionHandler {
             }
 
         case .leave(let room):
-            guard currentMembership.contains(room) else {
+            guard membership.contains(room) else {
                 send(notMemberError(room))
                 return
             }
@@ -47,7 +47,7 @@ extension SessionHandler {
             send(.rooms(page.names, more: page.hasMore))
 
         case .who(let requested, let after):
-            guard let room = requested ?? currentMembership.current else {
+            guard let room = requested ?? membership.current else {
                 send(.error(.notInRoom, "you are in no room; name one: /who #room"))
                 return
             }
@@ -96,7 +96,7 @@ extension SessionHandler {
             return
         }
         // Not online: ask the store whether the account exists at all, off the loop.
-        guard let eventLoop = currentEventLoop else { return }
+        guard let eventLoop = eventLoop else { return }
         beginOperation()
         directory.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
@@ -105,7 +105,7 @@ extension SessionHandler {
             case .success(false):
                 send(.error(.noSuchUser, "no such user"))
             case .failure(let error):
-                logError("account lookup failed", error)
+                log(.error, "account lookup failed", ["error": "\(error)"])
                 send(.error(.busy, "server busy, try again shortly"))
             }
             endOperation()
@@ -116,11 +116,11 @@ extension SessionHandler {
     /// password oracle), re-checked against the account's current credentials, and on
     /// success the account's other sessions end.
     func changePassword(_ login: VerifiedLogin, old: String, new: String) {
-        guard let eventLoop = currentEventLoop else { return }
+        guard let eventLoop = eventLoop else { return }
         beginPasswordChange()
-        let address = currentPeerAddress
+        let address = peerAddress
         let account = login.user.display
-        let penalty = loginThrottle.delay(address: address, account: account)
+        let penalty = throttle.delay(address: address, account: account)
         let changed: EventLoopFuture<Authenticator.PasswordChangeOutcome>
         if penalty > .zero {
             changed = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
@@ -132,22 +132,22 @@ extension SessionHandler {
         changed.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(.changed(let renewed)):
-                loginThrottle.recordSuccess(address: address, account: account)
-                logInfo("password changed")
+                throttle.recordSuccess(address: address, account: account)
+                log(.info, "password changed")
                 passwordChangeSucceeded(renewed)
                 // The other sessions end; this one already holds the new generation.
                 hub.credentialsChanged(renewed.credential.account, .active(generation: renewed.credential.generation))
             case .success(.wrongPassword):
-                loginThrottle.recordFailure(address: address, account: account)
-                logNotice("password change refused: wrong current password")
+                throttle.recordFailure(address: address, account: account)
+                log(.notice, "password change refused: wrong current password")
                 passwordChangeRejected()
             case .success(.stale(let status)):
-                logNotice("password change refused: the account changed since login")
+                log(.notice, "password change refused: the account changed since login")
                 endSession(status)
             case .success(.busy):
                 send(.error(.busy, "server busy, try again shortly"))
             case .failure(let error):
-                logError("password change failed", error)
+                log(.error, "password change failed", ["error": "\(error)"])
                 send(.error(.busy, "password not changed, try again later"))
             }
             endPasswordChange()

@@ -16,7 +16,7 @@ extension SessionHandler {
 
     func publishKey(_ text: String, for login: VerifiedLogin) {
         guard let key = Data(base64Encoded: text), key.count == Self.publicKeyLength,
-            let eventLoop = currentEventLoop
+            let eventLoop = eventLoop
         else {
             send(.error(.badArguments, "a public key is 32 bytes of standard base64"))
             return
@@ -25,15 +25,15 @@ extension SessionHandler {
         directory.publishKey(Array(key), for: login.credential, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(nil):
-                logInfo("public key published")
+                log(.info, "public key published")
                 send(.ok(command: "key", details: nil))
             case .success(let status?):
                 // Locked, deleted, re-created or re-keyed since this session logged in:
                 // it no longer speaks for the account, and must not publish its key.
-                logNotice("public key refused: the account changed since login")
+                log(.notice, "public key refused: the account changed since login")
                 endSession(status)
             case .failure(let error):
-                logError("public key not stored", error)
+                log(.error, "public key not stored", ["error": "\(error)"])
                 send(.error(.busy, "key not stored, try again later"))
             }
             endOperation()
@@ -45,7 +45,7 @@ extension SessionHandler {
             send(.error(.noSuchUser, "no such user"))
             return
         }
-        guard let eventLoop = currentEventLoop else { return }
+        guard let eventLoop = eventLoop else { return }
         beginOperation()
         directory.publicKey(of: target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
@@ -56,7 +56,7 @@ extension SessionHandler {
             case .success(.noSuchUser):
                 send(.error(.noSuchUser, "no such user"))
             case .failure(let error):
-                logError("key lookup failed", error)
+                log(.error, "key lookup failed", ["error": "\(error)"])
                 send(.error(.busy, "server busy, try again shortly"))
             }
             endOperation()

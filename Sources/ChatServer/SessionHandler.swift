@@ -6,14 +6,11 @@ import NIOCore
 
 /// One connection's chat session, behind the TLS handler and the line decoder.
 ///
-/// It feeds parsed lines to `SessionStateMachine` and carries out the actions it
-/// returns. Everything it sends, replies and other people's messages alike, goes
-/// through one bounded outbound queue: a session whose peer stops reading is cut off
-/// when the queue passes `maxOutboundQueueBytes`, and nobody else waits for it.
-///
-/// While a password check or store lookup runs, later lines wait in order and the
-/// handler stops asking the channel for more input, so a fast sender cannot make it
-/// buffer without bound.
+/// It moves lines and bytes and carries out decisions made elsewhere: what a
+/// connection may do and when (`SessionStateMachine`), when the next line may be
+/// handled (`InputGate`), what is queued for the peer (`OutboundQueue`) and which time
+/// limit is due (`SessionDeadlines`). Logging in is in `SessionHandler+Login.swift`,
+/// the commands of a logged-in session in `SessionHandler+Commands.swift`.
 final class SessionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundLine
     typealias OutboundIn = ByteBuffer
@@ -33,11 +30,11 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     let id = SessionID.next()
-    private let settings: Settings
     let hub: Hub
     let authenticator: Authenticator
     let directory: AccountDirectory
-    private let throttle: LoginThrottle
+    let throttle: LoginThrottle
+    private let settings: Settings
     private let flusher: OutboundFlusher
     /// The server's logger, without per-session metadata: `log` adds who this session
     /// is only to lines that are actually emitted, so an idle session holds no
@@ -45,57 +42,33 @@ final class SessionHandler: ChannelDuplexHandler {
     /// strings for levels that are off.
     private let logger: Logger
     /// The peer's IP address, for login penalties and logs.
-    private var peerAddress = "unknown"
+    private(set) var peerAddress = "unknown"
     private var peerPort = 0
     /// Set at login; kept after logout so the closing log line still names the user.
     private var loggedInUser: UserName?
 
     private var machine: SessionStateMachine
-    private var membership = RoomMembership()
+    private var gate: InputGate
+    private var outbound: OutboundQueue
+    private var deadlines: SessionDeadlines
+    private(set) var membership = RoomMembership()
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
-    private var handle: SessionHandle?
+    private(set) var handle: SessionHandle?
     private var context: ChannelHandlerContext?
-    private var isClosing = false
-
-    /// Everything queued for the peer, in order; nil when nothing is, so an idle
-    /// session holds no output buffer. A lone line is the very buffer the hub rendered
-    /// once for all its recipients (no copy: the TLS handler encrypts from it); a
-    /// second line before the flush makes it this session's own buffer
-    /// (copy-on-write). Either way a flush is one write through the pipeline, however
-    /// many lines it carries.
-    private var outbound: ByteBuffer?
-    private var outboundBytes: Int { outbound?.readableBytes ?? 0 }
-    private var flushScheduled = false
     /// Mirrors `channel.isWritable`, updated by `channelWritabilityChanged`. Asked on
     /// every flush; the channel's getter alone was ~3 % of server CPU in a 1000-member
     /// room.
     private var channelIsWritable = true
 
-    /// Lines wait here, in order, while an operation runs or the rate limit holds
-    /// them; meanwhile the handler stops asking the channel for more input.
-    /// Usually empty or holding a line or two; it grows on demand (the default
-    /// initial capacity of 16 is ~300 bytes per idle session).
-    private var pendingLines = CircularBuffer<InboundLine>(initialCapacity: 4)
-    /// Bytes of text in `pendingLines`, kept only until login (see `hold(_:)`).
-    private var pendingBytes = 0
-    private var operationInFlight = false
     /// A `/passwd` of this session is running: a generation raise seen meanwhile may
     /// be its own, so it is judged once the change completes (`credentialsChanged`).
     private var passwordChangeInFlight = false
     private var deferredAccountStatus: AccountStatus?
-    private var rateLimited = false
-    private var readHeld = false
-    private var rateLimiter: LineRateLimiter
 
     /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
-    /// own: these are all a session keeps for them.
+    /// own.
     private let timeouts: SessionTimeouts
     private var watchedByTimeouts = false
-    private var lastInput = NIODeadline.now()
-    /// Until login: when the grace period ends.
-    private var loginDeadline: NIODeadline?
-    /// While a PING is unanswered: when the peer is given up on.
-    private var pingDeadline: NIODeadline?
 
     init(
         settings: Settings,
@@ -105,19 +78,37 @@ final class SessionHandler: ChannelDuplexHandler {
         throttle: LoginThrottle,
         flusher: OutboundFlusher,
         timeouts: SessionTimeouts,
-        logger: Logger
+        logger: Logger,
+        now: NIODeadline = .now()
     ) {
-        self.flusher = flusher
-        self.timeouts = timeouts
         self.settings = settings
         self.hub = hub
         self.authenticator = authenticator
         self.directory = directory
         self.throttle = throttle
-        self.rateLimiter = LineRateLimiter(linesPerSecond: settings.linesPerSecond, burst: settings.lineBurst)
+        self.flusher = flusher
+        self.timeouts = timeouts
         self.logger = logger
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
+        self.gate = InputGate(
+            linesPerSecond: settings.linesPerSecond,
+            burst: settings.lineBurst,
+            maxLinesBeforeLogin: settings.maxLinesBeforeLogin,
+            maxBytesBeforeLogin: settings.maxBytesBeforeLogin,
+            now: now
+        )
+        self.outbound = OutboundQueue(limit: settings.maxOutboundQueueBytes)
+        self.deadlines = SessionDeadlines(
+            loginGracePeriod: settings.loginGracePeriod,
+            idleTimeout: settings.idleTimeout,
+            pingTimeout: settings.pingTimeout,
+            now: now
+        )
     }
+
+    /// Closing or closed: nothing more is read, handled or queued.
+    var isClosing: Bool { machine.isClosed }
+    var eventLoop: EventLoop? { context?.eventLoop }
 
     // MARK: Channel events
 
@@ -140,14 +131,16 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        isClosing = true
+        // Closing wins over anything that completes later: a login that finishes after
+        // its connection reset must not leave a session without a socket.
         machine.connectionClosed()
+        outboundClosed = true
         if let handle {
             hub.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
-        outbound = nil
-        pendingLines.removeAll()
+        outbound.discard()
+        gate.discard()
         stopTimeouts()
         log(.info, "connection closed")
         context.fireChannelInactive()
@@ -160,7 +153,7 @@ final class SessionHandler: ChannelDuplexHandler {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
                 send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
-                startTimeouts()
+                startTimeouts(now: context.eventLoop.now)
             }
         case is ServerShutdownEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
@@ -173,7 +166,8 @@ final class SessionHandler: ChannelDuplexHandler {
         switch error {
         case let error as LineTooLongError:
             log(.notice, "line too long, closing", ["limit": "\(error.limit)"])
-            perform(.farewell([.error(.lineTooLong, "lines are limited to \(error.limit) bytes")]))
+            send(.error(.lineTooLong, "lines are limited to \(error.limit) bytes"))
+            perform(machine.closeRequested(farewell: nil))
         case let error as TLSError where error.kind == .uncleanShutdown:
             log(.debug, "peer closed without close_notify")
         case let error as TLSError:
@@ -186,30 +180,14 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastInput = .now()
-        pingDeadline = nil
-        hold(unwrapInboundIn(data))
-        processPendingLines()
-    }
-
-    /// Queues a line behind any that wait. Until login a peer has no use for more than
-    /// a few lines in flight, yet one read can carry thousands of short ones, all held
-    /// for the whole password check: past `maxLinesBeforeLogin` or
-    /// `maxBytesBeforeLogin` the connection is ended instead.
-    private func hold(_ line: InboundLine) {
         guard !isClosing else { return }
-        pendingLines.append(line)
-        guard !machine.isAuthenticated else {
-            pendingBytes = 0
-            return
-        }
-        if case .text(let text) = line {
-            pendingBytes += text.utf8.count
-        }
-        if pendingLines.count > settings.maxLinesBeforeLogin || pendingBytes > settings.maxBytesBeforeLogin {
-            log(.notice, "too many lines before login, closing", ["lines": "\(pendingLines.count)", "bytes": "\(pendingBytes)"])
-            pendingLines.removeAll()
-            pendingBytes = 0
+        deadlines.inputReceived(now: context.eventLoop.now)
+        switch gate.received(unwrapInboundIn(data), loggedIn: machine.isAuthenticated) {
+        case .held:
+            processPendingLines()
+        case .flood:
+            log(.notice, "too many lines before login, closing", ["lines": "\(gate.pendingCount)"])
+            gate.discard()
             send(.error(.flood, "too many lines before login"))
             perform(machine.closeRequested(farewell: "excess flood"))
         }
@@ -224,39 +202,33 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if isBlocked {
-            readHeld = true
-        } else {
+        if gate.readRequested() {
             context.read()
         }
     }
 
     // MARK: Lines and actions
 
-    private var isBlocked: Bool { operationInFlight || rateLimited }
-
     /// Handles waiting lines in order until one starts an operation or the rate
     /// limit says wait; then resumes reading once nothing blocks.
     private func processPendingLines() {
-        while !isBlocked, !isClosing, let line = pendingLines.popFirst() {
-            if case .text(let text) = line, pendingBytes > 0 {
-                pendingBytes = max(0, pendingBytes - text.utf8.count)
-            }
-            if let wait = rateLimiter.admit() {
-                // Delay rather than drop (Ergo's "fakelag"): a paste arrives whole,
-                // just slower, and a flood costs the flooder its own latency.
-                pendingLines.prepend(line)
-                rateLimited = true
-                context?.eventLoop.assumeIsolated().scheduleTask(in: wait) { [self] in
-                    rateLimited = false
+        guard let context else { return }
+        while !isClosing {
+            switch gate.next(now: context.eventLoop.now) {
+            case .handle(let line):
+                process(line)
+                continue
+            case .wait(let wait):
+                context.eventLoop.assumeIsolated().scheduleTask(in: wait) { [self] in
+                    gate.rateWaitEnded()
                     processPendingLines()
                 }
-                return
+            case .idle:
+                break
             }
-            process(line)
+            break
         }
-        if !isBlocked, readHeld, let context {
-            readHeld = false
+        if gate.takeHeldRead() {
             context.read()
         }
     }
@@ -270,7 +242,7 @@ final class SessionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func perform(_ action: SessionStateMachine.Action) {
+    func perform(_ action: SessionStateMachine.Action) {
         switch action {
         case .none:
             break
@@ -290,64 +262,26 @@ final class SessionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func verifyLogin(name: String, password: String) {
-        guard let context else { return }
-        beginOperation()
-        let penalty = throttle.delay(address: peerAddress, account: name)
-        let eventLoop = context.eventLoop
-        let verified: EventLoopFuture<Authenticator.LoginOutcome>
-        if penalty > .zero {
-            log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
-            let session = NIOLoopBound(self, eventLoop: eventLoop)
-            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
-                // Gone while it waited: spend no hashing on it.
-                guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
-                return authenticator.verifyLogin(name: name, password: password, on: eventLoop)
-            }.futureResult
-        } else {
-            verified = authenticator.verifyLogin(name: name, password: password, on: eventLoop)
-        }
-        verified
-            .assumeIsolated()
-            .whenComplete { [self] result in
-                switch result {
-                case .success(.verified(let login)):
-                    throttle.recordSuccess(address: peerAddress, account: name)
-                    log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
-                    perform(machine.loginVerified(login))
-                case .success(.rejected(let reason)):
-                    // Counted even if the peer has gone: hanging up does not buy a free guess.
-                    throttle.recordFailure(address: peerAddress, account: name)
-                    // One line per failure, with peer and name, for fail2ban and friends.
-                    log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
-                    perform(machine.loginRejected())
-                case .success(.busy):
-                    if !isClosing {
-                        log(.warning, "login refused: password checks saturated", ["user": "\(Self.loggable(name))"])
-                    }
-                    perform(machine.loginBusy())
-                case .failure(let error):
-                    log(.error, "login check failed", ["user": "\(Self.loggable(name))", "error": "\(error)"])
-                    perform(machine.loginBusy())
-                }
-                endOperation()
-            }
+    // MARK: Events for the login and command extensions
+
+    /// Enters the hub after a verified login, unless the account changed meanwhile.
+    func registered(_ handle: SessionHandle) -> AccountStatus? {
+        if let change = hub.register(handle) { return change }
+        self.handle = handle
+        loggedInUser = handle.user
+        deadlines.loggedIn()
+        return nil
     }
 
-    private func enterHub(_ login: VerifiedLogin) {
-        guard let context, !isClosing else { return }
-        let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: context.eventLoop)
-        loginDeadline = nil
-        if let change = hub.register(handle) {
-            // Locked, deleted or given a new password while the password was checked.
-            log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
-            perform(machine.credentialsChanged(change))
-            return
-        }
-        self.handle = handle
-        loggedInUser = login.user
-        membership.join(hub.join(.lobby, handle))
-        send(.ok(command: "login", details: login.user.display))
+    func loginVerified(_ login: VerifiedLogin) { perform(machine.loginVerified(login)) }
+    func loginRejected() { perform(machine.loginRejected()) }
+    func loginBusy() { perform(machine.loginBusy()) }
+    func passwordChangeSucceeded(_ login: VerifiedLogin) { perform(machine.passwordChanged(login)) }
+    func passwordChangeRejected() { perform(machine.passwordRejected()) }
+
+    /// Ends the session if `status` no longer admits its credentials.
+    func endSession(_ status: AccountStatus) {
+        perform(machine.credentialsChanged(status))
     }
 
     /// The account this session is logged in to changed (see `Hub.credentialsChanged`).
@@ -357,81 +291,24 @@ final class SessionHandler: ChannelDuplexHandler {
             deferredAccountStatus = status
             return
         }
-        perform(machine.credentialsChanged(status))
+        endSession(status)
     }
-
-    /// Results of the command extension's operations, through the state machine.
-    func passwordChangeSucceeded(_ login: VerifiedLogin) {
-        perform(machine.passwordChanged(login))
-    }
-
-    func passwordChangeRejected() {
-        perform(machine.passwordRejected())
-    }
-
-    /// Ends the session if `status` no longer admits its credentials.
-    func endSession(_ status: AccountStatus) {
-        perform(machine.credentialsChanged(status))
-    }
-
-    /// A user name as typed may be anything the line allowed. Log lines stay one line,
-    /// short and unambiguous: Unicode scalars outside a small ASCII set become `?`
-    /// (no look-alike names, no combining marks stacking kilobytes on one
-    /// "character"), and at most 64 bytes are kept.
-    static func loggable(_ name: String) -> String {
-        var result = ""
-        for scalar in name.unicodeScalars {
-            if result.utf8.count >= 64 {
-                result += "..."
-                break
-            }
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": result.unicodeScalars.append(scalar)
-            default: result += "?"
-            }
-        }
-        return result
-    }
-
-    // MARK: For the command extension
-
-    var currentHandle: SessionHandle? { handle }
-    var currentPeerAddress: String { peerAddress }
-    var loginThrottle: LoginThrottle { throttle }
-    var currentMembership: RoomMembership { membership }
-    var currentEventLoop: EventLoop? { context?.eventLoop }
 
     func updateMembership(_ change: (inout RoomMembership) -> Void) {
         change(&membership)
     }
 
-    /// Logs with this session's identity (session, peer, and user once logged in);
-    /// `extra` wins on a clash. Nothing is built unless the level is enabled.
-    private func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:]) {
-        guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = ["session": "\(id)", "peer": "\(peerAddress):\(peerPort)"]
-        if let loggedInUser { metadata["user"] = "\(loggedInUser)" }
-        metadata.merge(extra()) { _, new in new }
-        logger.log(level: level, message(), metadata: metadata)
-    }
-
-    func logInfo(_ message: Logger.Message) { log(.info, message) }
-    func logNotice(_ message: Logger.Message) { log(.notice, message) }
-    func logError(_ message: Logger.Message, _ error: Error) {
-        log(.error, message, ["error": "\(error)"])
-    }
-
     // MARK: Asynchronous operations
 
     func beginOperation() {
-        operationInFlight = true
+        gate.operationStarted()
     }
 
     func endOperation() {
-        operationInFlight = false
+        gate.operationEnded()
         if let status = deferredAccountStatus, !passwordChangeInFlight {
             deferredAccountStatus = nil
-            perform(machine.credentialsChanged(status))
+            endSession(status)
         }
         processPendingLines()
     }
@@ -450,10 +327,8 @@ final class SessionHandler: ChannelDuplexHandler {
 
     // MARK: Time limits
 
-    private func startTimeouts() {
-        let now = NIODeadline.now()
-        lastInput = now
-        loginDeadline = now + settings.loginGracePeriod
+    private func startTimeouts(now: NIODeadline) {
+        deadlines.started(now: now)
         timeouts.watch(self)
         watchedByTimeouts = true
     }
@@ -467,25 +342,19 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Called by the loop's `SessionTimeouts` once per check interval.
     func checkTimeouts(now: NIODeadline) {
         guard !isClosing else { return }
-        if let deadline = loginDeadline, now >= deadline {
-            loginDeadline = nil
+        switch deadlines.check(now: now) {
+        case .none:
+            break
+        case .loginGraceExpired:
             if !machine.isAuthenticated {
                 log(.notice, "login grace period expired")
             }
             perform(machine.loginGraceExpired())
-            return
-        }
-        if let deadline = pingDeadline {
-            if now >= deadline {
-                // Still silent since the PING: the peer is gone or stuck.
-                log(.info, "idle peer did not answer PING, closing")
-                perform(machine.closeRequested(farewell: "ping timeout"))
-            }
-            return
-        }
-        if now >= lastInput + settings.idleTimeout {
-            pingDeadline = now + settings.pingTimeout
-            send(.ping(String(now.uptimeNanoseconds, radix: 36)))
+        case .pingUnanswered:
+            log(.info, "idle peer did not answer PING, closing")
+            perform(machine.closeRequested(farewell: "ping timeout"))
+        case .ping(let token):
+            send(.ping(token))
         }
     }
 
@@ -499,55 +368,63 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Queues rendered lines; called for this session's replies and, through its
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
-        guard !isClosing, context != nil else { return }
-        if outbound == nil {
-            outbound = bytes
-        } else {
-            var bytes = bytes
-            outbound!.writeBuffer(&bytes)
-        }
-        if outboundBytes > settings.maxOutboundQueueBytes {
-            log(.warning, "slow consumer disconnected", ["queuedBytes": "\(outboundBytes)"])
+        guard context != nil, !outboundClosed else { return }
+        switch outbound.append(bytes) {
+        case .queued(let scheduleFlush):
+            if scheduleFlush {
+                flusher.schedule(self)
+            }
+        case .overflow(let queued):
+            log(.warning, "slow consumer disconnected", ["queuedBytes": "\(queued)"])
             closeNow()
-            return
-        }
-        // Lines queued in the same event loop pass leave together: one TLS record and
-        // one write instead of one per line.
-        if !flushScheduled {
-            flushScheduled = true
-            flusher.schedule(self)
         }
     }
 
     /// Called by the loop's `OutboundFlusher` at the end of the pass.
     func flushScheduledOutput() {
-        flushScheduled = false
+        outbound.flushStarted()
         flushOutbound()
     }
 
     /// Moves queued lines into the channel while it is writable.
     private func flushOutbound() {
-        guard let context, let queued = outbound, channelIsWritable else { return }
-        // Taken before writing: anything queued while the write runs goes in the next
-        // flush instead of being cleared with this one.
-        outbound = nil
+        guard let context, channelIsWritable, let queued = outbound.take() else { return }
         context.writeAndFlush(wrapOutboundOut(queued), promise: nil)
     }
 
-    /// Sends what is queued, then close_notify, then closes.
+    /// Set once the close has begun: a farewell's lines are queued before it, nothing
+    /// after it.
+    private var outboundClosed = false
+
+    /// Sends what is queued (the farewell last), then close_notify, then closes.
     private func closeGracefully() {
-        guard !isClosing, let context else { return }
+        guard !outboundClosed, let context else { return }
         flushOutbound()
-        isClosing = true
+        outboundClosed = true
+        gate.discard()
         context.close(promise: nil)
     }
 
     /// Closes without waiting for queued output (slow consumers, broken peers).
     private func closeNow() {
-        guard !isClosing, let context else { return }
-        isClosing = true
-        outbound = nil
+        guard !outboundClosed, let context else { return }
+        machine.connectionClosed()
+        outboundClosed = true
+        outbound.discard()
+        gate.discard()
         context.close(promise: nil)
+    }
+
+    // MARK: Logging
+
+    /// Logs with this session's identity (session, peer, and user once logged in);
+    /// `extra` wins on a clash. Nothing is built unless the level is enabled.
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:]) {
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = ["session": "\(id)", "peer": "\(peerAddress):\(peerPort)"]
+        if let loggedInUser { metadata["user"] = "\(loggedInUser)" }
+        metadata.merge(extra()) { _, new in new }
+        logger.log(level: level, message(), metadata: metadata)
     }
 }
 

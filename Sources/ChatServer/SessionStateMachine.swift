@@ -47,6 +47,12 @@ struct SessionStateMachine {
         return false
     }
 
+    /// Closing or closed: the session handles no more lines.
+    var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
     // MARK: Events
 
     mutating func lineParsed(_ result: Result<ClientCommand, CommandParseError>) -> Action {

@@ -49,7 +49,7 @@ final class SessionTimeouts {
     private func scheduleCheck() {
         nextCheck = eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
             nextCheck = nil
-            let now = NIODeadline.now()
+            let now = eventLoop.now
             // A check may close its session, which then forgets itself: walk a copy.
             for session in Array(sessions.values) {
                 session.checkTimeouts(now: now)

@@ -1,0 +1,80 @@
+import ChatProtocol
+import ChatStore
+import NIOCore
+
+/// Logging in: the penalty wait, the password check, and entering the hub.
+extension SessionHandler {
+    func verifyLogin(name: String, password: String) {
+        guard let eventLoop else { return }
+        beginOperation()
+        let penalty = throttle.delay(address: peerAddress, account: name)
+        let verified: EventLoopFuture<Authenticator.LoginOutcome>
+        if penalty > .zero {
+            log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
+            let session = NIOLoopBound(self, eventLoop: eventLoop)
+            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
+                // Gone while it waited: spend no hashing on it.
+                guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
+                return authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+            }.futureResult
+        } else {
+            verified = authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+        }
+        verified.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(.verified(let login)):
+                throttle.recordSuccess(address: peerAddress, account: name)
+                log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
+                loginVerified(login)
+            case .success(.rejected(let reason)):
+                // Counted even if the peer has gone: hanging up does not buy a free guess.
+                throttle.recordFailure(address: peerAddress, account: name)
+                // One line per failure, with peer and name, for fail2ban and friends.
+                log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
+                loginRejected()
+            case .success(.busy):
+                if !isClosing {
+                    log(.warning, "login refused: password checks saturated", ["user": "\(Self.loggable(name))"])
+                }
+                loginBusy()
+            case .failure(let error):
+                log(.error, "login check failed", ["user": "\(Self.loggable(name))", "error": "\(error)"])
+                loginBusy()
+            }
+            endOperation()
+        }
+    }
+
+    func enterHub(_ login: VerifiedLogin) {
+        guard let eventLoop, !isClosing else { return }
+        let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: eventLoop)
+        if let change = registered(handle) {
+            // Locked, deleted or given a new password while the password was checked.
+            log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
+            endSession(change)
+            return
+        }
+        let lobby = hub.join(.lobby, handle)
+        updateMembership { $0.join(lobby) }
+        send(.ok(command: "login", details: login.user.display))
+    }
+
+    /// A user name as typed may be anything the line allowed. Log lines stay one line,
+    /// short and unambiguous: Unicode scalars outside a small ASCII set become `?`
+    /// (no look-alike names, no combining marks stacking kilobytes on one
+    /// "character"), and at most 64 bytes are kept.
+    static func loggable(_ name: String) -> String {
+        var result = ""
+        for scalar in name.unicodeScalars {
+            if result.utf8.count >= 64 {
+                result += "..."
+                break
+            }
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": result.unicodeScalars.append(scalar)
+            default: result += "?"
+            }
+        }
+        return result
+    }
+}
