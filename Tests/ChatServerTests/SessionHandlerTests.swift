@@ -2,6 +2,7 @@ import ChatCrypto
 import ChatProtocol
 import ChatStore
 import ChatTestSupport
+@testable import ChatTLS
 import Foundation
 import Logging
 import NIOCore
@@ -41,11 +42,11 @@ final class SessionHandlerTests: XCTestCase {
         return logger
     }
 
-    private func makeChannel() async throws -> NIOAsyncTestingChannel {
+    private func makeChannel(linesPerSecond: Double = 0, lineBurst: Int = 20) async throws -> NIOAsyncTestingChannel {
         let settings = SessionHandler.Settings(
             serverName: "test", maxLoginFailures: 3, maxOutboundQueueBytes: 64 * 1024,
             loginGracePeriod: .seconds(30), idleTimeout: .seconds(300), pingTimeout: .seconds(60),
-            linesPerSecond: 0, lineBurst: 20, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024
+            linesPerSecond: linesPerSecond, lineBurst: lineBurst, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024
         )
         let (hub, authenticator, directory, logger) = (hub, authenticator!, directory!, logger)
         return try await NIOAsyncTestingChannel { channel in
@@ -57,7 +58,8 @@ final class SessionHandlerTests: XCTestCase {
                 throttle: LoginThrottle(base: .zero, cap: .zero, decay: .seconds(1)),
                 flusher: OutboundFlusher(eventLoop: channel.eventLoop),
                 timeouts: SessionTimeouts(eventLoop: channel.eventLoop, interval: .seconds(1)),
-                logger: logger
+                logger: logger,
+                now: channel.eventLoop.now
             )
             try channel.pipeline.syncOperations.addHandler(handler)
         }
@@ -73,6 +75,8 @@ final class SessionHandlerTests: XCTestCase {
 
     /// Everything the handler has written so far, as lines.
     private func written(_ channel: NIOAsyncTestingChannel) async throws -> [String] {
+        // Output leaves at the end of a loop pass (OutboundFlusher): run the pass.
+        await channel.testingEventLoop.run()
         var lines: [String] = []
         while let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
             lines += String(buffer: buffer).split(separator: "\r\n").map(String.init)
@@ -157,5 +161,78 @@ final class SessionHandlerTests: XCTestCase {
         XCTAssertLessThanOrEqual(logged.utf8.count, 67)
         XCTAssertTrue(logged.unicodeScalars.allSatisfy(\.isASCII))
         XCTAssertEqual(SessionHandler.loggable("a\u{1b}[31mb\nc"), "a??31mb?c")
+    }
+
+    // MARK: Time, on the loop's clock
+
+    private func completeHandshake(_ channel: NIOAsyncTestingChannel) async throws {
+        let info = TLSSessionInfo(protocolVersion: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", peerCertificateDER: nil)
+        try await channel.testingEventLoop.executeInContext {
+            channel.pipeline.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
+        }
+    }
+
+    private func logIn(_ channel: NIOAsyncTestingChannel) async throws {
+        try await channel.writeInbound(InboundLine.text("/login alice alice-pw"))
+        try await waitForLog("login succeeded")
+        for _ in 0..<500 {
+            try await channel.testingEventLoop.executeInContext {}
+            if logs.joined.contains("login succeeded") { break }
+        }
+        let lines = try await written(channel)
+        XCTAssertEqual(lines.last, "OK login alice")
+    }
+
+    func testTheLoginGracePeriodEndsTheConnection() async throws {
+        let channel = try await makeChannel()
+        try await completeHandshake(channel)
+        await channel.testingEventLoop.advanceTime(by: .seconds(29))
+        var lines = try await written(channel)
+        XCTAssertEqual(lines, ["HELLO test welcome; log in with /login <name> <password>"])
+        await channel.testingEventLoop.advanceTime(by: .seconds(2))
+        lines = try await written(channel)
+        XCTAssertEqual(lines, ["BYE login timeout"])
+    }
+
+    func testSilencePingsAndAnUnansweredPingEndsTheSession() async throws {
+        let channel = try await makeChannel()
+        try await completeHandshake(channel)
+        try await logIn(channel)
+        await channel.testingEventLoop.advanceTime(by: .seconds(301))
+        var lines = try await written(channel)
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines.first?.hasPrefix("PING "), true, "\(lines)")
+        await channel.testingEventLoop.advanceTime(by: .seconds(61))
+        lines = try await written(channel)
+        XCTAssertEqual(lines, ["BYE ping timeout"])
+    }
+
+    func testAnyLineAnswersThePing() async throws {
+        let channel = try await makeChannel()
+        try await completeHandshake(channel)
+        try await logIn(channel)
+        await channel.testingEventLoop.advanceTime(by: .seconds(301))
+        _ = try await written(channel)
+        try await channel.writeInbound(InboundLine.text("/pong whatever"))
+        await channel.testingEventLoop.advanceTime(by: .seconds(120))
+        let lines = try await written(channel)
+        XCTAssertEqual(lines, [], "no farewell: the session answered")
+    }
+
+    func testTheRateLimitDelaysLinesOnTheLoopClock() async throws {
+        let channel = try await makeChannel(linesPerSecond: 5, lineBurst: 3)
+        try await channel.testingEventLoop.executeInContext {
+            for token in 1...6 {
+                channel.pipeline.fireChannelRead(InboundLine.text("/ping \(token)"))
+            }
+        }
+        var lines = try await written(channel)
+        XCTAssertEqual(lines, ["PONG 1", "PONG 2", "PONG 3"], "the burst at once")
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(200))
+        lines = try await written(channel)
+        XCTAssertEqual(lines, ["PONG 4"], "then five a second")
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(400))
+        lines = try await written(channel)
+        XCTAssertEqual(lines, ["PONG 5", "PONG 6"], "delayed, never dropped, in order")
     }
 }
