@@ -10,7 +10,7 @@ import NIOCore
 /// every message.
 final class OutboundFlusher {
     private let eventLoop: EventLoop
-    private var pending: [SessionHandler] = []
+    private var pending: [SessionOutbox] = []
     private var scheduled = false
 
     init(eventLoop: EventLoop) {
@@ -18,8 +18,8 @@ final class OutboundFlusher {
     }
 
     /// Flushes `session` at the end of this loop pass. Call on `eventLoop`, at most
-    /// once per session per pass (the session keeps its own flag).
-    func schedule(_ session: SessionHandler) {
+    /// once per outbox per pass (its queue keeps the flag).
+    func schedule(_ session: SessionOutbox) {
         pending.append(session)
         guard !scheduled else { return }
         scheduled = true

@@ -117,7 +117,7 @@ extension SessionHandler {
     /// success the account's other sessions end.
     func changePassword(_ login: VerifiedLogin, old: String, new: String) {
         guard let eventLoop = eventLoop else { return }
-        beginPasswordChange()
+        beginOperation()
         let address = peerAddress
         let account = login.user.display
         let penalty = throttle.delay(address: address, account: account)
@@ -143,14 +143,14 @@ extension SessionHandler {
                 passwordChangeRejected()
             case .success(.stale(let status)):
                 log(.notice, "password change refused: the account changed since login")
-                endSession(status)
+                passwordChangeRefused(status)
             case .success(.busy):
-                send(.error(.busy, "server busy, try again shortly"))
+                passwordChangeFailed(.error(.busy, "server busy, try again shortly"))
             case .failure(let error):
                 log(.error, "password change failed", ["error": "\(error)"])
-                send(.error(.busy, "password not changed, try again later"))
+                passwordChangeFailed(.error(.busy, "password not changed, try again later"))
             }
-            endPasswordChange()
+            endOperation()
         }
     }
 }

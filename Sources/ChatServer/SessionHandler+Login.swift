@@ -58,23 +58,4 @@ extension SessionHandler {
         updateMembership { $0.join(lobby) }
         send(.ok(command: "login", details: login.user.display))
     }
-
-    /// A user name as typed may be anything the line allowed. Log lines stay one line,
-    /// short and unambiguous: Unicode scalars outside a small ASCII set become `?`
-    /// (no look-alike names, no combining marks stacking kilobytes on one
-    /// "character"), and at most 64 bytes are kept.
-    static func loggable(_ name: String) -> String {
-        var result = ""
-        for scalar in name.unicodeScalars {
-            if result.utf8.count >= 64 {
-                result += "..."
-                break
-            }
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": result.unicodeScalars.append(scalar)
-            default: result += "?"
-            }
-        }
-        return result
-    }
 }

@@ -35,35 +35,25 @@ final class SessionHandler: ChannelDuplexHandler {
     let directory: AccountDirectory
     let throttle: LoginThrottle
     private let settings: Settings
-    private let flusher: OutboundFlusher
     /// The server's logger, without per-session metadata: `log` adds who this session
     /// is only to lines that are actually emitted, so an idle session holds no
     /// metadata dictionary (about 450 bytes each, measured) and a connection formats no
     /// strings for levels that are off.
-    private let logger: Logger
+    let logger: Logger
     /// The peer's IP address, for login penalties and logs.
     private(set) var peerAddress = "unknown"
-    private var peerPort = 0
+    private(set) var peerPort = 0
     /// Set at login; kept after logout so the closing log line still names the user.
-    private var loggedInUser: UserName?
+    private(set) var loggedInUser: UserName?
 
     private var machine: SessionStateMachine
     private var gate: InputGate
-    private var outbound: OutboundQueue
+    private let outbox: SessionOutbox
     private var deadlines: SessionDeadlines
     private(set) var membership = RoomMembership()
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
     private(set) var handle: SessionHandle?
     private var context: ChannelHandlerContext?
-    /// Mirrors `channel.isWritable`, updated by `channelWritabilityChanged`. Asked on
-    /// every flush; the channel's getter alone was ~3 % of server CPU in a 1000-member
-    /// room.
-    private var channelIsWritable = true
-
-    /// A `/passwd` of this session is running: a generation raise seen meanwhile may
-    /// be its own, so it is judged once the change completes (`credentialsChanged`).
-    private var passwordChangeInFlight = false
-    private var deferredAccountStatus: AccountStatus?
 
     /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
     /// own.
@@ -86,7 +76,6 @@ final class SessionHandler: ChannelDuplexHandler {
         self.authenticator = authenticator
         self.directory = directory
         self.throttle = throttle
-        self.flusher = flusher
         self.timeouts = timeouts
         self.logger = logger
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
@@ -97,7 +86,7 @@ final class SessionHandler: ChannelDuplexHandler {
             maxBytesBeforeLogin: settings.maxBytesBeforeLogin,
             now: now
         )
-        self.outbound = OutboundQueue(limit: settings.maxOutboundQueueBytes)
+        self.outbox = SessionOutbox(limit: settings.maxOutboundQueueBytes, flusher: flusher)
         self.deadlines = SessionDeadlines(
             loginGracePeriod: settings.loginGracePeriod,
             idleTimeout: settings.idleTimeout,
@@ -114,6 +103,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        outbox.attach(context)
         if let peer = context.channel.remoteAddress {
             peerAddress = peer.ipAddress ?? "unknown"
             peerPort = peer.port ?? 0
@@ -122,6 +112,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         stopTimeouts()
+        outbox.detach()
         self.context = nil
     }
 
@@ -134,12 +125,11 @@ final class SessionHandler: ChannelDuplexHandler {
         // Closing wins over anything that completes later: a login that finishes after
         // its connection reset must not leave a session without a socket.
         machine.connectionClosed()
-        outboundClosed = true
+        outbox.detach()
         if let handle {
             hub.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
-        outbound.discard()
         gate.discard()
         stopTimeouts()
         log(.info, "connection closed")
@@ -194,10 +184,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        channelIsWritable = context.channel.isWritable
-        if channelIsWritable {
-            flushOutbound()
-        }
+        outbox.writabilityChanged(context.channel.isWritable)
         context.fireChannelWritabilityChanged()
     }
 
@@ -278,6 +265,8 @@ final class SessionHandler: ChannelDuplexHandler {
     func loginBusy() { perform(machine.loginBusy()) }
     func passwordChangeSucceeded(_ login: VerifiedLogin) { perform(machine.passwordChanged(login)) }
     func passwordChangeRejected() { perform(machine.passwordRejected()) }
+    func passwordChangeFailed(_ reply: ServerEvent) { perform(machine.passwordChangeFailed(reply)) }
+    func passwordChangeRefused(_ status: AccountStatus) { perform(machine.passwordChangeRefused(status)) }
 
     /// Ends the session if `status` no longer admits its credentials.
     func endSession(_ status: AccountStatus) {
@@ -286,11 +275,6 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// The account this session is logged in to changed (see `Hub.credentialsChanged`).
     func credentialsChanged(_ status: AccountStatus) {
-        if passwordChangeInFlight, case .active = status {
-            // Perhaps this session's own `/passwd`, whose result has not arrived yet.
-            deferredAccountStatus = status
-            return
-        }
         endSession(status)
     }
 
@@ -306,23 +290,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func endOperation() {
         gate.operationEnded()
-        if let status = deferredAccountStatus, !passwordChangeInFlight {
-            deferredAccountStatus = nil
-            endSession(status)
-        }
         processPendingLines()
-    }
-
-    /// Brackets this session's own `/passwd`, during which a generation raise is held
-    /// back until its result is known.
-    func beginPasswordChange() {
-        passwordChangeInFlight = true
-        beginOperation()
-    }
-
-    func endPasswordChange() {
-        passwordChangeInFlight = false
-        endOperation()
     }
 
     // MARK: Time limits
@@ -342,20 +310,13 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Called by the loop's `SessionTimeouts` once per check interval.
     func checkTimeouts(now: NIODeadline) {
         guard !isClosing else { return }
-        switch deadlines.check(now: now) {
-        case .none:
-            break
-        case .loginGraceExpired:
-            if !machine.isAuthenticated {
-                log(.notice, "login grace period expired")
-            }
-            perform(machine.loginGraceExpired())
-        case .pingUnanswered:
-            log(.info, "idle peer did not answer PING, closing")
-            perform(machine.closeRequested(farewell: "ping timeout"))
-        case .ping(let token):
-            send(.ping(token))
+        let due = deadlines.check(now: now)
+        switch due {
+        case .loginGraceExpired where !machine.isAuthenticated: log(.notice, "login grace period expired")
+        case .pingUnanswered: log(.info, "idle peer did not answer PING, closing")
+        default: break
         }
+        perform(machine.deadlineDue(due))
     }
 
     // MARK: Output
@@ -368,64 +329,23 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Queues rendered lines; called for this session's replies and, through its
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
-        guard context != nil, !outboundClosed else { return }
-        switch outbound.append(bytes) {
-        case .queued(let scheduleFlush):
-            if scheduleFlush {
-                flusher.schedule(self)
-            }
-        case .overflow(let queued):
+        if case .overflow(let queued) = outbox.enqueue(bytes) {
             log(.warning, "slow consumer disconnected", ["queuedBytes": "\(queued)"])
             closeNow()
         }
     }
 
-    /// Called by the loop's `OutboundFlusher` at the end of the pass.
-    func flushScheduledOutput() {
-        outbound.flushStarted()
-        flushOutbound()
-    }
-
-    /// Moves queued lines into the channel while it is writable.
-    private func flushOutbound() {
-        guard let context, channelIsWritable, let queued = outbound.take() else { return }
-        context.writeAndFlush(wrapOutboundOut(queued), promise: nil)
-    }
-
-    /// Set once the close has begun: a farewell's lines are queued before it, nothing
-    /// after it.
-    private var outboundClosed = false
-
-    /// Sends what is queued (the farewell last), then close_notify, then closes.
     private func closeGracefully() {
-        guard !outboundClosed, let context else { return }
-        flushOutbound()
-        outboundClosed = true
         gate.discard()
-        context.close(promise: nil)
+        outbox.closeGracefully()
     }
 
-    /// Closes without waiting for queued output (slow consumers, broken peers).
     private func closeNow() {
-        guard !outboundClosed, let context else { return }
         machine.connectionClosed()
-        outboundClosed = true
-        outbound.discard()
         gate.discard()
-        context.close(promise: nil)
+        outbox.closeNow()
     }
 
-    // MARK: Logging
-
-    /// Logs with this session's identity (session, peer, and user once logged in);
-    /// `extra` wins on a clash. Nothing is built unless the level is enabled.
-    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:]) {
-        guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = ["session": "\(id)", "peer": "\(peerAddress):\(peerPort)"]
-        if let loggedInUser { metadata["user"] = "\(loggedInUser)" }
-        metadata.merge(extra()) { _, new in new }
-        logger.log(level: level, message(), metadata: metadata)
-    }
 }
 
 @available(*, unavailable)

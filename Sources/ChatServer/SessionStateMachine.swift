@@ -10,10 +10,20 @@ struct SessionStateMachine {
     enum State {
         case awaitingLogin(failures: Int)
         case verifying(failures: Int)
-        /// `passwordFailures`: wrong current passwords given to `/passwd`, which count
-        /// against the same cap as failed logins.
-        case authenticated(VerifiedLogin, passwordFailures: Int)
+        case authenticated(Authenticated)
         case closed
+    }
+
+    /// A logged-in session.
+    struct Authenticated {
+        var login: VerifiedLogin
+        /// Wrong current passwords given to `/passwd`, which count against the same
+        /// cap as failed logins.
+        var passwordFailures = 0
+        /// This session's own `/passwd` is running. A generation raise seen meanwhile
+        /// may be its own, so it is judged once the change completes.
+        var changingPassword = false
+        var heldChange: AccountStatus?
     }
 
     enum Action: Equatable {
@@ -83,13 +93,16 @@ struct SessionStateMachine {
             }
             return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
 
-        case (.authenticated(let login, _), .success(let command)):
+        case (.authenticated(var session), .success(let command)):
+            let login = session.login
             switch command {
             case .login:
                 return .reply([.error(.badArguments, "already logged in as \(login.user)")])
             case .ping, .pong, .help, .quit:
                 return common(command)
             case .passwd(let old, let new):
+                session.changingPassword = true
+                state = .authenticated(session)
                 return .changePassword(login, old: old, new: new)
             case .message, .join, .leave, .say, .rooms, .who, .msg, .setKey, .getKey, .encryptedMessage:
                 return .perform(command, login)
@@ -101,38 +114,68 @@ struct SessionStateMachine {
 
     mutating func loginVerified(_ login: VerifiedLogin) -> Action {
         guard case .verifying = state else { return .none }
-        state = .authenticated(login, passwordFailures: 0)
+        state = .authenticated(Authenticated(login: login))
         return .enterHub(login)
     }
 
     /// The session's own `/passwd` succeeded: it goes on under the new credentials.
     mutating func passwordChanged(_ login: VerifiedLogin) -> Action {
-        guard case .authenticated(let current, let failures) = state, current.credential.account == login.credential.account else {
+        guard case .authenticated(var session) = state, session.login.credential.account == login.credential.account else {
             return .none
         }
-        state = .authenticated(login, passwordFailures: failures)
-        return .reply([.ok(command: "passwd", details: nil)])
+        session.login = login
+        return passwordChangeEnded(session, [.ok(command: "passwd", details: nil)])
     }
 
     /// `/passwd` was given a wrong current password. Counted like a failed login: a
     /// session that keeps guessing is ended, so it cannot serve as a password oracle.
     mutating func passwordRejected() -> Action {
-        guard case .authenticated(let login, let previousFailures) = state else { return .none }
-        let failures = previousFailures + 1
+        guard case .authenticated(var session) = state else { return .none }
+        session.passwordFailures += 1
         let rejection = ServerEvent.error(.authFailed, "current password is wrong")
-        if failures >= maxLoginFailures {
+        if session.passwordFailures >= maxLoginFailures {
             state = .closed
             return .farewell([rejection, .bye("too many failed password checks")])
         }
-        state = .authenticated(login, passwordFailures: failures)
-        return .reply([rejection])
+        return passwordChangeEnded(session, [rejection])
+    }
+
+    /// `/passwd` could not be carried out now (busy, a store failure): nothing changed.
+    mutating func passwordChangeFailed(_ reply: ServerEvent) -> Action {
+        guard case .authenticated(let session) = state else { return .none }
+        return passwordChangeEnded(session, [reply])
+    }
+
+    /// `/passwd` found the session's credentials stale: nothing changed, and the
+    /// session ends.
+    mutating func passwordChangeRefused(_ status: AccountStatus) -> Action {
+        guard case .authenticated(var session) = state else { return .none }
+        session.changingPassword = false
+        state = .authenticated(session)
+        return credentialsChanged(status)
+    }
+
+    private mutating func passwordChangeEnded(_ session: Authenticated, _ replies: [ServerEvent]) -> Action {
+        var session = session
+        session.changingPassword = false
+        let held = session.heldChange
+        session.heldChange = nil
+        state = .authenticated(session)
+        guard let held, case .farewell(let farewell) = credentialsChanged(held) else { return .reply(replies) }
+        return .farewell(replies + farewell)
     }
 
     /// The account was locked, deleted, re-created or given a new password
     /// (`status` is how it is now). A session whose credentials are no longer current
     /// ends with a plain `BYE` saying why.
     mutating func credentialsChanged(_ status: AccountStatus) -> Action {
-        guard case .authenticated(let login, _) = state, !status.admits(login.credential) else { return .none }
+        guard case .authenticated(var session) = state, !status.admits(session.login.credential) else { return .none }
+        if session.changingPassword, case .active = status {
+            // Perhaps this session's own change, whose result has not arrived yet.
+            session.heldChange = status
+            state = .authenticated(session)
+            return .none
+        }
         state = .closed
         let reason =
             switch status {
@@ -177,6 +220,16 @@ struct SessionStateMachine {
             return .farewell([.bye("login timeout")])
         case .authenticated, .closed:
             return .none
+        }
+    }
+
+    /// A time limit fell due (see `SessionDeadlines`).
+    mutating func deadlineDue(_ due: SessionDeadlines.Due) -> Action {
+        switch due {
+        case .none: .none
+        case .loginGraceExpired: loginGraceExpired()
+        case .pingUnanswered: closeRequested(farewell: "ping timeout")
+        case .ping(let token): isClosed ? .none : .reply([.ping(token)])
         }
     }
 

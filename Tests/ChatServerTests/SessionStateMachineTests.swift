@@ -176,10 +176,10 @@ final class SessionStateMachineTests: XCTestCase {
         _ = machine.lineParsed(parsed("/login alice alice password"))
         XCTAssertEqual(machine.loginVerified(alice), .enterHub(alice))
         XCTAssertTrue(machine.isAuthenticated)
-        guard case .authenticated(let login, _) = machine.state else {
+        guard case .authenticated(let session) = machine.state else {
             return XCTFail("state is \(machine.state)")
         }
-        XCTAssertEqual(login, alice)
+        XCTAssertEqual(session.login, alice)
     }
 
     func testRejectedLoginsAreCountedAndTheLastOneSaysGoodbye() {
@@ -231,10 +231,10 @@ final class SessionStateMachineTests: XCTestCase {
         XCTAssertEqual(loggedIn.loginVerified(bob), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginRejected(), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginBusy(), SessionStateMachine.Action.none)
-        guard case .authenticated(let login, _) = loggedIn.state else {
+        guard case .authenticated(let session) = loggedIn.state else {
             return XCTFail("state is \(loggedIn.state)")
         }
-        XCTAssertEqual(login, alice)
+        XCTAssertEqual(session.login, alice)
     }
 
     // MARK: Logged in
@@ -273,6 +273,33 @@ final class SessionStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.lineParsed(.success(.rooms(after: nil))), .perform(.rooms(after: nil), renewed))
         XCTAssertEqual(machine.credentialsChanged(.active(generation: 3)), .farewell([.bye("password changed")]))
         assertClosed(machine)
+    }
+
+    func testARaiseSeenWhileOwnPasswordChangeRunsWaitsForItsResult() {
+        var machine = authenticated()
+        _ = machine.lineParsed(.success(.passwd(old: "old", new: "new")))
+        XCTAssertEqual(machine.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none, "held")
+        let renewed = Authenticator.makeVerifiedLogin(alice.user, CredentialStamp(account: alice.credential.account, generation: 2))
+        XCTAssertEqual(machine.passwordChanged(renewed), .reply([.ok(command: "passwd", details: nil)]), "it was our own")
+        XCTAssertTrue(machine.isAuthenticated)
+
+        var overtaken = authenticated()
+        _ = overtaken.lineParsed(.success(.passwd(old: "wrong", new: "new")))
+        XCTAssertEqual(overtaken.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none)
+        XCTAssertEqual(
+            overtaken.passwordRejected(),
+            .farewell([.error(.authFailed, "current password is wrong"), .bye("password changed")]),
+            "someone else changed it"
+        )
+        assertClosed(overtaken)
+
+        var locked = authenticated()
+        _ = locked.lineParsed(.success(.passwd(old: "old", new: "new")))
+        XCTAssertEqual(locked.credentialsChanged(.locked(generation: 2)), .farewell([.bye("account disabled")]), "a lock is never ours")
+
+        var stale = authenticated()
+        _ = stale.lineParsed(.success(.passwd(old: "old", new: "new")))
+        XCTAssertEqual(stale.passwordChangeRefused(.deleted), .farewell([.bye("account deleted")]))
     }
 
     func testChangedCredentialsEndTheSessionWithTheReason() {
