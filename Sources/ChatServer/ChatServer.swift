@@ -240,15 +240,19 @@ public final class ChatServer: Service, Sendable {
             maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
             maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
         )
+        let services = SessionServices(
+            settings: settings,
+            hub: hub,
+            authenticator: authenticator,
+            directory: directory,
+            throttle: throttle,
+            logger: logger
+        )
         let server = self
-        let throttle = throttle
         let flushers = flushers
         let timeouts = timeouts
         let handshakeTimeout = configuration.handshakeTimeout
         let maxLineLength = configuration.maxLineLength
-        let hub = hub
-        let authenticator = authenticator
-        let directory = directory
         let connections = connections
         let logger = logger
         return ServerBootstrap(group: group)
@@ -288,14 +292,9 @@ public final class ChatServer: Service, Sendable {
                     }
                     let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
                     let session = SessionHandler(
-                        settings: settings,
-                        hub: hub,
-                        authenticator: authenticator,
-                        directory: directory,
-                        throttle: throttle,
+                        services: services,
                         flusher: flushers.value(for: channel.eventLoop),
-                        timeouts: timeouts.value(for: channel.eventLoop),
-                        logger: logger
+                        timeouts: timeouts.value(for: channel.eventLoop)
                     )
                     try channel.pipeline.syncOperations.addHandlers([
                         tls,

@@ -98,7 +98,7 @@ extension SessionHandler {
         // Not online: ask the store whether the account exists at all, off the loop.
         guard let eventLoop = eventLoop else { return }
         beginOperation()
-        directory.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+        services.directory.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(true):
                 send(.error(.userOffline, "\(target.display) is not connected"))
@@ -120,25 +120,25 @@ extension SessionHandler {
         beginOperation()
         let address = peerAddress
         let account = login.user.display
-        let penalty = throttle.delay(address: address, account: account)
+        let penalty = services.throttle.delay(address: address, account: account)
         let changed: EventLoopFuture<Authenticator.PasswordChangeOutcome>
         if penalty > .zero {
-            changed = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
+            changed = eventLoop.flatScheduleTask(in: penalty) { [authenticator = services.authenticator] in
                 authenticator.changePassword(login, old: old, new: new, on: eventLoop)
             }.futureResult
         } else {
-            changed = authenticator.changePassword(login, old: old, new: new, on: eventLoop)
+            changed = services.authenticator.changePassword(login, old: old, new: new, on: eventLoop)
         }
         changed.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(.changed(let renewed)):
-                throttle.recordSuccess(address: address, account: account)
+                services.throttle.recordSuccess(address: address, account: account)
                 log(.info, "password changed")
                 passwordChangeSucceeded(renewed)
                 // The other sessions end; this one already holds the new generation.
                 hub.credentialsChanged(renewed.credential.account, .active(generation: renewed.credential.generation))
             case .success(.wrongPassword):
-                throttle.recordFailure(address: address, account: account)
+                services.throttle.recordFailure(address: address, account: account)
                 log(.notice, "password change refused: wrong current password")
                 passwordChangeRejected()
             case .success(.stale(let status)):

@@ -22,7 +22,7 @@ extension SessionHandler {
             return
         }
         beginOperation()
-        directory.publishKey(Array(key), for: login.credential, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+        services.directory.publishKey(Array(key), for: login.credential, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(nil):
                 log(.info, "public key published")
@@ -47,7 +47,7 @@ extension SessionHandler {
         }
         guard let eventLoop = eventLoop else { return }
         beginOperation()
-        directory.publicKey(of: target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+        services.directory.publicKey(of: target, on: eventLoop).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(.found(let user, let key)):
                 send(.key(user: user.display, key: Data(key).base64EncodedString()))

@@ -7,28 +7,28 @@ extension SessionHandler {
     func verifyLogin(name: String, password: String) {
         guard let eventLoop else { return }
         beginOperation()
-        let penalty = throttle.delay(address: peerAddress, account: name)
+        let penalty = services.throttle.delay(address: peerAddress, account: name)
         let verified: EventLoopFuture<Authenticator.LoginOutcome>
         if penalty > .zero {
             log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
             let session = NIOLoopBound(self, eventLoop: eventLoop)
-            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator] in
+            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator = services.authenticator] in
                 // Gone while it waited: spend no hashing on it.
                 guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
                 return authenticator.verifyLogin(name: name, password: password, on: eventLoop)
             }.futureResult
         } else {
-            verified = authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+            verified = services.authenticator.verifyLogin(name: name, password: password, on: eventLoop)
         }
         verified.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(.verified(let login)):
-                throttle.recordSuccess(address: peerAddress, account: name)
+                services.throttle.recordSuccess(address: peerAddress, account: name)
                 log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
                 loginVerified(login)
             case .success(.rejected(let reason)):
                 // Counted even if the peer has gone: hanging up does not buy a free guess.
-                throttle.recordFailure(address: peerAddress, account: name)
+                services.throttle.recordFailure(address: peerAddress, account: name)
                 // One line per failure, with peer and name, for fail2ban and friends.
                 log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
                 loginRejected()

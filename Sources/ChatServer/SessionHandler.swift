@@ -30,16 +30,9 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     let id = SessionID.next()
-    let hub: Hub
-    let authenticator: Authenticator
-    let directory: AccountDirectory
-    let throttle: LoginThrottle
-    private let settings: Settings
-    /// The server's logger, without per-session metadata: `log` adds who this session
-    /// is only to lines that are actually emitted, so an idle session holds no
-    /// metadata dictionary (about 450 bytes each, measured) and a connection formats no
-    /// strings for levels that are off.
-    let logger: Logger
+    let services: SessionServices
+    var hub: Hub { services.hub }
+    var logger: Logger { services.logger }
     /// The peer's IP address, for login penalties and logs.
     private(set) var peerAddress = "unknown"
     private(set) var peerPort = 0
@@ -60,24 +53,10 @@ final class SessionHandler: ChannelDuplexHandler {
     private let timeouts: SessionTimeouts
     private var watchedByTimeouts = false
 
-    init(
-        settings: Settings,
-        hub: Hub,
-        authenticator: Authenticator,
-        directory: AccountDirectory,
-        throttle: LoginThrottle,
-        flusher: OutboundFlusher,
-        timeouts: SessionTimeouts,
-        logger: Logger,
-        now: NIODeadline = .now()
-    ) {
-        self.settings = settings
-        self.hub = hub
-        self.authenticator = authenticator
-        self.directory = directory
-        self.throttle = throttle
+    init(services: SessionServices, flusher: OutboundFlusher, timeouts: SessionTimeouts, now: NIODeadline = .now()) {
+        let settings = services.settings
+        self.services = services
         self.timeouts = timeouts
-        self.logger = logger
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
         self.gate = InputGate(
             linesPerSecond: settings.linesPerSecond,
@@ -142,7 +121,7 @@ final class SessionHandler: ChannelDuplexHandler {
             switch event {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
-                send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
+                send(.hello(server: services.settings.serverName, text: "welcome; log in with /login <name> <password>"))
                 startTimeouts(now: context.eventLoop.now)
             }
         case is ServerShutdownEvent:

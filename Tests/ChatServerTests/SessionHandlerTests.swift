@@ -50,15 +50,18 @@ final class SessionHandlerTests: XCTestCase {
         )
         let (hub, authenticator, directory, logger) = (hub, authenticator!, directory!, logger)
         return try await NIOAsyncTestingChannel { channel in
-            let handler = SessionHandler(
+            let services = SessionServices(
                 settings: settings,
                 hub: hub,
                 authenticator: authenticator,
                 directory: directory,
                 throttle: LoginThrottle(base: .zero, cap: .zero, decay: .seconds(1)),
+                logger: logger
+            )
+            let handler = SessionHandler(
+                services: services,
                 flusher: OutboundFlusher(eventLoop: channel.eventLoop),
                 timeouts: SessionTimeouts(eventLoop: channel.eventLoop, interval: .seconds(1)),
-                logger: logger,
                 now: channel.eventLoop.now
             )
             try channel.pipeline.syncOperations.addHandler(handler)
