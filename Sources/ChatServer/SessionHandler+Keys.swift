@@ -31,7 +31,7 @@ extension SessionHandler {
                 // Locked, deleted, re-created or re-keyed since this session logged in:
                 // it no longer speaks for the account, and must not publish its key.
                 log(.notice, "public key refused: the account changed since login")
-                endSession(status)
+                credentialsChanged(status)
             case .failure(let error):
                 log(.error, "public key not stored", ["error": "\(error)"])
                 send(.error(.busy, "key not stored, try again later"))

@@ -51,7 +51,7 @@ extension SessionHandler {
         if let change = registered(handle) {
             // Locked, deleted or given a new password while the password was checked.
             log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
-            endSession(change)
+            credentialsChanged(change)
             return
         }
         let lobby = hub.join(.lobby, handle)

@@ -16,19 +16,6 @@ final class SessionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    struct Settings: Sendable {
-        var serverName: String
-        var maxLoginFailures: Int
-        var maxOutboundQueueBytes: Int
-        var loginGracePeriod: TimeAmount
-        var idleTimeout: TimeAmount
-        var pingTimeout: TimeAmount
-        var linesPerSecond: Double
-        var lineBurst: Int
-        var maxLinesBeforeLogin: Int
-        var maxBytesBeforeLogin: Int
-    }
-
     let id = SessionID.next()
     let services: SessionServices
     var hub: Hub { services.hub }
@@ -51,27 +38,15 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
     /// own.
     private let timeouts: SessionTimeouts
-    private var watchedByTimeouts = false
 
     init(services: SessionServices, flusher: OutboundFlusher, timeouts: SessionTimeouts, now: NIODeadline = .now()) {
         let settings = services.settings
         self.services = services
         self.timeouts = timeouts
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
-        self.gate = InputGate(
-            linesPerSecond: settings.linesPerSecond,
-            burst: settings.lineBurst,
-            maxLinesBeforeLogin: settings.maxLinesBeforeLogin,
-            maxBytesBeforeLogin: settings.maxBytesBeforeLogin,
-            now: now
-        )
+        self.gate = InputGate(settings, now: now)
         self.outbox = SessionOutbox(limit: settings.maxOutboundQueueBytes, flusher: flusher)
-        self.deadlines = SessionDeadlines(
-            loginGracePeriod: settings.loginGracePeriod,
-            idleTimeout: settings.idleTimeout,
-            pingTimeout: settings.pingTimeout,
-            now: now
-        )
+        self.deadlines = SessionDeadlines(settings, now: now)
     }
 
     /// Closing or closed: nothing more is read, handled or queued.
@@ -247,15 +222,9 @@ final class SessionHandler: ChannelDuplexHandler {
     func passwordChangeFailed(_ reply: ServerEvent) { perform(machine.passwordChangeFailed(reply)) }
     func passwordChangeRefused(_ status: AccountStatus) { perform(machine.passwordChangeRefused(status)) }
 
-    /// Ends the session if `status` no longer admits its credentials.
-    func endSession(_ status: AccountStatus) {
-        perform(machine.credentialsChanged(status))
-    }
-
-    /// The account this session is logged in to changed (see `Hub.credentialsChanged`).
-    func credentialsChanged(_ status: AccountStatus) {
-        endSession(status)
-    }
+    /// The account changed (`Hub.credentialsChanged`, or a stale write): the session
+    /// ends unless `status` still admits its credentials.
+    func credentialsChanged(_ status: AccountStatus) { perform(machine.credentialsChanged(status)) }
 
     func updateMembership(_ change: (inout RoomMembership) -> Void) {
         change(&membership)
@@ -277,12 +246,9 @@ final class SessionHandler: ChannelDuplexHandler {
     private func startTimeouts(now: NIODeadline) {
         deadlines.started(now: now)
         timeouts.watch(self)
-        watchedByTimeouts = true
     }
 
     private func stopTimeouts() {
-        guard watchedByTimeouts else { return }
-        watchedByTimeouts = false
         timeouts.forget(self)
     }
 
@@ -324,7 +290,6 @@ final class SessionHandler: ChannelDuplexHandler {
         gate.discard()
         outbox.closeNow()
     }
-
 }
 
 @available(*, unavailable)

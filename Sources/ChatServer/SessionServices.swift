@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 
 /// What every session of a server shares: its settings and the parts it talks to.
 /// One object for all sessions, so each connection holds one reference instead of
@@ -29,5 +30,44 @@ final class SessionServices: Sendable {
         self.directory = directory
         self.throttle = throttle
         self.logger = logger
+    }
+}
+
+extension SessionHandler {
+    /// The per-session limits, from `ServerConfiguration`.
+    struct Settings: Sendable {
+        var serverName: String
+        var maxLoginFailures: Int
+        var maxOutboundQueueBytes: Int
+        var loginGracePeriod: TimeAmount
+        var idleTimeout: TimeAmount
+        var pingTimeout: TimeAmount
+        var linesPerSecond: Double
+        var lineBurst: Int
+        var maxLinesBeforeLogin: Int
+        var maxBytesBeforeLogin: Int
+    }
+}
+
+extension InputGate {
+    init(_ settings: SessionHandler.Settings, now: NIODeadline) {
+        self.init(
+            linesPerSecond: settings.linesPerSecond,
+            burst: settings.lineBurst,
+            maxLinesBeforeLogin: settings.maxLinesBeforeLogin,
+            maxBytesBeforeLogin: settings.maxBytesBeforeLogin,
+            now: now
+        )
+    }
+}
+
+extension SessionDeadlines {
+    init(_ settings: SessionHandler.Settings, now: NIODeadline) {
+        self.init(
+            loginGracePeriod: settings.loginGracePeriod,
+            idleTimeout: settings.idleTimeout,
+            pingTimeout: settings.pingTimeout,
+            now: now
+        )
     }
 }

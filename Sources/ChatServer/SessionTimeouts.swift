@@ -39,7 +39,7 @@ final class SessionTimeouts {
     /// Stops checking `session`; call on `eventLoop`. With no sessions left the loop
     /// gets no more wake-ups.
     func forget(_ session: SessionHandler) {
-        sessions[session.id] = nil
+        guard sessions.removeValue(forKey: session.id) != nil else { return }
         if sessions.isEmpty {
             nextCheck?.cancel()
             nextCheck = nil
