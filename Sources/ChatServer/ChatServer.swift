@@ -242,9 +242,9 @@ public final class ChatServer: Service, Sendable {
         )
         let services = SessionServices(
             settings: settings,
-            hub: hub,
-            authenticator: authenticator,
-            directory: directory,
+            router: hub,
+            accounts: directory,
+            passwords: authenticator,
             throttle: throttle,
             logger: logger
         )

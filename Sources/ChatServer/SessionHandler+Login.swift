@@ -12,13 +12,13 @@ extension SessionHandler {
         if penalty > .zero {
             log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
             let session = NIOLoopBound(self, eventLoop: eventLoop)
-            verified = eventLoop.flatScheduleTask(in: penalty) { [authenticator = services.authenticator] in
+            verified = eventLoop.flatScheduleTask(in: penalty) { [passwords = services.passwords] in
                 // Gone while it waited: spend no hashing on it.
                 guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
-                return authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+                return passwords.verifyLogin(name: name, password: password, on: eventLoop)
             }.futureResult
         } else {
-            verified = services.authenticator.verifyLogin(name: name, password: password, on: eventLoop)
+            verified = services.passwords.verifyLogin(name: name, password: password, on: eventLoop)
         }
         verified.assumeIsolated().whenComplete { [self] result in
             switch result {
@@ -54,7 +54,7 @@ extension SessionHandler {
             credentialsChanged(change)
             return
         }
-        let lobby = hub.join(.lobby, handle)
+        let lobby = router.join(.lobby, handle)
         updateMembership { $0.join(lobby) }
         send(.ok(command: "login", details: login.user.display))
     }

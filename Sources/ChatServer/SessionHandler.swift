@@ -9,8 +9,8 @@ import NIOCore
 /// It moves lines and bytes and carries out decisions made elsewhere: what a
 /// connection may do and when (`SessionStateMachine`), when the next line may be
 /// handled (`InputGate`), what is queued for the peer (`OutboundQueue`) and which time
-/// limit is due (`SessionDeadlines`). Logging in is in `SessionHandler+Login.swift`,
-/// the commands of a logged-in session in `SessionHandler+Commands.swift`.
+/// limit is due (`SessionDeadlines`). Logging in is in `SessionHandler+Login.swift`;
+/// the commands of a logged-in session are `SessionCommands`.
 final class SessionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundLine
     typealias OutboundIn = ByteBuffer
@@ -18,7 +18,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     let id = SessionID.next()
     let services: SessionServices
-    var hub: Hub { services.hub }
+    var router: any ChatRouting { services.router }
     var logger: Logger { services.logger }
     /// The peer's IP address, for login penalties and logs.
     private(set) var peerAddress = "unknown"
@@ -81,7 +81,7 @@ final class SessionHandler: ChannelDuplexHandler {
         machine.connectionClosed()
         outbox.detach()
         if let handle {
-            hub.unregister(handle, rooms: membership.rooms)
+            router.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
         gate.discard()
@@ -194,9 +194,9 @@ final class SessionHandler: ChannelDuplexHandler {
         case .enterHub(let login):
             enterHub(login)
         case .perform(let command, let login):
-            run(command, as: login)
+            services.commands.run(command, as: login, for: self)
         case .changePassword(let login, let old, let new):
-            changePassword(login, old: old, new: new)
+            services.commands.changePassword(login, old: old, new: new, for: self)
         case .farewell(let events):
             events.forEach(send)
             closeGracefully()
@@ -207,7 +207,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Enters the hub after a verified login, unless the account changed meanwhile.
     func registered(_ handle: SessionHandle) -> AccountStatus? {
-        if let change = hub.register(handle) { return change }
+        if let change = router.register(handle) { return change }
         self.handle = handle
         loggedInUser = handle.user
         deadlines.loggedIn()

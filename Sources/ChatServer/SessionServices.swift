@@ -1,15 +1,15 @@
 import Logging
 import NIOCore
 
-/// What every session of a server shares: its settings and the parts it talks to.
-/// One object for all sessions, so each connection holds one reference instead of
-/// six.
+/// What every session of a server shares: its settings and the parts it talks to,
+/// through the protocols in `SessionDependencies.swift`. One object for all
+/// sessions, so each connection holds one reference instead of six.
 final class SessionServices: Sendable {
     let settings: SessionHandler.Settings
-    let hub: Hub
-    let authenticator: Authenticator
-    let directory: AccountDirectory
+    let router: any ChatRouting
+    let passwords: any PasswordChecking
     let throttle: LoginThrottle
+    let commands: SessionCommands
     /// The server's logger, without per-session metadata: `SessionHandler.log` adds
     /// who a session is only to lines that are actually emitted, so an idle session
     /// holds no metadata dictionary (about 450 bytes each, measured) and formats no
@@ -18,18 +18,18 @@ final class SessionServices: Sendable {
 
     init(
         settings: SessionHandler.Settings,
-        hub: Hub,
-        authenticator: Authenticator,
-        directory: AccountDirectory,
+        router: any ChatRouting,
+        accounts: any AccountLookups,
+        passwords: any PasswordChecking,
         throttle: LoginThrottle,
         logger: Logger
     ) {
         self.settings = settings
-        self.hub = hub
-        self.authenticator = authenticator
-        self.directory = directory
+        self.router = router
+        self.passwords = passwords
         self.throttle = throttle
         self.logger = logger
+        self.commands = SessionCommands(router: router, accounts: accounts, passwords: passwords, throttle: throttle)
     }
 }
 

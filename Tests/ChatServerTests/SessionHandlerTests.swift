@@ -52,9 +52,9 @@ final class SessionHandlerTests: XCTestCase {
         return try await NIOAsyncTestingChannel { channel in
             let services = SessionServices(
                 settings: settings,
-                hub: hub,
-                authenticator: authenticator,
-                directory: directory,
+                router: hub,
+                accounts: directory,
+                passwords: authenticator,
                 throttle: LoginThrottle(base: .zero, cap: .zero, decay: .seconds(1)),
                 logger: logger
             )
