@@ -79,8 +79,15 @@ struct SessionStateMachine {
             case .login(let name, let password):
                 state = .verifying(failures: failures)
                 return .verifyLogin(name: name, password: password)
-            case .ping, .pong, .help, .quit:
-                return common(command)
+            case .ping(let token):
+                return .reply([.pong(token)])
+            case .pong:
+                // Its arrival already counted as activity; nothing to answer.
+                return .none
+            case .help:
+                return .reply(HelpText.lines.map(ServerEvent.info))
+            case .quit(let message):
+                return quit(message)
             case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
@@ -98,8 +105,15 @@ struct SessionStateMachine {
             switch command {
             case .login:
                 return .reply([.error(.badArguments, "already logged in as \(login.user)")])
-            case .ping, .pong, .help, .quit:
-                return common(command)
+            case .ping(let token):
+                return .reply([.pong(token)])
+            case .pong:
+                // Its arrival already counted as activity; nothing to answer.
+                return .none
+            case .help:
+                return .reply(HelpText.lines.map(ServerEvent.info))
+            case .quit(let message):
+                return quit(message)
             case .passwd(let old, let new):
                 session.changingPassword = true
                 state = .authenticated(session)
@@ -242,21 +256,9 @@ struct SessionStateMachine {
 
     // MARK: Helpers
 
-    private mutating func common(_ command: ClientCommand) -> Action {
-        switch command {
-        case .ping(let token):
-            return .reply([.pong(token)])
-        case .pong:
-            // Its arrival already counted as activity; nothing to answer.
-            return .none
-        case .help:
-            return .reply(HelpText.lines.map(ServerEvent.info))
-        case .quit(let message):
-            state = .closed
-            return .farewell([.bye(message ?? "goodbye")])
-        default:
-            return .none
-        }
+    private mutating func quit(_ message: String?) -> Action {
+        state = .closed
+        return .farewell([.bye(message ?? "goodbye")])
     }
 
     static func event(for error: CommandParseError) -> ServerEvent {
