@@ -281,7 +281,7 @@ public final class ChatServer: Service, Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
+                    let tls = try TLSHandler.server(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
                     let session = SessionHandler(
                         settings: settings,
                         hub: hub,

@@ -45,7 +45,26 @@ final class TLSConnection {
     /// record, or (an over-estimate, harmlessly) handshake records since the last data.
     private var ciphertextInsideOpenSSL = 0
 
-    init(context: TLSContext, serverHostname: String?) throws {
+    /// The server end of a connection: it waits for the ClientHello.
+    convenience init(serverContext context: TLSContext) throws {
+        guard context.role == .server else {
+            throw TLSError(.invalidConfiguration, "TLSHandler.server needs a context made by TLSContext.server")
+        }
+        try self.init(context: context)
+        SSL_set_accept_state(ssl)
+    }
+
+    /// The client end of a connection to the server called `serverName`.
+    convenience init(clientContext context: TLSContext, serverName: String) throws {
+        guard context.role == .client else {
+            throw TLSError(.invalidConfiguration, "TLSHandler.client needs a context made by TLSContext.client")
+        }
+        try self.init(context: context)
+        SSL_set_connect_state(ssl)
+        try expectPeerName(serverName)
+    }
+
+    private init(context: TLSContext) throws {
         OpenSSLErrors.clear()
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSError(.internalError, "SSL_new: \(OpenSSLErrors.drain())")
@@ -61,17 +80,6 @@ final class TLSConnection {
         // deinit detaches the BIO before freeing it.
         BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
         SSL_set_bio(ssl, bio, bio)  // one BIO both ways; the SSL now owns it
-
-        switch context.role {
-        case .server:
-            SSL_set_accept_state(ssl)
-        case .client:
-            SSL_set_connect_state(ssl)
-            guard let serverHostname else {
-                throw TLSError(.invalidConfiguration, "a client connection needs the server's name to verify")
-            }
-            try expectPeerName(serverHostname)
-        }
     }
 
     deinit {

@@ -46,17 +46,42 @@ public final class TLSHandler: ChannelDuplexHandler {
     private var closeDeadline: Scheduled<Void>?
     private var closePromises: [EventLoopPromise<Void>] = []
 
-    /// - Parameters:
-    ///   - context: a server or client `TLSContext`.
-    ///   - serverHostname: for client contexts, the name (DNS or IP) the server's
-    ///     certificate must carry.
-    public init(
+    /// The server end: waits for the ClientHello and presents `context`'s certificate.
+    ///
+    /// - Parameter context: a context made by `TLSContext.server(…)`.
+    public static func server(
         context: TLSContext,
-        serverHostname: String? = nil,
         handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
         closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
-    ) throws {
-        self.connection = try TLSConnection(context: context, serverHostname: serverHostname)
+    ) throws -> TLSHandler {
+        TLSHandler(
+            connection: try TLSConnection(serverContext: context),
+            handshakeTimeout: handshakeTimeout,
+            closeTimeout: closeTimeout
+        )
+    }
+
+    /// The client end: sends the ClientHello as soon as the channel is active.
+    ///
+    /// - Parameters:
+    ///   - context: a context made by `TLSContext.client(…)`.
+    ///   - serverName: the DNS name (also sent as SNI) or IP address the server's
+    ///     certificate must carry.
+    public static func client(
+        context: TLSContext,
+        serverName: String,
+        handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
+        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
+    ) throws -> TLSHandler {
+        TLSHandler(
+            connection: try TLSConnection(clientContext: context, serverName: serverName),
+            handshakeTimeout: handshakeTimeout,
+            closeTimeout: closeTimeout
+        )
+    }
+
+    private init(connection: TLSConnection, handshakeTimeout: TimeAmount, closeTimeout: TimeAmount) {
+        self.connection = connection
         self.handshakeTimeout = handshakeTimeout
         self.closeTimeout = closeTimeout
     }
