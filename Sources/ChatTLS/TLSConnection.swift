@@ -44,6 +44,11 @@ final class TLSConnection {
     /// Ciphertext OpenSSL has read but not yet turned into application data: a partial
     /// record, or (an over-estimate, harmlessly) handshake records since the last data.
     private var ciphertextInsideOpenSSL = 0
+    /// What the server presented and what the chain check made of it: set during the
+    /// handshake, on client connections whose context applies a
+    /// `ServerCertificatePolicy`. Here, not on the shared context, so concurrent
+    /// connections never see each other's verdict.
+    var serverCertificate: PresentedCertificate?
 
     /// The server end of a connection: it waits for the ClientHello.
     convenience init(serverContext context: TLSContext) throws {
@@ -62,6 +67,13 @@ final class TLSConnection {
         try self.init(context: context)
         SSL_set_connect_state(ssl)
         try expectPeerName(serverName)
+        // Unretained, like the BIO's pointer: the SSL never outlives self. Only clients
+        // need it (for the certificate verifier), so servers skip the allocation.
+        guard let index = Self.exDataIndex,
+            SSL_set_ex_data(ssl, index, Unmanaged.passUnretained(self).toOpaque()) == 1
+        else {
+            throw TLSError(.internalError, "cannot attach the connection to its SSL: \(OpenSSLErrors.drain())")
+        }
     }
 
     private init(context: TLSContext) throws {
@@ -104,6 +116,23 @@ final class TLSConnection {
     }
 
     var isClient: Bool { context.role == .client }
+
+    /// The SSL ex-data slot leading from an `SSL` back to its client connection, for
+    /// callbacks OpenSSL makes on the shared context with only the `SSL` at hand.
+    /// Allocated once per process.
+    private static let exDataIndex: CInt? = {
+        let index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nil, nil, nil, nil)
+        return index >= 0 ? index : nil
+    }()
+
+    /// The client connection whose certificate check `storeContext` is, if any.
+    static func owning(_ storeContext: OpaquePointer) -> TLSConnection? {
+        guard let index = exDataIndex,
+            let ssl = X509_STORE_CTX_get_ex_data(storeContext, SSL_get_ex_data_X509_STORE_CTX_idx()),
+            let connection = SSL_get_ex_data(OpaquePointer(ssl), index)
+        else { return nil }
+        return Unmanaged<TLSConnection>.fromOpaque(connection).takeUnretainedValue()
+    }
 
     // MARK: Network side
 
@@ -192,7 +221,7 @@ final class TLSConnection {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .wantRead
         default:
-            return .failed(TLSError(.handshakeFailed, failureDiagnostics()))
+            return .failed(TLSError(.handshakeFailed, failureDiagnostics(), serverCertificate: serverCertificate))
         }
     }
 

@@ -176,7 +176,8 @@ public final class TLSHandler: ChannelDuplexHandler {
             let info = TLSSessionInfo(
                 protocolVersion: connection.negotiatedProtocol,
                 cipher: connection.negotiatedCipher,
-                peerCertificateDER: connection.isClient ? connection.peerCertificateDER : nil
+                peerCertificateDER: connection.isClient ? connection.peerCertificateDER : nil,
+                serverCertificate: connection.serverCertificate
             )
             context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
             flushBufferedWrites(context: context)
