@@ -23,6 +23,11 @@ final class TLSConnection {
         case failed(TLSError)
     }
 
+    enum WriteResult {
+        case written
+        case failed(TLSError)
+    }
+
     /// The largest plaintext a single TLS record carries.
     static let maxRecordPlaintext = 16_384
     /// Header, explicit nonce (TLS 1.2 GCM) or content type (TLS 1.3), and AEAD tag:
@@ -49,6 +54,10 @@ final class TLSConnection {
     /// `ServerCertificatePolicy`. Here, not on the shared context, so concurrent
     /// connections never see each other's verdict.
     var serverCertificate: PresentedCertificate?
+    /// OpenSSL's words for the first failure. It queues a reason only for the call
+    /// that hit the problem (a bad record, a fatal alert): later calls on the broken
+    /// `SSL`, an `SSL_write` above all, fail with an empty queue and repeat this.
+    private var firstFailure: String?
 
     /// The server end of a connection: it waits for the ClientHello.
     convenience init(serverContext context: TLSContext) throws {
@@ -255,13 +264,18 @@ final class TLSConnection {
         }
     }
 
-    /// Encrypts `bytes` (at most one record's worth) into the outbound buffer.
-    /// Returns false only if OpenSSL refused: our BIO takes every write, so that means
-    /// the connection is already broken.
-    func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
+    /// Encrypts `bytes` (at most one record's worth) into the outbound buffer. Our
+    /// BIO takes every write, so a failure means the connection is already broken
+    /// (a fatal alert sent or received); the error says what OpenSSL made of it.
+    func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .written }
         OpenSSLErrors.clear()
-        return SSL_write(ssl, base, CInt(bytes.count)) == CInt(bytes.count)
+        // Without SSL_MODE_ENABLE_PARTIAL_WRITE, OpenSSL writes all or nothing.
+        let rc = SSL_write(ssl, base, CInt(bytes.count))
+        if rc == CInt(bytes.count) {
+            return .written
+        }
+        return .failed(TLSError(.protocolError, "SSL_write: \(failureDiagnostics())"))
     }
 
     /// Queues our close_notify alert.
@@ -298,6 +312,7 @@ final class TLSConnection {
         return Array(UnsafeBufferPointer(start: output, count: Int(length)))
     }
 
+    /// Drains OpenSSL's error queue (and the certificate verdict) into one line.
     private func failureDiagnostics() -> String {
         var parts: [String] = []
         let queued = OpenSSLErrors.drain()
@@ -306,6 +321,14 @@ final class TLSConnection {
         if verify != X509_V_OK, let reason = X509_verify_cert_error_string(verify) {
             parts.append("certificate verification: \(String(cString: reason))")
         }
-        return parts.isEmpty ? "connection closed by peer or malformed input" : parts.joined(separator: "; ")
+        guard !parts.isEmpty else {
+            return firstFailure.map { "after an earlier failure: \($0)" }
+                ?? "connection closed by peer or malformed input"
+        }
+        let diagnostics = parts.joined(separator: "; ")
+        if firstFailure == nil {
+            firstFailure = diagnostics
+        }
+        return diagnostics
     }
 }

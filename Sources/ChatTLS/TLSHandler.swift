@@ -269,17 +269,18 @@ public final class TLSHandler: ChannelDuplexHandler {
         // Only for packing several small writes into one record, and freed after this
         // flush: a connection that once sent a burst does not keep 16 KiB for it.
         var coalesced: ByteBuffer?
-        var failed = false
+        var failure: TLSError?
         while bufferedWrites.hasMark, let (write, promise) = bufferedWrites.popFirst() {
             if let promise { promises.append(promise) }
             var data = write
-            while data.readableBytes > 0 && !failed {
+            while data.readableBytes > 0 && failure == nil {
                 let pending = coalesced?.readableBytes ?? 0
                 if pending == 0 && (data.readableBytes >= recordSize || data.readableBytes == remaining) {
                     // A full record, or the last bytes of this flush: encrypt them
                     // where they are instead of copying them first.
                     let count = min(recordSize, data.readableBytes)
-                    failed = !data.withUnsafeReadableBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                    let result = data.withUnsafeReadableBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                    if case .failed(let error) = result { failure = error }
                     data.moveReaderIndex(forwardBy: count)
                     remaining -= count
                 } else {
@@ -291,7 +292,8 @@ public final class TLSHandler: ChannelDuplexHandler {
                     coalesced!.writeBuffer(&slice)
                     remaining -= count
                     if pending + count == recordSize || remaining == 0 {
-                        failed = !coalesced!.withUnsafeReadableBytes { connection.write($0) }
+                        let result = coalesced!.withUnsafeReadableBytes { connection.write($0) }
+                        if case .failed(let error) = result { failure = error }
                         coalesced!.clear()
                     }
                 }
@@ -300,9 +302,9 @@ public final class TLSHandler: ChannelDuplexHandler {
         if queued > Self.retainedWriteQueueCapacity && bufferedWrites.isEmpty {
             bufferedWrites = MarkedCircularBuffer(initialCapacity: 4)
         }
-        if failed {
-            promises.forEach { $0.fail(TLSError(.protocolError, "encryption failed")) }
-            context.fireErrorCaught(TLSError(.protocolError, "SSL_write failed"))
+        if let failure {
+            promises.forEach { $0.fail(failure) }
+            context.fireErrorCaught(failure)
             closeImmediately(context: context)
             return
         }
