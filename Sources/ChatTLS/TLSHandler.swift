@@ -245,6 +245,9 @@ public final class TLSHandler: ChannelDuplexHandler {
             startClosing(context: context)
         case .closing:
             if let promise { closePromises.append(promise) }
+            // Asked again while we wait for the peer's close_notify: the caller has
+            // stopped waiting (a server's shutdown grace period ran out), so hang up.
+            closeImmediately(context: context)
         case .closed:
             promise?.fail(ChannelError.alreadyClosed)
         }
