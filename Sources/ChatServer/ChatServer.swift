@@ -3,21 +3,23 @@ import ChatProtocol
 import ChatStore
 import ChatTLS
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
-import NIOConcurrencyHelpers
 
 /// The chat server as a service: a TLS listener, the sessions behind it, the hub, and
 /// the password checker. `init` loads everything that can fail (certificate, key,
 /// database) so a bad setup fails before the port is opened; `run()` serves until
-/// graceful shutdown, then stops accepting, says `BYE` to every session, closes TLS
-/// cleanly and waits a bounded time for the connections to drain.
+/// graceful shutdown, then quiesces (NIO's `ServerQuiescingHelper`): stops accepting,
+/// sends `ChannelShouldQuiesceEvent` to every connection so each session says `BYE` and
+/// closes TLS cleanly, and waits a bounded time for the connections to drain.
 public final class ChatServer: Service, Sendable {
     private enum Lifecycle {
         case idle
-        case listening(Channel)
+        case listening(Channel, ServerQuiescingHelper)
         case stopped
     }
 
@@ -89,15 +91,18 @@ public final class ChatServer: Service, Sendable {
     /// Opens the listener and returns the address it is bound to (useful with port 0).
     @discardableResult
     public func start() async throws -> SocketAddress {
+        let quiescing = ServerQuiescingHelper(group: group)
         let channel: Channel
         do {
-            channel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
+            channel = try await makeBootstrap(quiescing: quiescing)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(Self.reason(error))")
         }
         let accepted = lifecycle.withLockedValue { state -> Bool in
             guard case .idle = state else { return false }
-            state = .listening(channel)
+            state = .listening(channel, quiescing)
             return true
         }
         guard accepted else {
@@ -184,31 +189,18 @@ public final class ChatServer: Service, Sendable {
     public func stop() async {
         // Outer nil: already stopped. Inner nil: never listened (a failed bind),
         // which still owns thread pools, the database and the event loops to release.
-        let listener = lifecycle.withLockedValue { state -> Channel?? in
+        let listening = lifecycle.withLockedValue { state -> (Channel, ServerQuiescingHelper)?? in
             defer { state = .stopped }
             switch state {
-            case .listening(let channel): return .some(channel)
+            case .listening(let channel, let quiescing): return .some((channel, quiescing))
             case .idle: return .some(nil)
             case .stopped: return nil
             }
         }
-        guard let listener else { return }
+        guard let listening else { return }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
-        try? await listener?.close()
-
-        let open = connections.all()
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent())
-        }
-        if !open.isEmpty {
-            let loop = group.next()
-            let drained = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
-            let deadline = loop.scheduleTask(in: configuration.shutdownGracePeriod) {
-                for channel in open { channel.close(promise: nil) }
-            }
-            try? await drained.get()
-            deadline.cancel()
-            logger.info("all connections closed")
+        if let (listener, quiescing) = listening {
+            await quiesce(listener, quiescing)
         }
         await accountWatcher.stop()
         await authenticator.shutdown()
@@ -222,7 +214,34 @@ public final class ChatServer: Service, Sendable {
         logger.info("stopped")
     }
 
-    private func makeBootstrap() -> ServerBootstrap {
+    /// Closes the listener and sends `ChannelShouldQuiesceEvent` to every connection,
+    /// then waits until all have closed. Sessions answer with `BYE` and a TLS
+    /// close_notify, and the TLS handler waits at most its close timeout for the peer,
+    /// so this normally ends within seconds; whoever is still open when the grace
+    /// period ends is closed outright.
+    private func quiesce(_ listener: Channel, _ quiescing: ServerQuiescingHelper) async {
+        let loop = listener.eventLoop
+        let open = connections.count
+        let drained = loop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: drained)
+        let connections = connections
+        let deadline = loop.scheduleTask(in: configuration.shutdownGracePeriod) {
+            for channel in connections.all() { channel.close(promise: nil) }
+        }
+        do {
+            try await drained.futureResult.get()
+        } catch {
+            // The listener would not close (it was closed already): the helper gives
+            // up on its promise, but the sessions were told all the same.
+            try? await EventLoopFuture.andAllComplete(connections.all().map(\.closeFuture), on: loop).get()
+        }
+        deadline.cancel()
+        if open > 0 {
+            logger.info("all connections closed")
+        }
+    }
+
+    private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
         let settings = SessionHandler.Settings(
             serverName: configuration.serverName,
             maxLoginFailures: configuration.maxLoginFailures,
@@ -249,11 +268,15 @@ public final class ChatServer: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // Out of file descriptors: pause accepting for a moment instead of
-            // spinning on accept errors.
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandlers([
+                        // Knows every accepted connection, for quiescing at shutdown.
+                        quiescing.makeServerChannelHandler(channel: channel),
+                        // Out of file descriptors: pause accepting for a moment
+                        // instead of spinning on accept errors.
+                        AcceptBackoffHandler(),
+                    ])
                 }
             }
             // Chat lines are small and latency matters more than packet count; the

@@ -162,7 +162,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 send(.hello(server: settings.serverName, text: "welcome; log in with /login <name> <password>"))
                 startTimeouts()
             }
-        case is ServerShutdownEvent:
+        case is ChannelShouldQuiesceEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
         default:
             context.fireUserInboundEventTriggered(event)
