@@ -24,9 +24,9 @@ public final class ChatServer: Service, Sendable {
     }
 
     public let configuration: ServerConfiguration
-    private let logger: Logger
+    let logger: Logger
     /// Replaced on reload; each new connection takes the current one.
-    private let tlsContext: NIOLockedValueBox<TLSContext>
+    let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
     private let store: UserStore
@@ -139,49 +139,6 @@ public final class ChatServer: Service, Sendable {
             group.cancelAll()
         }
         await stop()
-    }
-
-    /// Loads the certificate and key again for new connections; sessions already
-    /// open keep theirs. A broken or mismatched pair is refused with a log line and
-    /// the old one stays in use. Returns whether the new pair was taken.
-    @discardableResult
-    public func reloadCertificates() -> Bool {
-        do {
-            let context = try Self.loadTLSContext(configuration, logger: logger)
-            tlsContext.withLockedValue { $0 = context }
-            logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateChainPath)"])
-            return true
-        } catch {
-            logger.error("certificate reload refused, keeping the current one", metadata: ["reason": "\(error)"])
-            return false
-        }
-    }
-
-    private static func loadTLSContext(_ configuration: ServerConfiguration, logger: Logger) throws -> TLSContext {
-        try SecretFile.check(
-            configuration.privateKeyPath,
-            what: "private key",
-            allowSymlink: configuration.allowSymlinkedSecrets
-        )
-        let context: TLSContext
-        do {
-            context = try TLSContext.server(
-                certificateChainPath: configuration.certificateChainPath,
-                privateKeyPath: configuration.privateKeyPath,
-                profile: configuration.tlsProfile
-            )
-        } catch let error as TLSError {
-            throw StartupError("cannot load TLS certificate and key: \(error.diagnostics)")
-        }
-        if let remaining = context.secondsUntilCertificateExpiry {
-            let days = remaining / 86_400
-            if remaining <= 0 {
-                logger.critical("the TLS certificate has expired; clients will refuse it", metadata: ["cert": "\(configuration.certificateChainPath)"])
-            } else if days < configuration.certificateExpiryWarningDays {
-                logger.warning("the TLS certificate expires soon", metadata: ["daysLeft": "\(days)", "cert": "\(configuration.certificateChainPath)"])
-            }
-        }
-        return context
     }
 
     /// Stops accepting, says `BYE` to every session and waits (at most
@@ -322,10 +279,6 @@ public final class ChatServer: Service, Sendable {
                     ])
                 }
             }
-    }
-
-    private var currentTLSContext: TLSContext {
-        tlsContext.withLockedValue { $0 }
     }
 
     private static func reason(_ error: Error) -> String {
