@@ -78,6 +78,7 @@ final class TLSConnection {
         try expectPeerName(serverName)
         // Unretained, like the BIO's pointer: the SSL never outlives self. Only clients
         // need it (for the certificate verifier), so servers skip the allocation.
+        OpenSSLErrors.clear()
         guard let index = Self.exDataIndex,
             SSL_set_ex_data(ssl, index, Unmanaged.passUnretained(self).toOpaque()) == 1
         else {
