@@ -19,14 +19,11 @@ static inline void securechat_BIO_clear_retry_flags(BIO *bio) { BIO_clear_retry_
 static inline void securechat_OPENSSL_free(void *p) { OPENSSL_free(p); }
 
 static inline long securechat_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
-static inline long securechat_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 static inline long securechat_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
 
 static inline uint64_t securechat_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
 static inline uint64_t securechat_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
 static inline uint64_t securechat_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
 static inline uint64_t securechat_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
-static inline uint64_t securechat_SSL_OP_NO_TLSv1_3(void) { return SSL_OP_NO_TLSv1_3; }
-static inline uint64_t securechat_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
 
 #endif

@@ -43,7 +43,7 @@ public final class ChatConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
-                        try TLSHandler(context: context, serverHostname: host, handshakeTimeout: handshakeTimeout),
+                        try TLSHandler.client(context: context, serverName: host, handshakeTimeout: handshakeTimeout),
                         ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)),
                         LineForwarder(handshake: handshake, onEvent: onEvent),
                     ])

@@ -55,7 +55,7 @@ public enum ServerTrust {
                 host: options.host, port: options.port, context: context, group: group, onEvent: onEvent
             )
         } catch let error as TLSError {
-            throw refusal(error, presented: context.lastServerCertificate, policy: policy, server: server, known: known, trustRoots: trustRoots)
+            throw refusal(error, presented: error.serverCertificate, policy: policy, server: server, known: known, trustRoots: trustRoots)
         } catch {
             throw ClientFailure("cannot connect to \(server): \(describe(error))")
         }
@@ -64,7 +64,7 @@ public enum ServerTrust {
             return Connected(connection: connection, pinnedNow: nil)
         }
         // Pinned before a single byte (the password above all) is sent.
-        guard let presented = context.lastServerCertificate else {
+        guard let presented = connection.session.serverCertificate else {
             await connection.close()
             throw ClientFailure("the server presented no certificate to pin")
         }

@@ -3,28 +3,30 @@ import ChatProtocol
 import ChatStore
 import ChatTLS
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
-import NIOConcurrencyHelpers
 
 /// The chat server as a service: a TLS listener, the sessions behind it, the hub, and
 /// the password checker. `init` loads everything that can fail (certificate, key,
 /// database) so a bad setup fails before the port is opened; `run()` serves until
-/// graceful shutdown, then stops accepting, says `BYE` to every session, closes TLS
-/// cleanly and waits a bounded time for the connections to drain.
+/// graceful shutdown, then quiesces (NIO's `ServerQuiescingHelper`): stops accepting,
+/// sends `ChannelShouldQuiesceEvent` to every connection so each session says `BYE` and
+/// closes TLS cleanly, and waits a bounded time for the connections to drain.
 public final class ChatServer: Service, Sendable {
     private enum Lifecycle {
         case idle
-        case listening(Channel)
+        case listening(Channel, ServerQuiescingHelper)
         case stopped
     }
 
     public let configuration: ServerConfiguration
-    private let logger: Logger
+    let logger: Logger
     /// Replaced on reload; each new connection takes the current one.
-    private let tlsContext: NIOLockedValueBox<TLSContext>
+    let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub: Hub
     private let store: UserStore
@@ -94,15 +96,18 @@ public final class ChatServer: Service, Sendable {
     /// Opens the listener and returns the address it is bound to (useful with port 0).
     @discardableResult
     public func start() async throws -> SocketAddress {
+        let quiescing = ServerQuiescingHelper(group: group)
         let channel: Channel
         do {
-            channel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
+            channel = try await makeBootstrap(quiescing: quiescing)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(Self.reason(error))")
         }
         let accepted = lifecycle.withLockedValue { state -> Bool in
             guard case .idle = state else { return false }
-            state = .listening(channel)
+            state = .listening(channel, quiescing)
             return true
         }
         guard accepted else {
@@ -141,79 +146,23 @@ public final class ChatServer: Service, Sendable {
         await stop()
     }
 
-    /// Loads the certificate and key again for new connections; sessions already
-    /// open keep theirs. A broken or mismatched pair is refused with a log line and
-    /// the old one stays in use. Returns whether the new pair was taken.
-    @discardableResult
-    public func reloadCertificates() -> Bool {
-        do {
-            let context = try Self.loadTLSContext(configuration, logger: logger)
-            tlsContext.withLockedValue { $0 = context }
-            logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateChainPath)"])
-            return true
-        } catch {
-            logger.error("certificate reload refused, keeping the current one", metadata: ["reason": "\(error)"])
-            return false
-        }
-    }
-
-    private static func loadTLSContext(_ configuration: ServerConfiguration, logger: Logger) throws -> TLSContext {
-        try SecretFile.check(
-            configuration.privateKeyPath,
-            what: "private key",
-            allowSymlink: configuration.allowSymlinkedSecrets
-        )
-        let context: TLSContext
-        do {
-            context = try TLSContext.server(
-                certificateChainPath: configuration.certificateChainPath,
-                privateKeyPath: configuration.privateKeyPath,
-                profile: configuration.tlsProfile
-            )
-        } catch let error as TLSError {
-            throw StartupError("cannot load TLS certificate and key: \(error.diagnostics)")
-        }
-        if let remaining = context.secondsUntilCertificateExpiry {
-            let days = remaining / 86_400
-            if remaining <= 0 {
-                logger.critical("the TLS certificate has expired; clients will refuse it", metadata: ["cert": "\(configuration.certificateChainPath)"])
-            } else if days < configuration.certificateExpiryWarningDays {
-                logger.warning("the TLS certificate expires soon", metadata: ["daysLeft": "\(days)", "cert": "\(configuration.certificateChainPath)"])
-            }
-        }
-        return context
-    }
-
     /// Stops accepting, says `BYE` to every session and waits (at most
     /// `shutdownGracePeriod`) for their connections to close.
     public func stop() async {
         // Outer nil: already stopped. Inner nil: never listened (a failed bind),
         // which still owns thread pools, the database and the event loops to release.
-        let listener = lifecycle.withLockedValue { state -> Channel?? in
+        let listening = lifecycle.withLockedValue { state -> (Channel, ServerQuiescingHelper)?? in
             defer { state = .stopped }
             switch state {
-            case .listening(let channel): return .some(channel)
+            case .listening(let channel, let quiescing): return .some((channel, quiescing))
             case .idle: return .some(nil)
             case .stopped: return nil
             }
         }
-        guard let listener else { return }
+        guard let listening else { return }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
-        try? await listener?.close()
-
-        let open = connections.all()
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent())
-        }
-        if !open.isEmpty {
-            let loop = group.next()
-            let drained = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
-            let deadline = loop.scheduleTask(in: configuration.shutdownGracePeriod) {
-                for channel in open { channel.close(promise: nil) }
-            }
-            try? await drained.get()
-            deadline.cancel()
-            logger.info("all connections closed")
+        if let (listener, quiescing) = listening {
+            await quiesce(listener, quiescing)
         }
         await accountWatcher.stop()
         await authenticator.shutdown()
@@ -227,7 +176,34 @@ public final class ChatServer: Service, Sendable {
         logger.info("stopped")
     }
 
-    private func makeBootstrap() -> ServerBootstrap {
+    /// Closes the listener and sends `ChannelShouldQuiesceEvent` to every connection,
+    /// then waits until all have closed. Sessions answer with `BYE` and a TLS
+    /// close_notify, and the TLS handler waits at most its close timeout for the peer,
+    /// so this normally ends within seconds; whoever is still open when the grace
+    /// period ends is closed outright.
+    private func quiesce(_ listener: Channel, _ quiescing: ServerQuiescingHelper) async {
+        let loop = listener.eventLoop
+        let open = connections.count
+        let drained = loop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: drained)
+        let connections = connections
+        let deadline = loop.scheduleTask(in: configuration.shutdownGracePeriod) {
+            for channel in connections.all() { channel.close(promise: nil) }
+        }
+        do {
+            try await drained.futureResult.get()
+        } catch {
+            // The listener would not close (it was closed already): the helper gives
+            // up on its promise, but the sessions were told all the same.
+            try? await EventLoopFuture.andAllComplete(connections.all().map(\.closeFuture), on: loop).get()
+        }
+        deadline.cancel()
+        if open > 0 {
+            logger.info("all connections closed")
+        }
+    }
+
+    private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
         let settings = SessionHandler.Settings(
             serverName: configuration.serverName,
             maxLoginFailures: configuration.maxLoginFailures,
@@ -258,11 +234,15 @@ public final class ChatServer: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // Out of file descriptors: pause accepting for a moment instead of
-            // spinning on accept errors.
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandlers([
+                        // Knows every accepted connection, for quiescing at shutdown.
+                        quiescing.makeServerChannelHandler(channel: channel),
+                        // Out of file descriptors: pause accepting for a moment
+                        // instead of spinning on accept errors.
+                        AcceptBackoffHandler(),
+                    ])
                 }
             }
             // Chat lines are small and latency matters more than packet count; the
@@ -290,7 +270,7 @@ public final class ChatServer: Service, Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
+                    let tls = try TLSHandler.server(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
                     let session = SessionHandler(
                         services: services,
                         flusher: flushers.value(for: channel.eventLoop),
@@ -303,10 +283,6 @@ public final class ChatServer: Service, Sendable {
                     ])
                 }
             }
-    }
-
-    private var currentTLSContext: TLSContext {
-        tlsContext.withLockedValue { $0 }
     }
 
     private static func reason(_ error: Error) -> String {

@@ -2,7 +2,9 @@ import NIOCore
 import NIOConcurrencyHelpers
 
 /// Every open connection, logged in or not: enforces the global and per-address
-/// connection caps, and lets shutdown say `BYE` to each.
+/// connection caps, and lets shutdown close the connections still open when its grace
+/// period ends. (`ServerQuiescingHelper` tells each connection to finish, but keeps its
+/// own list private and sets no deadline.)
 final class ConnectionTracker: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: Channel] = [:]
@@ -50,6 +52,7 @@ final class ConnectionTracker: Sendable {
         return .admitted
     }
 
+    /// The connections open now.
     func all() -> [Channel] {
         state.withLockedValue { Array($0.channels.values) }
     }

@@ -99,7 +99,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 send(.hello(server: services.settings.serverName, text: "welcome; log in with /login <name> <password>"))
                 startTimeouts(now: context.eventLoop.now)
             }
-        case is ServerShutdownEvent:
+        case is ChannelShouldQuiesceEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
         default:
             context.fireUserInboundEventTriggered(event)

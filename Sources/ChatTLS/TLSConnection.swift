@@ -23,6 +23,11 @@ final class TLSConnection {
         case failed(TLSError)
     }
 
+    enum WriteResult {
+        case written
+        case failed(TLSError)
+    }
+
     /// The largest plaintext a single TLS record carries.
     static let maxRecordPlaintext = 16_384
     /// Header, explicit nonce (TLS 1.2 GCM) or content type (TLS 1.3), and AEAD tag:
@@ -44,8 +49,44 @@ final class TLSConnection {
     /// Ciphertext OpenSSL has read but not yet turned into application data: a partial
     /// record, or (an over-estimate, harmlessly) handshake records since the last data.
     private var ciphertextInsideOpenSSL = 0
+    /// What the server presented and what the chain check made of it: set during the
+    /// handshake, on client connections whose context applies a
+    /// `ServerCertificatePolicy`. Here, not on the shared context, so concurrent
+    /// connections never see each other's verdict.
+    var serverCertificate: PresentedCertificate?
+    /// OpenSSL's words for the first failure. It queues a reason only for the call
+    /// that hit the problem (a bad record, a fatal alert): later calls on the broken
+    /// `SSL`, an `SSL_write` above all, fail with an empty queue and repeat this.
+    private var firstFailure: String?
 
-    init(context: TLSContext, serverHostname: String?) throws {
+    /// The server end of a connection: it waits for the ClientHello.
+    convenience init(serverContext context: TLSContext) throws {
+        guard context.role == .server else {
+            throw TLSError(.invalidConfiguration, "TLSHandler.server needs a context made by TLSContext.server")
+        }
+        try self.init(context: context)
+        SSL_set_accept_state(ssl)
+    }
+
+    /// The client end of a connection to the server called `serverName`.
+    convenience init(clientContext context: TLSContext, serverName: String) throws {
+        guard context.role == .client else {
+            throw TLSError(.invalidConfiguration, "TLSHandler.client needs a context made by TLSContext.client")
+        }
+        try self.init(context: context)
+        SSL_set_connect_state(ssl)
+        try expectPeerName(serverName)
+        // Unretained, like the BIO's pointer: the SSL never outlives self. Only clients
+        // need it (for the certificate verifier), so servers skip the allocation.
+        OpenSSLErrors.clear()
+        guard let index = Self.exDataIndex,
+            SSL_set_ex_data(ssl, index, Unmanaged.passUnretained(self).toOpaque()) == 1
+        else {
+            throw TLSError(.internalError, "cannot attach the connection to its SSL: \(OpenSSLErrors.drain())")
+        }
+    }
+
+    private init(context: TLSContext) throws {
         OpenSSLErrors.clear()
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSError(.internalError, "SSL_new: \(OpenSSLErrors.drain())")
@@ -61,17 +102,6 @@ final class TLSConnection {
         // deinit detaches the BIO before freeing it.
         BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
         SSL_set_bio(ssl, bio, bio)  // one BIO both ways; the SSL now owns it
-
-        switch context.role {
-        case .server:
-            SSL_set_accept_state(ssl)
-        case .client:
-            SSL_set_connect_state(ssl)
-            guard let serverHostname else {
-                throw TLSError(.invalidConfiguration, "a client connection needs the server's name to verify")
-            }
-            try expectPeerName(serverHostname)
-        }
     }
 
     deinit {
@@ -96,6 +126,23 @@ final class TLSConnection {
     }
 
     var isClient: Bool { context.role == .client }
+
+    /// The SSL ex-data slot leading from an `SSL` back to its client connection, for
+    /// callbacks OpenSSL makes on the shared context with only the `SSL` at hand.
+    /// Allocated once per process.
+    private static let exDataIndex: CInt? = {
+        let index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nil, nil, nil, nil)
+        return index >= 0 ? index : nil
+    }()
+
+    /// The client connection whose certificate check `storeContext` is, if any.
+    static func owning(_ storeContext: OpaquePointer) -> TLSConnection? {
+        guard let index = exDataIndex,
+            let ssl = X509_STORE_CTX_get_ex_data(storeContext, SSL_get_ex_data_X509_STORE_CTX_idx()),
+            let connection = SSL_get_ex_data(OpaquePointer(ssl), index)
+        else { return nil }
+        return Unmanaged<TLSConnection>.fromOpaque(connection).takeUnretainedValue()
+    }
 
     // MARK: Network side
 
@@ -141,8 +188,12 @@ final class TLSConnection {
         return records.readableBytes > 0 ? records : nil
     }
 
+    var heldBufferCapacity: Int { (inbound?.capacity ?? 0) + (outbound?.capacity ?? 0) }
+
+    // MARK: BIO side, called by `TLSConnectionBIO` from inside OpenSSL
+
     /// OpenSSL asks for ciphertext.
-    fileprivate func bioRead(into space: UnsafeMutableRawBufferPointer) -> Int? {
+    func bioRead(into space: UnsafeMutableRawBufferPointer) -> Int? {
         guard inbound != nil else { return nil }
         let count = min(space.count, inbound!.readableBytes)
         inbound!.readWithUnsafeReadableBytes { bytes in
@@ -157,17 +208,15 @@ final class TLSConnection {
     }
 
     /// OpenSSL hands us a record (or part of one) to send.
-    fileprivate func bioWrite(_ bytes: UnsafeRawBufferPointer) {
+    func bioWrite(_ bytes: UnsafeRawBufferPointer) {
         if outbound == nil {
             outbound = allocator.buffer(capacity: bytes.count)
         }
         outbound!.writeBytes(bytes)
     }
 
-    var heldBufferCapacity: Int { (inbound?.capacity ?? 0) + (outbound?.capacity ?? 0) }
-
-    fileprivate var pendingInbound: Int { inbound?.readableBytes ?? 0 }
-    fileprivate var pendingOutbound: Int { outbound?.readableBytes ?? 0 }
+    var pendingInbound: Int { inbound?.readableBytes ?? 0 }
+    var pendingOutbound: Int { outbound?.readableBytes ?? 0 }
 
     // MARK: Protocol
 
@@ -182,7 +231,7 @@ final class TLSConnection {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .wantRead
         default:
-            return .failed(TLSError(.handshakeFailed, failureDiagnostics()))
+            return .failed(TLSError(.handshakeFailed, failureDiagnostics(), serverCertificate: serverCertificate))
         }
     }
 
@@ -216,13 +265,18 @@ final class TLSConnection {
         }
     }
 
-    /// Encrypts `bytes` (at most one record's worth) into the outbound buffer.
-    /// Returns false only if OpenSSL refused: our BIO takes every write, so that means
-    /// the connection is already broken.
-    func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
+    /// Encrypts `bytes` (at most one record's worth) into the outbound buffer. Our
+    /// BIO takes every write, so a failure means the connection is already broken
+    /// (a fatal alert sent or received); the error says what OpenSSL made of it.
+    func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .written }
         OpenSSLErrors.clear()
-        return SSL_write(ssl, base, CInt(bytes.count)) == CInt(bytes.count)
+        // Without SSL_MODE_ENABLE_PARTIAL_WRITE, OpenSSL writes all or nothing.
+        let rc = SSL_write(ssl, base, CInt(bytes.count))
+        if rc == CInt(bytes.count) {
+            return .written
+        }
+        return .failed(TLSError(.protocolError, "SSL_write: \(failureDiagnostics())"))
     }
 
     /// Queues our close_notify alert.
@@ -259,6 +313,7 @@ final class TLSConnection {
         return Array(UnsafeBufferPointer(start: output, count: Int(length)))
     }
 
+    /// Drains OpenSSL's error queue (and the certificate verdict) into one line.
     private func failureDiagnostics() -> String {
         var parts: [String] = []
         let queued = OpenSSLErrors.drain()
@@ -267,70 +322,14 @@ final class TLSConnection {
         if verify != X509_V_OK, let reason = X509_verify_cert_error_string(verify) {
             parts.append("certificate verification: \(String(cString: reason))")
         }
-        return parts.isEmpty ? "connection closed by peer or malformed input" : parts.joined(separator: "; ")
-    }
-}
-
-/// The `BIO_METHOD` behind every `TLSConnection`: C callbacks that forward to the
-/// connection stored in the BIO's data pointer. Reading from an empty buffer asks
-/// OpenSSL to retry later; it is never end of file, since the peer's EOF reaches the
-/// handler as channelInactive, not through OpenSSL.
-private enum TLSConnectionBIO {
-    nonisolated(unsafe) static let method: OpaquePointer = {
-        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "securechat ByteBuffer") else {
-            fatalError("BIO_meth_new failed: \(OpenSSLErrors.drain())")
+        guard !parts.isEmpty else {
+            return firstFailure.map { "after an earlier failure: \($0)" }
+                ?? "connection closed by peer or malformed input"
         }
-        _ = BIO_meth_set_write(method, write)
-        _ = BIO_meth_set_read(method, read)
-        _ = BIO_meth_set_ctrl(method, ctrl)
-        _ = BIO_meth_set_create(method, create)
-        _ = BIO_meth_set_destroy(method, destroy)
-        return method
-    }()
-
-    private static func connection(_ bio: OpaquePointer?) -> TLSConnection? {
-        guard let bio, let data = BIO_get_data(bio) else { return nil }
-        return Unmanaged<TLSConnection>.fromOpaque(data).takeUnretainedValue()
-    }
-
-    private static let write: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, CInt) -> CInt = { bio, bytes, count in
-        securechat_BIO_clear_retry_flags(bio)
-        guard let connection = connection(bio) else { return -1 }
-        guard let bytes, count > 0 else { return 0 }
-        connection.bioWrite(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
-        return count
-    }
-
-    private static let read: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, CInt) -> CInt = { bio, space, count in
-        securechat_BIO_clear_retry_flags(bio)
-        guard let connection = connection(bio) else { return -1 }
-        guard let space, count > 0 else { return 0 }
-        guard let copied = connection.bioRead(into: UnsafeMutableRawBufferPointer(start: space, count: Int(count))) else {
-            securechat_BIO_set_retry_read(bio)
-            return -1
+        let diagnostics = parts.joined(separator: "; ")
+        if firstFailure == nil {
+            firstFailure = diagnostics
         }
-        return CInt(copied)
+        return diagnostics
     }
-
-    private static let ctrl: @convention(c) (OpaquePointer?, CInt, CLong, UnsafeMutableRawPointer?) -> CLong = { bio, command, _, _ in
-        switch command {
-        case BIO_CTRL_FLUSH:
-            // Records are sent when the handler takes them, after each call into OpenSSL.
-            return 1
-        case BIO_CTRL_PENDING:
-            return CLong(connection(bio)?.pendingInbound ?? 0)
-        case BIO_CTRL_WPENDING:
-            return CLong(connection(bio)?.pendingOutbound ?? 0)
-        default:
-            return 0
-        }
-    }
-
-    private static let create: @convention(c) (OpaquePointer?) -> CInt = { bio in
-        BIO_set_init(bio, 1)
-        return 1
-    }
-
-    // The connection owns the buffers; there is nothing to free here.
-    private static let destroy: @convention(c) (OpaquePointer?) -> CInt = { _ in 1 }
 }

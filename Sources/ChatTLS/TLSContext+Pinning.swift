@@ -1,5 +1,4 @@
 internal import COpenSSL
-import NIOConcurrencyHelpers
 
 /// How a client decides whether the server's certificate is the right one.
 public enum ServerCertificatePolicy: Sendable, Equatable {
@@ -13,7 +12,8 @@ public enum ServerCertificatePolicy: Sendable, Equatable {
     case pinned(sha256: [UInt8])
     /// Any certificate completes the handshake, and the chain verdict is reported.
     /// Only for the first connection of an explicit trust-on-first-use: the caller
-    /// must pin `lastServerCertificate` before it trusts anything the server says.
+    /// must pin the connection's `serverCertificate` before it trusts anything the
+    /// server says.
     case acceptAnyForFirstUse
 }
 
@@ -31,15 +31,14 @@ public struct PresentedCertificate: Sendable, Equatable {
 
 extension TLSContext {
     /// A client context that applies `policy` inside the handshake (OpenSSL's
-    /// certificate verification callback), and records each certificate the server
-    /// presents in `lastServerCertificate`, also when it is refused, so the caller can
-    /// show what was refused.
+    /// certificate verification callback). Each connection reports the certificate
+    /// the server presented, and what the chain check made of it, as its own
+    /// `serverCertificate`: in `TLSSessionInfo` when the handshake completes, in the
+    /// `TLSError` when it fails, so the caller can show what was refused. One context
+    /// can serve any number of connections, at once or in turn.
     ///
     /// - Parameters:
     ///   - trustRootsPath: a PEM CA bundle, or nil for the system's default roots.
-    ///
-    /// Make one context per connection attempt: `lastServerCertificate` belongs to the
-    /// context, not to a connection.
     public static func client(
         trustRootsPath: String?,
         policy: ServerCertificatePolicy,
@@ -75,16 +74,6 @@ extension TLSContext {
         SSL_CTX_set_cert_verify_callback(context.pointer, serverCertificateVerifyCallback, argument)
         return context
     }
-
-    /// The certificate the server presented in this context's latest handshake, for
-    /// contexts made by `client(trustRootsPath:policy:profile:)`; nil before any, or
-    /// for other contexts.
-    public var lastServerCertificate: PresentedCertificate? {
-        guard let index = ServerCertificateVerifier.exDataIndex,
-            let argument = SSL_CTX_get_ex_data(pointer, index)
-        else { return nil }
-        return Unmanaged<ServerCertificateVerifier>.fromOpaque(argument).takeUnretainedValue().lastPresented
-    }
 }
 
 /// OpenSSL calls this instead of its own chain check (`X509_verify_cert`), on the
@@ -97,17 +86,14 @@ private let serverCertificateVerifyCallback: @convention(c) (OpaquePointer?, Uns
     return verifier.verify(storeContext) ? 1 : 0
 }
 
-/// Applies a `ServerCertificatePolicy` and remembers the last certificate seen.
+/// Applies a `ServerCertificatePolicy`. Shared by every connection of its context, so
+/// it keeps nothing of any one handshake: what it saw goes to the connection's
+/// `TLSConnection`.
 final class ServerCertificateVerifier: Sendable {
     let policy: ServerCertificatePolicy
-    private let presented = NIOLockedValueBox<PresentedCertificate?>(nil)
 
     init(policy: ServerCertificatePolicy) {
         self.policy = policy
-    }
-
-    var lastPresented: PresentedCertificate? {
-        presented.withLockedValue { $0 }
     }
 
     /// The SSL_CTX ex-data slot holding the verifier, allocated once per process;
@@ -133,7 +119,11 @@ final class ServerCertificateVerifier: Sendable {
         guard X509_digest(leaf, EVP_sha256(), &digest, &length) == 1, length == 32 else {
             return false
         }
-        presented.withLockedValue { $0 = PresentedCertificate(der: der, sha256: digest, chainProblem: chainProblem) }
+        TLSConnection.owning(storeContext)?.serverCertificate = PresentedCertificate(
+            der: der,
+            sha256: digest,
+            chainProblem: chainProblem
+        )
 
         switch policy {
         case .certificateAuthority:

@@ -20,10 +20,15 @@ public struct TLSError: Error, Sendable, CustomStringConvertible {
     public let kind: Kind
     /// Diagnostics for the log only.
     public let diagnostics: String
+    /// When a client's handshake failed after the server's certificate arrived (most
+    /// often because the client refused it): that certificate and the chain verdict,
+    /// for contexts that apply a `ServerCertificatePolicy`.
+    public let serverCertificate: PresentedCertificate?
 
-    init(_ kind: Kind, _ diagnostics: String = "") {
+    init(_ kind: Kind, _ diagnostics: String = "", serverCertificate: PresentedCertificate? = nil) {
         self.kind = kind
         self.diagnostics = diagnostics
+        self.serverCertificate = serverCertificate
     }
 
     public var description: String {

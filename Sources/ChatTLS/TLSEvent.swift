@@ -10,4 +10,7 @@ public struct TLSSessionInfo: Sendable, Equatable {
     public let cipher: String
     /// DER of the peer's leaf certificate (the server's, on a client connection).
     public let peerCertificateDER: [UInt8]?
+    /// On client connections whose context applies a `ServerCertificatePolicy`: the
+    /// server's certificate and what the chain check made of it, for this connection.
+    public let serverCertificate: PresentedCertificate?
 }

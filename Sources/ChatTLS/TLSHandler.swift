@@ -46,17 +46,42 @@ public final class TLSHandler: ChannelDuplexHandler {
     private var closeDeadline: Scheduled<Void>?
     private var closePromises: [EventLoopPromise<Void>] = []
 
-    /// - Parameters:
-    ///   - context: a server or client `TLSContext`.
-    ///   - serverHostname: for client contexts, the name (DNS or IP) the server's
-    ///     certificate must carry.
-    public init(
+    /// The server end: waits for the ClientHello and presents `context`'s certificate.
+    ///
+    /// - Parameter context: a context made by `TLSContext.server(…)`.
+    public static func server(
         context: TLSContext,
-        serverHostname: String? = nil,
         handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
         closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
-    ) throws {
-        self.connection = try TLSConnection(context: context, serverHostname: serverHostname)
+    ) throws -> TLSHandler {
+        TLSHandler(
+            connection: try TLSConnection(serverContext: context),
+            handshakeTimeout: handshakeTimeout,
+            closeTimeout: closeTimeout
+        )
+    }
+
+    /// The client end: sends the ClientHello as soon as the channel is active.
+    ///
+    /// - Parameters:
+    ///   - context: a context made by `TLSContext.client(…)`.
+    ///   - serverName: the DNS name (also sent as SNI) or IP address the server's
+    ///     certificate must carry.
+    public static func client(
+        context: TLSContext,
+        serverName: String,
+        handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
+        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
+    ) throws -> TLSHandler {
+        TLSHandler(
+            connection: try TLSConnection(clientContext: context, serverName: serverName),
+            handshakeTimeout: handshakeTimeout,
+            closeTimeout: closeTimeout
+        )
+    }
+
+    private init(connection: TLSConnection, handshakeTimeout: TimeAmount, closeTimeout: TimeAmount) {
+        self.connection = connection
         self.handshakeTimeout = handshakeTimeout
         self.closeTimeout = closeTimeout
     }
@@ -151,7 +176,8 @@ public final class TLSHandler: ChannelDuplexHandler {
             let info = TLSSessionInfo(
                 protocolVersion: connection.negotiatedProtocol,
                 cipher: connection.negotiatedCipher,
-                peerCertificateDER: connection.isClient ? connection.peerCertificateDER : nil
+                peerCertificateDER: connection.isClient ? connection.peerCertificateDER : nil,
+                serverCertificate: connection.serverCertificate
             )
             context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
             flushBufferedWrites(context: context)
@@ -219,6 +245,9 @@ public final class TLSHandler: ChannelDuplexHandler {
             startClosing(context: context)
         case .closing:
             if let promise { closePromises.append(promise) }
+            // Asked again while we wait for the peer's close_notify: the caller has
+            // stopped waiting (a server's shutdown grace period ran out), so hang up.
+            closeImmediately(context: context)
         case .closed:
             promise?.fail(ChannelError.alreadyClosed)
         }
@@ -243,17 +272,18 @@ public final class TLSHandler: ChannelDuplexHandler {
         // Only for packing several small writes into one record, and freed after this
         // flush: a connection that once sent a burst does not keep 16 KiB for it.
         var coalesced: ByteBuffer?
-        var failed = false
+        var failure: TLSError?
         while bufferedWrites.hasMark, let (write, promise) = bufferedWrites.popFirst() {
             if let promise { promises.append(promise) }
             var data = write
-            while data.readableBytes > 0 && !failed {
+            while data.readableBytes > 0 && failure == nil {
                 let pending = coalesced?.readableBytes ?? 0
                 if pending == 0 && (data.readableBytes >= recordSize || data.readableBytes == remaining) {
                     // A full record, or the last bytes of this flush: encrypt them
                     // where they are instead of copying them first.
                     let count = min(recordSize, data.readableBytes)
-                    failed = !data.withUnsafeReadableBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                    let result = data.withUnsafeReadableBytes { connection.write(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                    if case .failed(let error) = result { failure = error }
                     data.moveReaderIndex(forwardBy: count)
                     remaining -= count
                 } else {
@@ -265,7 +295,8 @@ public final class TLSHandler: ChannelDuplexHandler {
                     coalesced!.writeBuffer(&slice)
                     remaining -= count
                     if pending + count == recordSize || remaining == 0 {
-                        failed = !coalesced!.withUnsafeReadableBytes { connection.write($0) }
+                        let result = coalesced!.withUnsafeReadableBytes { connection.write($0) }
+                        if case .failed(let error) = result { failure = error }
                         coalesced!.clear()
                     }
                 }
@@ -274,9 +305,9 @@ public final class TLSHandler: ChannelDuplexHandler {
         if queued > Self.retainedWriteQueueCapacity && bufferedWrites.isEmpty {
             bufferedWrites = MarkedCircularBuffer(initialCapacity: 4)
         }
-        if failed {
-            promises.forEach { $0.fail(TLSError(.protocolError, "encryption failed")) }
-            context.fireErrorCaught(TLSError(.protocolError, "SSL_write failed"))
+        if let failure {
+            promises.forEach { $0.fail(failure) }
+            context.fireErrorCaught(failure)
             closeImmediately(context: context)
             return
         }

@@ -36,7 +36,7 @@ public final class TestLineClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
-                        try TLSHandler(context: context, serverHostname: serverName),
+                        try TLSHandler.client(context: context, serverName: serverName),
                         ByteToMessageHandler(LineFrameDecoder(maxLineLength: 1 << 20)),
                         Collector(inbox: inbox, handshake: handshake),
                     ])

@@ -92,9 +92,9 @@ enum BenchClient {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
-                        try TLSHandler(
+                        try TLSHandler.client(
                             context: target.tls,
-                            serverHostname: target.serverName,
+                            serverName: target.serverName,
                             closeTimeout: closeTimeout
                         ),
                         ByteToMessageHandler(LineFrameDecoder(maxLineLength: 1 << 16)),

@@ -89,20 +89,20 @@ final class ServerCertificateTests: XCTestCase {
 
         let good = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .certificateAuthority)
         let connection = try await TestLineClient.connect(port: server.port, context: good, group: LiveServer.clientGroup)
-        XCTAssertEqual(good.lastServerCertificate?.chainVerified, true)
-        XCTAssertEqual(good.lastServerCertificate?.der, connection.session.peerCertificateDER)
+        XCTAssertEqual(connection.session.serverCertificate?.chainVerified, true)
+        XCTAssertEqual(connection.session.serverCertificate?.der, connection.session.peerCertificateDER)
         await connection.close()
 
         // The name is checked too: the certificate is for localhost/127.0.0.1/::1 only.
         let wrongName = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .certificateAuthority)
-        await XCTAssertThrowsTLSError(try await TestLineClient.connect(
+        let wrongNameError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(
             port: server.port, serverName: "chat.example.org", context: wrongName, group: LiveServer.clientGroup
         ))
-        XCTAssertEqual(wrongName.lastServerCertificate?.chainProblem, "hostname mismatch")
+        XCTAssertEqual(wrongNameError?.serverCertificate?.chainProblem, "hostname mismatch")
 
         let wrongCA = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .certificateAuthority)
-        await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: wrongCA, group: LiveServer.clientGroup))
-        XCTAssertNotNil(wrongCA.lastServerCertificate?.chainProblem)
+        let wrongCAError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: wrongCA, group: LiveServer.clientGroup))
+        XCTAssertNotNil(wrongCAError?.serverCertificate?.chainProblem)
     }
 
     func testPolicyPinnedAcceptsOnlyThePinnedCertificate() async throws {
@@ -115,16 +115,16 @@ final class ServerCertificateTests: XCTestCase {
         let matching = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .pinned(sha256: pin))
         let connection = try await TestLineClient.connect(port: server.port, context: matching, group: LiveServer.clientGroup)
         try await connection.expectLine { $0.hasPrefix("HELLO ") }
-        XCTAssertEqual(matching.lastServerCertificate?.chainVerified, false)
+        XCTAssertEqual(connection.session.serverCertificate?.chainVerified, false)
         await connection.close()
 
         var wrongPin = pin
         wrongPin[0] ^= 0xFF
         // Even a chain the CA vouches for is refused when the pin differs.
         let mismatch = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .pinned(sha256: wrongPin))
-        await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: mismatch, group: LiveServer.clientGroup))
-        XCTAssertEqual(mismatch.lastServerCertificate?.sha256, pin)
-        XCTAssertEqual(mismatch.lastServerCertificate?.chainVerified, true)
+        let mismatchError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: mismatch, group: LiveServer.clientGroup))
+        XCTAssertEqual(mismatchError?.serverCertificate?.sha256, pin)
+        XCTAssertEqual(mismatchError?.serverCertificate?.chainVerified, true)
     }
 
     func testPolicyAcceptAnyReportsTheChainVerdict() async throws {
@@ -135,7 +135,7 @@ final class ServerCertificateTests: XCTestCase {
         let context = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .acceptAnyForFirstUse)
         let connection = try await TestLineClient.connect(port: server.port, context: context, group: LiveServer.clientGroup)
         await connection.close()
-        let presented = try XCTUnwrap(context.lastServerCertificate)
+        let presented = try XCTUnwrap(connection.session.serverCertificate)
         XCTAssertFalse(presented.chainVerified)
         let expected = try await server.certificateSHA256()
         XCTAssertEqual(presented.sha256, expected)
@@ -145,24 +145,28 @@ final class ServerCertificateTests: XCTestCase {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
         let context = try TLSContext.client(trustRootsPath: nil, policy: .certificateAuthority)
-        await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: context, group: LiveServer.clientGroup))
-        XCTAssertNotNil(context.lastServerCertificate?.chainProblem)
+        let error = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: context, group: LiveServer.clientGroup))
+        XCTAssertNotNil(error?.serverCertificate?.chainProblem)
     }
 }
 
+/// Returns the handshake failure, for a look at what the server presented.
+@discardableResult
 func XCTAssertThrowsTLSError<T>(
     _ expression: @autoclosure () async throws -> T,
     file: StaticString = #filePath,
     line: UInt = #line
-) async {
+) async -> TLSError? {
     do {
         _ = try await expression()
         XCTFail("expected a TLS error", file: file, line: line)
     } catch let error as TLSError {
         XCTAssertEqual(error.kind, .handshakeFailed, "\(error)", file: file, line: line)
+        return error
     } catch {
         XCTFail("expected a TLS error, got \(error)", file: file, line: line)
     }
+    return nil
 }
 
 enum PrivateFileMode {

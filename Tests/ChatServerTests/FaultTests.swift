@@ -16,7 +16,7 @@ final class FaultTests: XCTestCase {
     private func clientHello(_ harness: ServerHarness) throws -> [UInt8] {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(
-            try TLSHandler(context: harness.clientContext, serverHostname: "127.0.0.1")
+            try TLSHandler.client(context: harness.clientContext, serverName: "127.0.0.1")
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         var hello: [UInt8] = []

@@ -56,6 +56,23 @@ final class TLSCloseTests: EmbeddedPairTestCase {
         XCTAssertTrue(pair.clientRecorder.errors.isEmpty, "\(pair.clientRecorder.errors)")
     }
 
+    func testClosingAgainWhileWaitingForThePeerHangsUpAtOnce() throws {
+        try pair.handshake()
+        // An embedded channel closes entirely on a half-close; a socket does not.
+        try pair.server.pipeline.syncOperations.addHandler(HalfCloseAsASocketDoes(), position: .first)
+        let first = PromiseOutcome(pair.server.close())
+        // close_notify is out; the server waits (bounded) for the peer's answer.
+        XCTAssertEqual(try pair.takeNetworkWrites(of: pair.server).count, 1)
+        XCTAssertTrue(first.isPending)
+        XCTAssertTrue(pair.server.isActive)
+
+        let second = PromiseOutcome(pair.server.close())
+        XCTAssertFalse(pair.server.isActive)
+        XCTAssertTrue(first.succeeded, "\(String(describing: first.result))")
+        XCTAssertTrue(second.succeeded, "\(String(describing: second.result))")
+        XCTAssertTrue(pair.serverRecorder.errors.isEmpty, "\(pair.serverRecorder.errors)")
+    }
+
     // MARK: Without close_notify
 
     func testTCPCloseWithoutCloseNotifyIsReportedAsUncleanShutdown() throws {
@@ -100,5 +117,18 @@ final class TLSCloseTests: EmbeddedPairTestCase {
         XCTAssertNotNil(late.error)
         try pair.exchange()
         XCTAssertEqual(pair.serverRecorder.received, [])
+    }
+}
+
+/// Completes a close of our output without closing the embedded channel, the way a
+/// socket stays open for reading after shutdown(SHUT_WR).
+private final class HalfCloseAsASocketDoes: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .output else {
+            return context.close(mode: mode, promise: promise)
+        }
+        promise?.succeed()
     }
 }

@@ -96,7 +96,7 @@ final class TLSHandshakeFailureTests: XCTestCase {
         let client = EmbeddedChannel(loop: EmbeddedEventLoop())
         defer { _ = try? client.finish(acceptAlreadyClosed: true) }
         try client.pipeline.syncOperations.addHandler(
-            TLSHandler(context: makeClientContext(trusting: certificates), serverHostname: "localhost")
+            TLSHandler.client(context: makeClientContext(trusting: certificates), serverName: "localhost")
         )
         try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4_433)).wait()
         let hello = try XCTUnwrap(try client.readOutbound(as: ByteBuffer.self))

@@ -56,7 +56,7 @@ final class TLSHandshakeTests: XCTestCase {
         defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4_433)).wait()
         try channel.pipeline.syncOperations.addHandler(
-            TLSHandler(context: makeClientContext(trusting: certificates), serverHostname: "localhost")
+            TLSHandler.client(context: makeClientContext(trusting: certificates), serverName: "localhost")
         )
         let hello = try XCTUnwrap(try channel.readOutbound(as: ByteBuffer.self))
         XCTAssertEqual(tlsRecords(in: hello)?.map(\.contentType), [TLSRecordHeader.handshake])

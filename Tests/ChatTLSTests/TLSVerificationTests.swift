@@ -32,26 +32,26 @@ final class TLSVerificationTests: XCTestCase {
     }
 
     func testClientRefusesACertificateForAnotherName() throws {
-        let error = try handshakeError(serverHostname: "chat.example.org")
+        let error = try handshakeError(serverName: "chat.example.org")
         XCTAssertEqual(error?.kind, .handshakeFailed)
         XCTAssertTrue(error?.diagnostics.contains("hostname mismatch") == true, error?.diagnostics ?? "no error")
     }
 
     func testIPAddressMatchesTheLeafsIPSubjectAltName() throws {
-        XCTAssertNil(try handshakeError(serverHostname: "127.0.0.1"))
-        XCTAssertNil(try handshakeError(serverHostname: "::1"))
+        XCTAssertNil(try handshakeError(serverName: "127.0.0.1"))
+        XCTAssertNil(try handshakeError(serverName: "::1"))
     }
 
     func testIPAddressNotInTheCertificateIsRefused() throws {
-        let error = try handshakeError(serverHostname: "127.0.0.2")
+        let error = try handshakeError(serverName: "127.0.0.2")
         XCTAssertEqual(error?.kind, .handshakeFailed)
         XCTAssertTrue(error?.diagnostics.contains("IP address mismatch") == true, error?.diagnostics ?? "no error")
     }
 
     /// Runs a handshake against the standard test leaf (SANs localhost, 127.0.0.1, ::1)
-    /// with `serverHostname`; returns the client's error, or nil if it completed.
+    /// with `serverName`; returns the client's error, or nil if it completed.
     private func handshakeError(
-        serverHostname: String,
+        serverName: String,
         file: StaticString = #filePath,
         line: UInt = #line
     ) throws -> TLSError? {
@@ -59,7 +59,7 @@ final class TLSVerificationTests: XCTestCase {
         let pair = try EmbeddedTLSPair(
             serverContext: makeServerContext(certificates),
             clientContext: makeClientContext(trusting: certificates),
-            serverHostname: serverHostname
+            serverName: serverName
         )
         defer { pair.finish() }
         try pair.connect()
@@ -81,22 +81,26 @@ final class TLSVerificationTests: XCTestCase {
         XCTAssertNil(try sentServerName(connectingTo: "::1"))
     }
 
-    private func sentServerName(connectingTo serverHostname: String) throws -> String? {
+    private func sentServerName(connectingTo serverName: String) throws -> String? {
         let certificates = try makeCertificates()
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
         try channel.pipeline.syncOperations.addHandler(
-            TLSHandler(context: makeClientContext(trusting: certificates), serverHostname: serverHostname)
+            TLSHandler.client(context: makeClientContext(trusting: certificates), serverName: serverName)
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4_433)).wait()
         return try serverNameIndication(inClientHello: XCTUnwrap(try channel.readOutbound(as: ByteBuffer.self)))
     }
 
-    func testClientHandlerWithoutAServerNameIsRefused() throws {
+    func testHandlerRefusesAContextMadeForTheOtherEnd() throws {
         let certificates = try makeCertificates()
-        let context = try makeClientContext(trusting: certificates)
-        XCTAssertThrowsError(try TLSHandler(context: context, serverHostname: nil)) { error in
-            XCTAssertEqual((error as? TLSError)?.kind, .invalidConfiguration)
+        let clientContext = try makeClientContext(trusting: certificates)
+        let serverContext = try makeServerContext(certificates)
+        XCTAssertThrowsError(try TLSHandler.server(context: clientContext)) { error in
+            XCTAssertEqual((error as? TLSError)?.kind, .invalidConfiguration, "\(error)")
+        }
+        XCTAssertThrowsError(try TLSHandler.client(context: serverContext, serverName: "localhost")) { error in
+            XCTAssertEqual((error as? TLSError)?.kind, .invalidConfiguration, "\(error)")
         }
     }
 

@@ -22,17 +22,17 @@ final class EmbeddedTLSPair {
     init(
         serverContext: TLSContext,
         clientContext: TLSContext,
-        serverHostname: String = "localhost",
+        serverName: String = "localhost",
         handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout
     ) throws {
         client = EmbeddedChannel(loop: loop)
         server = EmbeddedChannel(loop: loop)
         try client.pipeline.syncOperations.addHandlers(
-            TLSHandler(context: clientContext, serverHostname: serverHostname, handshakeTimeout: handshakeTimeout),
+            TLSHandler.client(context: clientContext, serverName: serverName, handshakeTimeout: handshakeTimeout),
             clientRecorder
         )
         try server.pipeline.syncOperations.addHandlers(
-            TLSHandler(context: serverContext, handshakeTimeout: handshakeTimeout),
+            TLSHandler.server(context: serverContext, handshakeTimeout: handshakeTimeout),
             serverRecorder
         )
     }
@@ -123,7 +123,7 @@ final class EmbeddedTLSServer {
     init(context: TLSContext, handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout) throws {
         channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandlers(
-            TLSHandler(context: context, handshakeTimeout: handshakeTimeout),
+            TLSHandler.server(context: context, handshakeTimeout: handshakeTimeout),
             recorder
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40_000)).wait()

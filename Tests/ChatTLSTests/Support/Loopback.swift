@@ -88,7 +88,7 @@ enum Loopback {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        TLSHandler(context: context),
+                        TLSHandler.server(context: context),
                         LoggingHandler(log: log, echo: echo)
                     )
                 }
@@ -99,13 +99,13 @@ enum Loopback {
         return (listener, port)
     }
 
-    /// A client connection with a client `TLSHandler` that verifies `serverHostname`.
-    static func connect(port: Int, context: TLSContext, serverHostname: String = "127.0.0.1", log: ConnectionLog) async throws -> Channel {
+    /// A client connection with a client `TLSHandler` that verifies `serverName`.
+    static func connect(port: Int, context: TLSContext, serverName: String = "127.0.0.1", log: ConnectionLog) async throws -> Channel {
         try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        TLSHandler(context: context, serverHostname: serverHostname),
+                        TLSHandler.client(context: context, serverName: serverName),
                         LoggingHandler(log: log, echo: false)
                     )
                 }
