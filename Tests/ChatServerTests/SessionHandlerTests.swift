@@ -169,7 +169,7 @@ final class SessionHandlerTests: XCTestCase {
     // MARK: Time, on the loop's clock
 
     private func completeHandshake(_ channel: NIOAsyncTestingChannel) async throws {
-        let info = TLSSessionInfo(protocolVersion: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", peerCertificateDER: nil)
+        let info = TLSSessionInfo(protocolVersion: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", peerCertificateDER: nil, serverCertificate: nil)
         try await channel.testingEventLoop.executeInContext {
             channel.pipeline.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
         }
