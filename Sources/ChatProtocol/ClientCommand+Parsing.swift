@@ -1,3 +1,5 @@
+import ChatModel
+
 extension ClientCommand {
     /// Parses one line from ``LineFrameDecoder``.
     ///

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// Parses each decoded line and checks what PROTOCOL.md promises about the result.
