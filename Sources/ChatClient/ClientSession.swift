@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 import Foundation
 
 /// A logged-in session's logic, without I/O: it takes what the person typed and what
@@ -26,8 +27,6 @@ public final class ClientSession {
         case passwordChanged(String)
     }
 
-    /// The server's cap on `/emsg` payloads, in base64 characters.
-    public static let maxEncryptedPayloadLength = 3072
     /// A key checked against the server this recently is not looked up again before
     /// each DM. A pinned key is safe to seal to in any case (only its holder can
     /// open); the look-up is there to notice changes soon.
@@ -191,8 +190,8 @@ public final class ClientSession {
             ))]
         }
         let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
-        guard Self.base64Length(sealedLength) <= Self.maxEncryptedPayloadLength else {
-            let room = Self.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
+        guard Self.base64Length(sealedLength) <= ProtocolLimits.maxEncryptedPayloadLength else {
+            let room = ProtocolLimits.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
             return [.show(.warning("too long for an end-to-end DM (at most \(room) bytes of text); nothing sent"))]
         }
         let key = user.lowercased()

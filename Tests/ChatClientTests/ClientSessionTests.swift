@@ -1,5 +1,6 @@
 @testable import ChatClient
 import ChatCrypto
+import ChatProtocol
 import Foundation
 import XCTest
 
@@ -24,7 +25,7 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(shown(sending).first, .keyPinned(user: "bob", fingerprint: bobKeys.publicKey.fingerprint.description))
         XCTAssertTrue(shown(sending).contains(.ownDirect(recipient: "bob", text: "hi bob", encrypted: true)))
         let payload = try XCTUnwrap(emsgPayload(sending))
-        XCTAssertLessThanOrEqual(payload.count, ClientSession.maxEncryptedPayloadLength)
+        XCTAssertLessThanOrEqual(payload.count, ProtocolLimits.maxEncryptedPayloadLength)
         XCTAssertFalse(Data(base64Encoded: payload)!.contains(Data("hi bob".utf8)))
 
         let receiving = bob.serverLine(.encryptedDirect(sender: "alice", payload: payload))
@@ -150,7 +151,7 @@ final class ClientSessionTests: XCTestCase {
         let bobKeys = BoxKeyPair.generate()
         let limit = Int(text.split(separator: " ").first { Int($0) != nil }!)!
         let fits = answerLookup(alice, alice.userLine("/msg bob " + String(repeating: "y", count: limit)), reply: "KEY bob \(bobKeys.publicKey.base64)")
-        XCTAssertEqual(emsgPayload(fits)?.count, ClientSession.maxEncryptedPayloadLength)
+        XCTAssertEqual(emsgPayload(fits)?.count, ProtocolLimits.maxEncryptedPayloadLength)
     }
 
     func testOwnKeyIsPublishedWhenTheServerHasNoneOrAnother() throws {
