@@ -70,9 +70,7 @@ struct SessionStateMachine {
             }
         case (.awaitingLogin, .failure(let error)):
             // Before login, only the four open commands may learn why they failed.
-            if case .badArguments(let command, let usage) = error,
-                ["login", "ping", "pong", "help", "quit"].contains(command)
-            {
+            if case .badArguments(let command, let usage) = error, command.isAllowedBeforeLogin {
                 return .reply([.error(.badArguments, "usage: \(usage)")])
             }
             return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])

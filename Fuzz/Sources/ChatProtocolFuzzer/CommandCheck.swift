@@ -30,7 +30,7 @@ enum CommandCheck {
             check(RoomName(text) == nil, "a valid room name was refused: \(text)")
             check(!text.isEmpty && !text.unicodeScalars.contains(" "), "bad-room-name text is not one word")
         case .failure(.badArguments(let command, let usage)):
-            check(usage.hasPrefix("/\(command)"), "usage \(usage) does not match \(command)")
+            check(usage.hasPrefix("/\(command.rawValue)"), "usage \(usage) does not match \(command)")
         }
         return nil
     }
