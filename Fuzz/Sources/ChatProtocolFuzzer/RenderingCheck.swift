@@ -26,7 +26,7 @@ enum RenderingCheck {
             defer { turn += 1 }
             return strings[turn % strings.count]
         }
-        let code = ErrorCode.allCases[Int(codeSelector) % ErrorCode.allCases.count]
+        let code = ErrorCode.known[Int(codeSelector) % ErrorCode.known.count]
         let events: [ServerEvent] = [
             .hello(server: next(), text: next()),
             .ok(command: next(), details: next()),
