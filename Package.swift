@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "ChatClient",
             dependencies: [
-                "ChatTLS", "ChatProtocol", "ChatCrypto",
+                "ChatTLS", "ChatProtocol", "ChatCrypto", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
