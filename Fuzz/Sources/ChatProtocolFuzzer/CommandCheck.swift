@@ -6,6 +6,11 @@ enum CommandCheck {
     static func run(_ line: String) -> ClientCommand? {
         let result = ClientCommand.parse(line)
         let scalars = Array(line.unicodeScalars)
+        if case .success(let command) = result {
+            // A client renders what the server parses: the same command must come back.
+            let again = ClientCommand.parse(command.rendered)
+            check(again == .success(command), "\(command) renders as \(command.rendered.debugDescription), parsed as \(again)")
+        }
 
         guard scalars.first == "/" else {
             check(result == .success(.message(line)), "plain text did not parse as a message")
