@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers (dependencies point down only):
-//   executables  → ChatServer / ChatStore + ChatCrypto
+//   executables  → ChatServer / ChatClient / ChatStore + ChatCrypto
 //   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto, ChatModel
+//   ChatClient   → ChatTLS, ChatProtocol, ChatCrypto, ChatModel
 //   ChatProtocol, ChatStore → ChatModel (the names both speak of; no dependencies)
 //   ChatTLS      → COpenSSL (its only importer)
 //   ChatCrypto   → CSodium  (its only importer)
@@ -78,6 +79,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -92,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "securechat-server",
             dependencies: [
-                "ChatServer",
+                "ChatServer", "ChatTLS", "ChatCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
