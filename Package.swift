@@ -2,8 +2,10 @@
 import PackageDescription
 
 // Layers (dependencies point down only):
-//   executables  → ChatServer / ChatStore + ChatCrypto
-//   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto
+//   executables  → ChatServer / ChatClient / ChatStore + ChatCrypto
+//   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto, ChatModel
+//   ChatClient   → ChatTLS, ChatProtocol, ChatCrypto, ChatModel
+//   ChatProtocol, ChatStore → ChatModel (the names both speak of; no dependencies)
 //   ChatTLS      → COpenSSL (its only importer)
 //   ChatCrypto   → CSodium  (its only importer)
 let package = Package(
@@ -16,6 +18,7 @@ let package = Package(
         .executable(name: "securechat-bench", targets: ["securechat-bench"]),
         // For the out-of-tree fuzzer (Fuzz/), which links the protocol layer alone.
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "ChatModel", targets: ["ChatModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -51,34 +54,40 @@ let package = Package(
             name: "ChatCrypto",
             dependencies: ["CSodium"]
         ),
+        // User and room names: the vocabulary of both the protocol and the store,
+        // so that neither imports the other for it.
+        .target(name: "ChatModel"),
         .target(
             name: "ChatProtocol",
             dependencies: [
+                "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
             name: "ChatStore",
             dependencies: [
+                "ChatModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "ChatServer",
             dependencies: [
-                "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto",
+                "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "ChatClient",
             dependencies: [
-                "ChatTLS", "ChatProtocol", "ChatCrypto",
+                "ChatTLS", "ChatProtocol", "ChatCrypto", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -87,7 +96,8 @@ let package = Package(
         .executableTarget(
             name: "securechat-server",
             dependencies: [
-                "ChatServer",
+                "ChatServer", "ChatTLS", "ChatCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "chat-useradd",
             dependencies: [
-                "ChatStore", "ChatCrypto",
+                "ChatStore", "ChatCrypto", "ChatModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -136,17 +146,18 @@ let package = Package(
         .testTarget(
             name: "ChatProtocolTests",
             dependencies: [
-                "ChatProtocol",
+                "ChatProtocol", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ChatCryptoTests", dependencies: ["ChatCrypto"]),
+        .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         .testTarget(
             name: "ChatClientTests",
             dependencies: [
-                "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
+                "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
                 "securechat", "securechat-server", "chat-useradd",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,11 +167,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatStoreTests",
-            dependencies: ["ChatStore", "ChatCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ChatStore", "ChatCrypto", "ChatModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ChatUserAddTests",
-            dependencies: ["chat-useradd", "ChatStore", "ChatCrypto", "ChatTestSupport"]
+            dependencies: ["chat-useradd", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport"]
         ),
         .testTarget(
             name: "ChatTLSTests",
@@ -175,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
-                "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
+                "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
                 "securechat-server", "chat-useradd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -17,6 +17,7 @@ let package = Package(
             name: "ChatProtocolFuzzer",
             dependencies: [
                 .product(name: "ChatProtocol", package: "securechat"),
+                .product(name: "ChatModel", package: "securechat"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

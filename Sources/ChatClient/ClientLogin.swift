@@ -1,3 +1,5 @@
+import ChatProtocol
+
 /// The start of every session: wait for `HELLO`, send `/login`, and get the name
 /// the server confirms (its own spelling of it).
 enum ClientLogin {
@@ -18,16 +20,16 @@ enum ClientLogin {
         while let event = await events.next() {
             switch event {
             case .connection(.line(let text)):
-                switch ServerLine(parsing: text) {
-                case .hello:
-                    connection.send(["/login \(user) \(password)"])
-                case .ok("login", let name):
+                switch ServerEvent.parse(text) {
+                case .hello?:
+                    connection.send([ClientCommand.login(name: user, password: password).rendered])
+                case .ok(let command, let name)? where ClientCommand.Kind(rawValue: command) == .login:
                     return name ?? user
-                case .error("auth-failed", _):
+                case .error(.authFailed, _)?:
                     throw ClientFailure("login failed: invalid name or password")
-                case .error(let code, let text):
-                    throw ClientFailure("login failed: \(code): \(TerminalSafeText.sanitize(text))")
-                case .bye(let text):
+                case .error(let code, let text)?:
+                    throw ClientFailure("login failed: \(TerminalSafeText.sanitize(code.rawValue)): \(TerminalSafeText.sanitize(text))")
+                case .bye(let text)?:
                     throw ClientFailure("login failed: the server ended the session: \(TerminalSafeText.sanitize(text))")
                 default:
                     continue

@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 import Foundation
 
 /// Key look-ups: `/ping <token>` then `/key get <user>`, and what each answer means
@@ -13,7 +14,7 @@ extension ClientSession {
     func startLookup(_ user: String, _ purpose: Lookup.Purpose) -> [Output] {
         let token = nextToken()
         lookups.append(Lookup(token: token, user: user, purpose: purpose))
-        return [.send("/ping \(token)"), .send("/key get \(user)")]
+        return [.send(ClientCommand.ping(token: token).rendered), .send(ClientCommand.getKey(user: user).rendered)]
     }
 
     func resolveFirstLookup(_ answer: KeyAnswer) -> [Output] {
@@ -79,7 +80,7 @@ extension ClientSession {
     func publishOwnKey() -> [Output] {
         guard let identity else { return [] }
         pendingPublishes += 1
-        return [.send("/key set \(identity.publicKey.base64)")]
+        return [.send(ClientCommand.setKey(identity.publicKey.base64).rendered)]
     }
 
     func resolveSend(_ text: String, to user: String, _ answer: KeyAnswer) -> [Output] {

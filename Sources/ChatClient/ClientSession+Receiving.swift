@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 import Foundation
 
 /// Receiving end-to-end DMs: base64 and length, the sender's pinned key (looked up
@@ -12,7 +13,7 @@ extension ClientSession {
         guard let data = Data(base64Encoded: payload) else {
             return [.show(.rejectedDirect(sender: sender, reason: "the payload is not valid base64 (damaged in transit?)"))]
         }
-        guard data.count > DirectMessageBox.nonceLength + DirectMessageBox.tagLength else {
+        guard data.count >= ProtocolLimits.minEncryptedPayloadBytes else {
             return [.show(.rejectedDirect(sender: sender, reason: "the payload is truncated"))]
         }
         let message = Sealed(sender: sender, bytes: Array(data))

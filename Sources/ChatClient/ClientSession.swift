@@ -1,4 +1,6 @@
 import ChatCrypto
+import ChatModel
+import ChatProtocol
 import Foundation
 
 /// A logged-in session's logic, without I/O: it takes what the person typed and what
@@ -26,8 +28,6 @@ public final class ClientSession {
         case passwordChanged(String)
     }
 
-    /// The server's cap on `/emsg` payloads, in base64 characters.
-    public static let maxEncryptedPayloadLength = 3072
     /// A key checked against the server this recently is not looked up again before
     /// each DM. A pinned key is safe to seal to in any case (only its holder can
     /// open); the look-up is there to notice changes soon.
@@ -42,8 +42,8 @@ public final class ClientSession {
     let barrierPrefix = "sc-\(String(UInt64.random(in: 0 ... .max), radix: 36))-"
     var barrierCounter = 0
 
-    public private(set) var currentRoom: String? = "#lobby"
-    var rooms: [String] = ["#lobby"]
+    public private(set) var currentRoom: String? = RoomName.lobby.display
+    var rooms: [String] = [RoomName.lobby.display]
 
     var lookups: [Lookup] = []
     var runnerBarriers: Set<String> = []
@@ -110,7 +110,7 @@ public final class ClientSession {
     public func makeBarrier() -> (token: String, outputs: [Output]) {
         let token = nextToken()
         runnerBarriers.insert(token)
-        return (token, [.send("/ping \(token)")])
+        return (token, [.send(ClientCommand.ping(token: token).rendered)])
     }
 
     // MARK: Typed lines
@@ -152,7 +152,7 @@ public final class ClientSession {
         case "plain":
             let (user, text) = Self.splitWord(rest)
             guard !user.isEmpty, !text.isEmpty else { return usage("/plain <user> <text>") }
-            return [.send("/msg \(user) \(text)"), .show(.ownDirect(recipient: user, text: text, encrypted: false))]
+            return [.send(ClientCommand.msg(user: user, text: text).rendered), .show(.ownDirect(recipient: user, text: text, encrypted: false))]
         case "fingerprint":
             let user = rest.trimmingCharacters(in: .whitespaces)
             guard !user.isEmpty, !user.contains(" ") else { return usage("/fingerprint <user>") }
@@ -191,8 +191,8 @@ public final class ClientSession {
             ))]
         }
         let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
-        guard Self.base64Length(sealedLength) <= Self.maxEncryptedPayloadLength else {
-            let room = Self.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
+        guard Self.base64Length(sealedLength) <= ProtocolLimits.maxEncryptedPayloadLength else {
+            let room = ProtocolLimits.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
             return [.show(.warning("too long for an end-to-end DM (at most \(room) bytes of text); nothing sent"))]
         }
         let key = user.lowercased()
@@ -213,7 +213,7 @@ public final class ClientSession {
         guard let identity else { return [] }
         let sealed = DirectMessageBox.seal(envelope(text, to: user).encoded, to: key, from: identity)
         return [
-            .send("/emsg \(user) \(Data(sealed).base64EncodedString())"),
+            .send(ClientCommand.encryptedMessage(user: user, payload: Data(sealed).base64EncodedString()).rendered),
             .show(.ownDirect(recipient: user, text: text, encrypted: true)),
         ]
     }
@@ -224,8 +224,8 @@ public final class ClientSession {
 
     // MARK: Server lines
 
-    public func serverLine(_ line: ServerLine) -> [Output] {
-        switch line {
+    public func serverEvent(_ event: ServerEvent) -> [Output] {
+        switch event {
         case .pong(let token?):
             if let index = lookups.firstIndex(where: { $0.token == token }) {
                 lookups[index].barrierPassed = true
@@ -234,62 +234,62 @@ public final class ClientSession {
             if runnerBarriers.remove(token) != nil {
                 return [.barrierPassed(token)]
             }
-            return [.show(.server(line))]
+            return [.show(.server(event))]
         case .ping(let token):
-            return [.send(token.isEmpty ? "/pong" : "/pong \(token)")]
+            return [.send(ClientCommand.pong(token: token).rendered)]
         case .key(let user, let base64):
             if let lookup = lookups.first, lookup.barrierPassed, lookup.user.lowercased() == user.lowercased() {
                 let answer: KeyAnswer = BoxPublicKey(base64: base64).map { .key($0) } ?? .failed("the server sent a malformed key for \(user)")
                 return resolveFirstLookup(answer)
             }
-            return [.show(.server(line))] + noticeUnrequestedKey(user: user, base64: base64)
+            return [.show(.server(event))] + noticeUnrequestedKey(user: user, base64: base64)
         case .error(let code, let text):
             if let lookup = lookups.first, lookup.barrierPassed {
                 let answer: KeyAnswer = switch code {
-                case "no-key": .noKey
-                case "no-such-user": .noSuchUser
-                default: .failed("\(code): \(text)")
+                case .noKey: .noKey
+                case .noSuchUser: .noSuchUser
+                default: .failed("\(code.rawValue): \(text)")
                 }
                 return resolveFirstLookup(answer)
             }
-            if code == "auth-failed" { pendingPassword = nil }
-            return [.show(.server(line))]
+            if code == .authFailed { pendingPassword = nil }
+            return [.show(.server(event))]
         case .encryptedDirect(let sender, let payload):
             return receive(payload, from: sender)
         case .ok(let command, let details):
-            return acknowledge(command: command, details: details, line: line)
+            return acknowledge(command: command, details: details, event: event)
         default:
-            return [.show(.server(line))]
+            return [.show(.server(event))]
         }
     }
 
-    private func acknowledge(command: String, details: String?, line: ServerLine) -> [Output] {
-        switch command {
-        case "join":
+    private func acknowledge(command: String, details: String?, event: ServerEvent) -> [Output] {
+        switch ClientCommand.Kind(rawValue: command) {
+        case .join?:
             if let room = details {
                 currentRoom = room
                 if !rooms.contains(where: { $0.lowercased() == room.lowercased() }) { rooms.append(room) }
             }
-        case "leave":
+        case .leave?:
             if let room = details {
                 rooms.removeAll { $0.lowercased() == room.lowercased() }
                 if currentRoom?.lowercased() == room.lowercased() {
-                    currentRoom = rooms.first { $0.lowercased() == "#lobby" }
+                    currentRoom = rooms.first { $0.lowercased() == RoomName.lobby.key }
                 }
             }
-        case "passwd":
+        case .passwd?:
             if let new = pendingPassword {
                 pendingPassword = nil
-                return [.show(.server(line)), .passwordChanged(new)]
+                return [.show(.server(event)), .passwordChanged(new)]
             }
-        case "key" where pendingPublishes > 0:
+        case .key? where pendingPublishes > 0:
             pendingPublishes -= 1
             let fingerprint = identity.map { $0.publicKey.fingerprint.description } ?? "?"
             return [.show(.note("published your end-to-end public key (fingerprint \(fingerprint))"))]
         default:
             break
         }
-        return [.show(.server(line))]
+        return [.show(.server(event))]
     }
 
     /// A `KEY` line the person asked for themselves (`/key get`): still compared with

@@ -1,10 +1,14 @@
+import ChatProtocol
 import Foundation
 
 /// Something to show the person, in either mode. Renderers decide the look:
 /// `TerminalRenderer` for people, `ScriptRenderer` for programs.
 public enum Notice: Equatable, Sendable {
     /// A line from the server, shown according to its kind.
-    case server(ServerLine)
+    case server(ServerEvent)
+    /// A line from the server that is not one of the protocol's (from a newer
+    /// server, or malformed): shown as it came, never guessed at.
+    case unrecognizedServerLine(String)
     /// Our own room message, echoed (the server does not send it back to us).
     case ownRoomMessage(room: String?, sender: String, text: String)
     /// A DM we sent; `encrypted` says whether the server could read it.

@@ -10,8 +10,10 @@ public enum ScriptRenderer {
     public static func render(_ notice: Notice) -> [String] {
         let lines: [String]
         switch notice {
-        case .server(let line):
-            lines = [line.text]
+        case .server(let event):
+            lines = [event.wireLine]
+        case .unrecognizedServerLine(let line):
+            lines = [line]
         case .ownRoomMessage, .ownDirect:
             lines = []
         case .encryptedDirect(let sender, let text, let sentAt, let stale):

@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 
 /// Carries out a `ClientSession`'s outputs: lines to the server (one flush per
 /// batch), notices to the screen, and the bookkeeping both runners share.
@@ -38,9 +39,12 @@ final class SessionDriver {
     }
 
     func serverLine(_ text: String) {
-        let line = ServerLine(parsing: text)
-        if case .bye = line { sawBye = true }
-        perform(session.serverLine(line))
+        guard let event = ServerEvent.parse(text) else {
+            show(.unrecognizedServerLine(text))
+            return
+        }
+        if case .bye = event { sawBye = true }
+        perform(session.serverEvent(event))
     }
 
     func takeBarrier(_ token: String) -> Bool {
@@ -51,7 +55,7 @@ final class SessionDriver {
     func quit() {
         guard !quitSent else { return }
         quitSent = true
-        connection.send(["/quit"])
+        connection.send([ClientCommand.quit(message: nil).rendered])
     }
 
     private func reseal(under password: String) {

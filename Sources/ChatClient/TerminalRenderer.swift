@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 import Foundation
 
 /// Interactive output: `[#lobby] alice: hi`, DMs set apart and marked by kind, the
@@ -37,8 +38,10 @@ public struct TerminalRenderer: Sendable {
     public func render(_ notice: Notice) -> [String] {
         func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
         switch notice {
-        case .server(let line):
-            return renderServer(line)
+        case .server(let event):
+            return renderServer(event)
+        case .unrecognizedServerLine(let line):
+            return [safe(line)]
         case .ownRoomMessage(let room, let sender, let text):
             return ["\(paint("[\(safe(room ?? "?"))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
         case .ownDirect(let recipient, let text, let encrypted):
@@ -84,28 +87,28 @@ public struct TerminalRenderer: Sendable {
         }
     }
 
-    private func renderServer(_ line: ServerLine) -> [String] {
+    private func renderServer(_ event: ServerEvent) -> [String] {
         func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
-        switch line {
+        switch event {
         case .hello(let server, let text):
             return [paint("* connected to \(safe(server)): \(safe(text))", .dim)]
         case .ok(let command, let details):
-            switch command {
-            case "msg", "emsg":
+            switch ClientCommand.Kind(rawValue: command) {
+            case .msg?, .emsg?:
                 return []  // the DM was echoed when sent
-            case "join":
+            case .join?:
                 return [paint("* you joined \(safe(details ?? ""))", .dim)]
-            case "leave":
+            case .leave?:
                 return [paint("* you left \(safe(details ?? ""))", .dim)]
-            case "passwd":
+            case .passwd?:
                 return [paint("* password changed", .green)]
-            case "login":
+            case .login?:
                 return [paint("* logged in as \(safe(details ?? ""))", .dim)]
             default:
                 return [paint("* ok \(safe(command))\(details.map { " " + safe($0) } ?? "")", .dim)]
             }
         case .error(let code, let text):
-            return [paint("! \(safe(code)): \(safe(text))", .red)]
+            return [paint("! \(safe(code.rawValue)): \(safe(text))", .red)]
         case .message(let room, let sender, let text):
             return ["\(paint("[\(safe(room))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
         case .direct(let sender, let text):
@@ -133,8 +136,6 @@ public struct TerminalRenderer: Sendable {
             return [paint("  \(safe(text))", .dim)]
         case .bye(let text):
             return [paint("* server: \(safe(text))", .dim)]
-        case .unrecognized(let text):
-            return [safe(text)]
         }
     }
 

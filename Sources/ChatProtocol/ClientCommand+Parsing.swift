@@ -1,3 +1,5 @@
+import ChatModel
+
 extension ClientCommand {
     /// Parses one line from ``LineFrameDecoder``.
     ///
@@ -24,37 +26,38 @@ extension ClientCommand {
         let word = String(scalars[..<wordEnd])
         var arguments = ArgumentScanner(scalars[wordEnd...])
 
-        switch word.dropFirst().lowercased() {
-        case CommandSyntax.login.name:
-            return parseLogin(&arguments)
-        case CommandSyntax.join.name:
-            return parseRoomCommand(&arguments, syntax: .join).map(ClientCommand.join)
-        case CommandSyntax.leave.name:
-            return parseRoomCommand(&arguments, syntax: .leave).map(ClientCommand.leave)
-        case CommandSyntax.say.name:
-            return parseSay(&arguments)
-        case CommandSyntax.rooms.name:
-            return parseRooms(&arguments)
-        case CommandSyntax.who.name:
-            return parseWho(&arguments)
-        case CommandSyntax.msg.name:
-            return parseMsg(&arguments)
-        case CommandSyntax.passwd.name:
-            return parsePasswd(&arguments)
-        case CommandSyntax.key.name:
-            return parseKey(&arguments)
-        case CommandSyntax.emsg.name:
-            return parseEncryptedMessage(&arguments)
-        case CommandSyntax.ping.name:
-            return .success(.ping(token: arguments.optionalFreeText()))
-        case CommandSyntax.pong.name:
-            return .success(.pong(token: arguments.optionalFreeText()))
-        case CommandSyntax.help.name:
-            return arguments.isAtEnd ? .success(.help) : .failure(CommandSyntax.help.badArguments)
-        case CommandSyntax.quit.name:
-            return .success(.quit(message: arguments.optionalFreeText()))
-        default:
+        guard let kind = Kind(rawValue: word.dropFirst().lowercased()) else {
             return .failure(.unknownCommand(word))
+        }
+        switch kind {
+        case .login:
+            return parseLogin(&arguments)
+        case .join:
+            return parseRoomCommand(&arguments, syntax: .join).map(ClientCommand.join)
+        case .leave:
+            return parseRoomCommand(&arguments, syntax: .leave).map(ClientCommand.leave)
+        case .say:
+            return parseSay(&arguments)
+        case .rooms:
+            return parseRooms(&arguments)
+        case .who:
+            return parseWho(&arguments)
+        case .msg:
+            return parseMsg(&arguments)
+        case .passwd:
+            return parsePasswd(&arguments)
+        case .key:
+            return parseKey(&arguments)
+        case .emsg:
+            return parseEncryptedMessage(&arguments)
+        case .ping:
+            return .success(.ping(token: arguments.optionalFreeText()))
+        case .pong:
+            return .success(.pong(token: arguments.optionalFreeText()))
+        case .help:
+            return arguments.isAtEnd ? .success(.help) : .failure(CommandSyntax.help.badArguments)
+        case .quit:
+            return .success(.quit(message: arguments.optionalFreeText()))
         }
     }
 

@@ -1,3 +1,5 @@
+import ChatModel
+
 /// A line from a logged-in (or logging-in) client, parsed.
 ///
 /// Names are passed through raw: whether a user exists or a name is acceptable is

@@ -4,9 +4,10 @@ public enum CommandParseError: Error, Equatable, Sendable {
     case unknownCommand(String)
     /// A known command with missing, extra or empty arguments.
     ///
-    /// `command` is lowercased without the slash (`join`); `usage` is its syntax
-    /// (`/join <room>`), ready to show to the user.
-    case badArguments(command: String, usage: String)
+    /// `command` says which (the server tells only the commands allowed before
+    /// login why they failed); `usage` is its syntax (`/join <room>`), ready to show
+    /// to the user.
+    case badArguments(command: ClientCommand.Kind, usage: String)
     /// The text given where a room name was expected.
     case badRoomName(String)
 }

@@ -3,25 +3,86 @@
 /// Clients branch on the code; the text is for people and may change. Codes are
 /// deliberately coarse so that they reveal nothing a client should not learn
 /// (for example, `authFailed` does not say whether the user exists).
-public enum ErrorCode: String, Sendable, CaseIterable {
-    case authFailed = "auth-failed"
-    case loginRequired = "login-required"
-    case unknownCommand = "unknown-command"
-    case badArguments = "bad-arguments"
-    case noSuchUser = "no-such-user"
-    case userOffline = "user-offline"
-    case noSuchRoom = "no-such-room"
-    case notInRoom = "not-in-room"
-    case badRoomName = "bad-room-name"
-    case lineTooLong = "line-too-long"
-    case badEncoding = "bad-encoding"
-    case busy = "busy"
+public enum ErrorCode: Hashable, Sendable {
+    case authFailed
+    case loginRequired
+    case unknownCommand
+    case badArguments
+    case noSuchUser
+    case userOffline
+    case noSuchRoom
+    case notInRoom
+    case badRoomName
+    case lineTooLong
+    case badEncoding
+    case busy
     /// The user has published no key for end-to-end DMs.
-    case noKey = "no-key"
+    case noKey
     /// More input than the connection may hold at this point (before login); the
     /// connection ends.
-    case flood = "flood"
+    case flood
     /// A `/join` would take the account, or the server, past its cap on rooms; the
     /// text says which. Nothing changed.
-    case tooManyRooms = "too-many-rooms"
+    case tooManyRooms
+    /// A code this version does not know, as a newer server may send: a client
+    /// shows it with its text and otherwise treats it as any failure, rather than
+    /// dropping the line.
+    ///
+    /// Never holds one of the codes above: ``init(rawValue:)`` and
+    /// ``ServerEvent/parse(_:)`` map those to their cases, so that a `switch` on
+    /// the code sees every known code as its case.
+    case unknown(String)
+
+    /// The codes this version knows, in PROTOCOL.md's order.
+    public static let known: [ErrorCode] = [
+        .authFailed, .loginRequired, .unknownCommand, .badArguments, .noSuchUser, .userOffline, .noKey,
+        .noSuchRoom, .notInRoom, .badRoomName, .tooManyRooms, .lineTooLong, .badEncoding, .busy, .flood,
+    ]
+}
+
+extension ErrorCode: RawRepresentable {
+    /// The code for a word from an `ERR` line; never fails, a word this version
+    /// does not know is ``unknown(_:)``.
+    public init(rawValue: String) {
+        self = Self.known.first { $0.rawValue == rawValue } ?? .unknown(rawValue)
+    }
+
+    /// The code as it is written in `ERR` lines.
+    public var rawValue: String {
+        switch self {
+        case .authFailed: return "auth-failed"
+        case .loginRequired: return "login-required"
+        case .unknownCommand: return "unknown-command"
+        case .badArguments: return "bad-arguments"
+        case .noSuchUser: return "no-such-user"
+        case .userOffline: return "user-offline"
+        case .noSuchRoom: return "no-such-room"
+        case .notInRoom: return "not-in-room"
+        case .badRoomName: return "bad-room-name"
+        case .lineTooLong: return "line-too-long"
+        case .badEncoding: return "bad-encoding"
+        case .busy: return "busy"
+        case .noKey: return "no-key"
+        case .flood: return "flood"
+        case .tooManyRooms: return "too-many-rooms"
+        case .unknown(let code): return code
+        }
+    }
+}
+
+extension ErrorCode {
+    /// Codes are their wire form: written out here rather than left to the
+    /// compiler and the standard library's `RawRepresentable` defaults, which
+    /// could otherwise disagree about `.unknown("busy")` and `.busy`.
+    public static func == (lhs: ErrorCode, rhs: ErrorCode) -> Bool {
+        lhs.rawValue == rhs.rawValue
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.rawValue)
+    }
+}
+
+extension ErrorCode: CustomStringConvertible {
+    public var description: String { self.rawValue }
 }

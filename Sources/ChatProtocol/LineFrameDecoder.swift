@@ -20,17 +20,13 @@ import NIOCore
 public struct LineFrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = InboundLine
 
-    /// Large enough for any chat line a person types, small enough that one client
-    /// cannot make the server hold much memory.
-    public static let defaultMaxLineLength = 4096
-
     /// The longest accepted line in bytes, not counting the terminator.
     public let maxLineLength: Int
 
     /// How many readable bytes have already been searched for an LF.
     private var scanOffset = 0
 
-    public init(maxLineLength: Int = LineFrameDecoder.defaultMaxLineLength) {
+    public init(maxLineLength: Int = ProtocolLimits.defaultMaxLineLength) {
         precondition(maxLineLength > 0, "maxLineLength must be positive")
         self.maxLineLength = maxLineLength
     }

@@ -1,14 +1,22 @@
 import NIOCore
 
-/// One line the server sends to a client.
+/// One line the server sends to a client: the server renders it
+/// (``write(to:)``), the client parses it (``parse(_:)``), one grammar for both.
 ///
 /// Every line is a keyword, then fields separated by single spaces, then `\r\n`.
 /// The last field of most lines is free text and may contain spaces; the fields
 /// before it are single words.
+///
+/// Room and user fields are the names as spelled on the wire, not `RoomName` or
+/// `UserName`: those compare without case, while a line carries one spelling (the
+/// creator's, the account's) that the client shows; and a client reads a name it
+/// would not accept itself rather than lose the line.
 public enum ServerEvent: Equatable, Sendable {
     /// `HELLO <server> <text>`: the greeting after the TLS handshake.
     case hello(server: String, text: String)
-    /// `OK <command> [details]`: a command succeeded.
+    /// `OK <command> [details]`: a command succeeded. `command` is a
+    /// ``ClientCommand/Kind``'s raw value; it stays a word so that an `OK` for a
+    /// command a client does not know still parses.
     case ok(command: String, details: String?)
     /// `ERR <code> <text>`
     case error(ErrorCode, String)

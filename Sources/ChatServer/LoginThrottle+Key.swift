@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// The rooms one session has joined and which of them is current (where plain text

@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatProtocol
 import ChatTLS
 import NIOCore
 import NIOPosix
@@ -22,7 +23,7 @@ public struct ServerConfiguration: Sendable {
 
     /// Longest accepted line, in bytes without its terminator. Bounds what a peer can
     /// make the server buffer before it has said anything meaningful.
-    public var maxLineLength = 4096
+    public var maxLineLength = ProtocolLimits.defaultMaxLineLength
     /// Bytes waiting to be sent to one session before it is treated as a slow consumer
     /// and disconnected (≈ 2,000 typical chat lines). Bounds memory per connection and
     /// keeps one stalled reader from slowing the room.

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 import ChatStore
 import Foundation
@@ -6,16 +7,8 @@ import NIOCore
 /// End-to-end direct messages: the server publishes public keys and relays sealed
 /// payloads it cannot open. It checks only their shape and size.
 extension SessionCommands {
-    /// X25519 public keys are 32 bytes.
-    static let publicKeyLength = 32
-    /// Base64 characters in an `/emsg` payload: room for ~2 KiB of text once the
-    /// 24-byte nonce and 16-byte tag are counted, and well inside one protocol line.
-    static let maxEncryptedPayloadLength = 3072
-    /// Nonce, tag, and at least one byte of ciphertext.
-    static let minEncryptedPayloadBytes = 24 + 16 + 1
-
     func publishKey(_ text: String, for login: VerifiedLogin, session: SessionHandler) {
-        guard let key = Data(base64Encoded: text), key.count == Self.publicKeyLength,
+        guard let key = Data(base64Encoded: text), key.count == ProtocolLimits.publicKeyLength,
             let eventLoop = session.eventLoop
         else {
             session.send(.error(.badArguments, "a public key is 32 bytes of standard base64"))
@@ -64,10 +57,10 @@ extension SessionCommands {
     }
 
     func relayEncrypted(_ payload: String, to recipient: String, from sender: UserName, for session: SessionHandler) {
-        guard payload.utf8.count <= Self.maxEncryptedPayloadLength,
-            let bytes = Data(base64Encoded: payload), bytes.count >= Self.minEncryptedPayloadBytes
+        guard payload.utf8.count <= ProtocolLimits.maxEncryptedPayloadLength,
+            let bytes = Data(base64Encoded: payload), bytes.count >= ProtocolLimits.minEncryptedPayloadBytes
         else {
-            session.send(.error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(Self.maxEncryptedPayloadLength) characters"))
+            session.send(.error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(ProtocolLimits.maxEncryptedPayloadLength) characters"))
             return
         }
         deliverDirect(.encryptedDirect(sender: sender.display, payload: payload), to: recipient, command: "emsg", for: session)

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 import ChatStore
 
@@ -92,10 +93,8 @@ struct SessionStateMachine {
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
         case (.awaitingLogin, .failure(let error)):
-            // Before login, only the four open commands may learn why they failed.
-            if case .badArguments(let command, let usage) = error,
-                ["login", "ping", "pong", "help", "quit"].contains(command)
-            {
+            // Before login, only the open commands may learn why they failed.
+            if case .badArguments(let command, let usage) = error, command.isAllowedBeforeLogin {
                 return .reply([.error(.badArguments, "usage: \(usage)")])
             }
             return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])

@@ -1,3 +1,4 @@
+import ChatModel
 import ChatStore
 
 /// Proof that a password was checked against the store. Only `Authenticator` can make

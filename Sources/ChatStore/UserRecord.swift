@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// One account as stored. Timestamps have millisecond precision (SQLite text).

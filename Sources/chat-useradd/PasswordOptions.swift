@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatCrypto
+import ChatModel
 import ChatStore
 
 /// Argon2id cost presets selectable on the command line.

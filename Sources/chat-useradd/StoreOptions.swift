@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatModel
 import ChatStore
 
 /// Where the user database lives; every subcommand takes it.

@@ -1,4 +1,5 @@
 @testable import ChatClient
+import ChatProtocol
 import XCTest
 
 /// Reading what a `ClientSession` answers, and playing the server's side of its
@@ -25,8 +26,12 @@ extension XCTestCase {
             XCTFail("no look-up in \(lines)", file: file, line: line)
             return []
         }
-        XCTAssertEqual(session.serverLine(ServerLine(parsing: "PONG " + ping.dropFirst(6))), [], file: file, line: line)
-        return session.serverLine(ServerLine(parsing: reply))
+        XCTAssertEqual(session.serverEvent(.pong(String(ping.dropFirst(6)))), [], file: file, line: line)
+        guard let event = ServerEvent.parse(reply) else {
+            XCTFail("\(reply) is not a server line", file: file, line: line)
+            return []
+        }
+        return session.serverEvent(event)
     }
 
     func emsgPayload(_ outputs: [ClientSession.Output]) -> String? {

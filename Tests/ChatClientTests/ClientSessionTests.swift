@@ -1,5 +1,6 @@
 @testable import ChatClient
 import ChatCrypto
+import ChatProtocol
 import Foundation
 import XCTest
 
@@ -24,10 +25,10 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(shown(sending).first, .keyPinned(user: "bob", fingerprint: bobKeys.publicKey.fingerprint.description))
         XCTAssertTrue(shown(sending).contains(.ownDirect(recipient: "bob", text: "hi bob", encrypted: true)))
         let payload = try XCTUnwrap(emsgPayload(sending))
-        XCTAssertLessThanOrEqual(payload.count, ClientSession.maxEncryptedPayloadLength)
+        XCTAssertLessThanOrEqual(payload.count, ProtocolLimits.maxEncryptedPayloadLength)
         XCTAssertFalse(Data(base64Encoded: payload)!.contains(Data("hi bob".utf8)))
 
-        let receiving = bob.serverLine(.encryptedDirect(sender: "alice", payload: payload))
+        let receiving = bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload))
         XCTAssertEqual(sent(receiving).last, "/key get alice", "an unknown sender's key is looked up first")
         let opened = shown(answerLookup(bob, receiving, reply: "KEY alice \(aliceKeys.publicKey.base64)"))
         XCTAssertEqual(opened.first, .keyPinned(user: "alice", fingerprint: aliceKeys.publicKey.fingerprint.description))
@@ -36,7 +37,7 @@ final class ClientSessionTests: XCTestCase {
         }
         // The next one from a pinned sender opens at once, without a look-up.
         let second = emsgPayload(alice.userLine("/msg bob again"))!
-        XCTAssertEqual(sent(bob.serverLine(.encryptedDirect(sender: "alice", payload: second))), [])
+        XCTAssertEqual(sent(bob.serverEvent(.encryptedDirect(sender: "alice", payload: second))), [])
         XCTAssertTrue(bob.isIdle)
     }
 
@@ -46,7 +47,7 @@ final class ClientSessionTests: XCTestCase {
         let alice = try makeSession("alice", identity: aliceKeys)
         let payload = emsgPayload(answerLookup(alice, alice.userLine("/msg bob mine"), reply: "KEY bob \(bobKeys.publicKey.base64)"))!
         // The server hands alice her own message back as if bob had sent it.
-        let shownNotices = shown(alice.serverLine(.encryptedDirect(sender: "bob", payload: payload)))
+        let shownNotices = shown(alice.serverEvent(.encryptedDirect(sender: "bob", payload: payload)))
         XCTAssertEqual(shownNotices, [.rejectedDirect(sender: "bob", reason: "it was sealed as from alice but relayed as from bob")])
     }
 
@@ -56,10 +57,10 @@ final class ClientSessionTests: XCTestCase {
         let alice = try makeSession("alice", identity: aliceKeys, now: { Date(timeIntervalSinceNow: -3600) })
         let bob = try makeSession("bob", identity: bobKeys)
         let payload = emsgPayload(answerLookup(alice, alice.userLine("/msg bob an hour ago"), reply: "KEY bob \(bobKeys.publicKey.base64)"))!
-        let first = shown(answerLookup(bob, bob.serverLine(.encryptedDirect(sender: "alice", payload: payload)), reply: "KEY alice \(aliceKeys.publicKey.base64)"))
+        let first = shown(answerLookup(bob, bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload)), reply: "KEY alice \(aliceKeys.publicKey.base64)"))
         guard case .encryptedDirect("alice", "an hour ago", _, true) = first.last else { return XCTFail("\(first)") }
         XCTAssertEqual(
-            shown(bob.serverLine(.encryptedDirect(sender: "alice", payload: payload))),
+            shown(bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload))),
             [.rejectedDirect(sender: "alice", reason: "a copy of a message already received (replayed)")]
         )
     }
@@ -86,7 +87,7 @@ final class ClientSessionTests: XCTestCase {
             EncryptedEnvelope(sender: "bob", recipient: "alice", sentAt: Date(), text: "new key here").encoded,
             to: later.identity!.publicKey, from: replacement
         )
-        let held = later.serverLine(.encryptedDirect(sender: "bob", payload: Data(incoming).base64EncodedString()))
+        let held = later.serverEvent(.encryptedDirect(sender: "bob", payload: Data(incoming).base64EncodedString()))
         XCTAssertTrue(sent(held).isEmpty)
         guard case .warning(let text) = shown(held).first, text.contains("held") else { return XCTFail("\(held)") }
 
@@ -103,9 +104,16 @@ final class ClientSessionTests: XCTestCase {
         _ = alice.userLine("text while in no room")
         let lookup = alice.userLine("/msg bob hi")
         // The room text fails first; its ERR arrives before the barrier's PONG.
-        XCTAssertEqual(shown(alice.serverLine(.error(code: "no-such-user", text: "no such user"))), [.server(.error(code: "no-such-user", text: "no such user"))])
+        XCTAssertEqual(shown(alice.serverEvent(.error(.noSuchUser, "no such user"))), [.server(.error(.noSuchUser, "no such user"))])
         let answer = answerLookup(alice, lookup, reply: "ERR no-key bob has published no key")
         XCTAssertEqual(shown(answer), [.warning("bob has no end-to-end key; nothing sent. /plain bob <text> sends a DM the server can read")])
+        XCTAssertTrue(alice.isIdle)
+    }
+
+    func testALookupFailingWithACodeFromANewerServerSaysSo() throws {
+        let alice = try makeSession("alice")
+        let answer = answerLookup(alice, alice.userLine("/msg bob hi"), reply: "ERR slow-down try again in a minute")
+        XCTAssertEqual(shown(answer), [.warning("cannot get bob's key (slow-down: try again in a minute); nothing sent")])
         XCTAssertTrue(alice.isIdle)
     }
 
@@ -129,14 +137,14 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(alice.userLine("//shrug"), [.send("//shrug"), .show(.ownRoomMessage(room: "#lobby", sender: "alice", text: "/shrug"))])
         XCTAssertEqual(alice.userLine("   "), [])
         XCTAssertEqual(alice.userLine("/join #rust"), [.send("/join #rust")])
-        _ = alice.serverLine(.ok(command: "join", details: "#Rust"))
+        _ = alice.serverEvent(.ok(command: "join", details: "#Rust"))
         XCTAssertEqual(alice.currentRoom, "#Rust")
-        _ = alice.serverLine(.ok(command: "leave", details: "#Rust"))
+        _ = alice.serverEvent(.ok(command: "leave", details: "#Rust"))
         XCTAssertEqual(alice.currentRoom, "#lobby")
-        _ = alice.serverLine(.ok(command: "leave", details: "#lobby"))
+        _ = alice.serverEvent(.ok(command: "leave", details: "#lobby"))
         XCTAssertNil(alice.currentRoom)
         XCTAssertEqual(alice.userLine("/quit bye"), [.send("/quit bye"), .quit])
-        XCTAssertEqual(alice.serverLine(.ping("abc")), [.send("/pong abc")])
+        XCTAssertEqual(alice.serverEvent(.ping("abc")), [.send("/pong abc")])
         XCTAssertEqual(sent(alice.userLine("/help")), ["/help"])
         XCTAssertEqual(shown(alice.userLine("/msg bob")), [.warning("usage: /msg <user> <text>")])
     }
@@ -150,7 +158,7 @@ final class ClientSessionTests: XCTestCase {
         let bobKeys = BoxKeyPair.generate()
         let limit = Int(text.split(separator: " ").first { Int($0) != nil }!)!
         let fits = answerLookup(alice, alice.userLine("/msg bob " + String(repeating: "y", count: limit)), reply: "KEY bob \(bobKeys.publicKey.base64)")
-        XCTAssertEqual(emsgPayload(fits)?.count, ClientSession.maxEncryptedPayloadLength)
+        XCTAssertEqual(emsgPayload(fits)?.count, ProtocolLimits.maxEncryptedPayloadLength)
     }
 
     func testOwnKeyIsPublishedWhenTheServerHasNoneOrAnother() throws {
@@ -160,7 +168,7 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(sent(start).last, "/key get alice")
         XCTAssertEqual(sent(answerLookup(alice, start, reply: "ERR no-key alice has published no key")), ["/key set \(keys.publicKey.base64)"])
         XCTAssertFalse(alice.isIdle)
-        XCTAssertEqual(shown(alice.serverLine(.ok(command: "key", details: nil))), [.note("published your end-to-end public key (fingerprint \(keys.publicKey.fingerprint))")])
+        XCTAssertEqual(shown(alice.serverEvent(.ok(command: "key", details: nil))), [.note("published your end-to-end public key (fingerprint \(keys.publicKey.fingerprint))")])
         XCTAssertTrue(alice.isIdle)
 
         let again = try makeSession("alice", identity: keys)
@@ -178,16 +186,16 @@ final class ClientSessionTests: XCTestCase {
     func testPasswdSuccessAsksForTheKeyFileToBeSealedAgain() throws {
         let alice = try makeSession("alice")
         XCTAssertEqual(alice.userLine("/passwd old new one"), [.send("/passwd old new one")])
-        XCTAssertEqual(alice.serverLine(.ok(command: "passwd", details: nil)).last, .passwordChanged("new one"))
+        XCTAssertEqual(alice.serverEvent(.ok(command: "passwd", details: nil)).last, .passwordChanged("new one"))
         _ = alice.userLine("/passwd old wrong")
-        _ = alice.serverLine(.error(code: "auth-failed", text: "invalid"))
-        XCTAssertEqual(alice.serverLine(.ok(command: "passwd", details: nil)), [.show(.server(.ok(command: "passwd", details: nil)))])
+        _ = alice.serverEvent(.error(.authFailed, "invalid"))
+        XCTAssertEqual(alice.serverEvent(.ok(command: "passwd", details: nil)), [.show(.server(.ok(command: "passwd", details: nil)))])
     }
 
     func testMalformedPayloadsAreRejectedWithoutALookup() throws {
         let bob = try makeSession("bob")
-        XCTAssertEqual(shown(bob.serverLine(.encryptedDirect(sender: "eve", payload: "not*base64"))), [.rejectedDirect(sender: "eve", reason: "the payload is not valid base64 (damaged in transit?)")])
-        XCTAssertEqual(shown(bob.serverLine(.encryptedDirect(sender: "eve", payload: Data(count: 40).base64EncodedString()))), [.rejectedDirect(sender: "eve", reason: "the payload is truncated")])
+        XCTAssertEqual(shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: "not*base64"))), [.rejectedDirect(sender: "eve", reason: "the payload is not valid base64 (damaged in transit?)")])
+        XCTAssertEqual(shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: Data(count: 40).base64EncodedString()))), [.rejectedDirect(sender: "eve", reason: "the payload is truncated")])
         XCTAssertTrue(bob.isIdle)
     }
 }

@@ -1,5 +1,6 @@
 import ChatClient
 import ChatCrypto
+import ChatModel
 import ChatStore
 import Foundation
 import XCTest

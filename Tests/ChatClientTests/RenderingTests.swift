@@ -1,5 +1,6 @@
 @testable import ChatClient
 import ChatCrypto
+import ChatProtocol
 import Foundation
 import XCTest
 
@@ -14,7 +15,7 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(plain.render(.ownDirect(recipient: "bob", text: "x", encrypted: true)), ["[e2e DM → bob] you: x"])
         XCTAssertEqual(plain.render(.ownDirect(recipient: "bob", text: "x", encrypted: false)), ["[DM → bob, server-readable] you: x"])
         XCTAssertEqual(plain.render(.server(.joined(room: "#lobby", user: "carol"))), ["* carol joined #lobby"])
-        XCTAssertEqual(plain.render(.server(.error(code: "not-in-room", text: "join a room first"))), ["! not-in-room: join a room first"])
+        XCTAssertEqual(plain.render(.server(.error(.notInRoom, "join a room first"))), ["! not-in-room: join a room first"])
         XCTAssertEqual(plain.render(.server(.ok(command: "emsg", details: "bob"))), [], "a sent DM is echoed when sent")
         XCTAssertEqual(plain.render(.server(.ping("x"))), [])
     }
@@ -60,6 +61,22 @@ final class RenderingTests: XCTestCase {
         }
         XCTAssertEqual(TerminalSafeText.sanitize("a\tb\u{7F}c"), "a\u{FFFD}b\u{FFFD}c")
         XCTAssertEqual(TerminalSafeText.sanitize("grüße 👋 日本"), "grüße 👋 日本")
+    }
+
+    func testScriptModePrintsServerLinesAsTheyCame() throws {
+        let lines = [
+            "OK join #rust", "OK key", "ROOMS", "ROOMS #a #b +", "USERS #a alice +", "USERS #a", "PONG", "PONG tok",
+            "MSG #a b c  d ", "ERR busy try later", "ERR slow-down wait", "EDM bob QUJD", "HELLO securechat ",
+        ]
+        for line in lines {
+            XCTAssertEqual(ScriptRenderer.render(.server(try XCTUnwrap(ServerEvent.parse(line), line))), [line])
+        }
+        XCTAssertEqual(ScriptRenderer.render(.unrecognizedServerLine("NEWS x  y")), ["NEWS x  y"])
+    }
+
+    func testALineThatIsNotTheProtocolsIsShownAsItCame() {
+        XCTAssertEqual(plain.render(.unrecognizedServerLine("NEWS from\u{202E} the future")), ["NEWS from\u{FFFD} the future"])
+        XCTAssertEqual(plain.render(.server(.error(.unknown("slow-down"), "wait"))), ["! slow-down: wait"])
     }
 
     func testScriptModePrintsOneLinePerEvent() {

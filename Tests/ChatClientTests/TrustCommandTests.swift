@@ -1,5 +1,6 @@
 @testable import ChatClient
 import ChatCrypto
+import ChatProtocol
 import Foundation
 import XCTest
 
@@ -53,7 +54,7 @@ final class TrustCommandTests: XCTestCase {
             EncryptedEnvelope(sender: "bob", recipient: "alice", sentAt: Date(), text: "from mallory").encoded,
             to: alice.identity!.publicKey, from: mallory
         )
-        _ = alice.serverLine(.encryptedDirect(sender: "bob", payload: Data(forged).base64EncodedString()))
+        _ = alice.serverEvent(.encryptedDirect(sender: "bob", payload: Data(forged).base64EncodedString()))
 
         let outputs = alice.userLine("/trust bob \(bobsNewKey.fingerprint)")
         XCTAssertEqual(sent(outputs), [])

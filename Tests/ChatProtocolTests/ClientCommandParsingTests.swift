@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 import XCTest
 
@@ -24,7 +25,7 @@ final class ClientCommandParsingTests: XCTestCase {
         XCTAssertEqual(ClientCommand.parse(line), .failure(expected), "parsing \(line.debugDescription)", file: file, line: testLine)
     }
 
-    private func badArguments(_ command: String, _ usage: String) -> CommandParseError {
+    private func badArguments(_ command: ClientCommand.Kind, _ usage: String) -> CommandParseError {
         .badArguments(command: command, usage: usage)
     }
 
@@ -73,7 +74,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testLoginMissingArguments() {
-        let error = self.badArguments("login", "/login <name> <password>")
+        let error = self.badArguments(.login, "/login <name> <password>")
         self.assertFails("/login", with: error)
         self.assertFails("/login ", with: error)
         self.assertFails("/login alice", with: error)
@@ -99,7 +100,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testJoinErrors() {
-        let error = self.badArguments("join", "/join <room>")
+        let error = self.badArguments(.join, "/join <room>")
         self.assertFails("/join", with: error)
         self.assertFails("/join    ", with: error)
         self.assertFails("/join #a #b", with: error)
@@ -113,7 +114,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testLeaveErrors() {
-        let error = self.badArguments("leave", "/leave <room>")
+        let error = self.badArguments(.leave, "/leave <room>")
         self.assertFails("/leave", with: error)
         self.assertFails("/leave #a b", with: error)
         self.assertFails("/leave #bad!", with: .badRoomName("#bad!"))
@@ -130,7 +131,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testSayErrors() {
-        let error = self.badArguments("say", "/say <room> <text>")
+        let error = self.badArguments(.say, "/say <room> <text>")
         self.assertFails("/say", with: error)
         self.assertFails("/say #rust", with: error)
         self.assertFails("/say #rust ", with: error)
@@ -151,7 +152,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testRoomsErrors() {
-        self.assertFails("/rooms #a #b", with: self.badArguments("rooms", "/rooms [after]"))
+        self.assertFails("/rooms #a #b", with: self.badArguments(.rooms, "/rooms [after]"))
         // The marker ends a ROOMS line; it is not a place to go on from.
         self.assertFails("/rooms +", with: .badRoomName("+"))
         self.assertFails("/rooms x", with: .badRoomName("x"))
@@ -162,7 +163,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testHelpRejectsArguments() {
-        self.assertFails("/help join", with: self.badArguments("help", "/help"))
+        self.assertFails("/help join", with: self.badArguments(.help, "/help"))
     }
 
     // MARK: - /who
@@ -185,7 +186,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testWhoErrors() {
-        self.assertFails("/who #a bob carol", with: self.badArguments("who", "/who [room [after]]"))
+        self.assertFails("/who #a bob carol", with: self.badArguments(.who, "/who [room [after]]"))
         self.assertFails("/who lobby", with: .badRoomName("lobby"))
         self.assertFails("/who lobby bob", with: .badRoomName("lobby"))
     }
@@ -198,7 +199,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testMsgErrors() {
-        let error = self.badArguments("msg", "/msg <user> <text>")
+        let error = self.badArguments(.msg, "/msg <user> <text>")
         self.assertFails("/msg", with: error)
         self.assertFails("/msg bob", with: error)
         self.assertFails("/msg bob ", with: error)
@@ -213,7 +214,7 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testPasswdErrors() {
-        let error = self.badArguments("passwd", "/passwd <old> <new>")
+        let error = self.badArguments(.passwd, "/passwd <old> <new>")
         self.assertFails("/passwd", with: error)
         self.assertFails("/passwd old", with: error)
         self.assertFails("/passwd old ", with: error)
@@ -238,7 +239,7 @@ final class ClientCommandParsingTests: XCTestCase {
     func testKeySetAndGet() {
         self.assertParses("/key set AAEC+/8=", as: .setKey("AAEC+/8="))
         self.assertParses("/KEY GET Bob", as: .getKey(user: "Bob"))
-        let error = self.badArguments("key", "/key set <base64> | /key get <user>")
+        let error = self.badArguments(.key, "/key set <base64> | /key get <user>")
         self.assertFails("/key", with: error)
         self.assertFails("/key set", with: error)
         self.assertFails("/key get", with: error)
@@ -248,7 +249,7 @@ final class ClientCommandParsingTests: XCTestCase {
 
     func testEncryptedMessage() {
         self.assertParses("/emsg bob c2VhbGVk", as: .encryptedMessage(user: "bob", payload: "c2VhbGVk"))
-        let error = self.badArguments("emsg", "/emsg <user> <payload>")
+        let error = self.badArguments(.emsg, "/emsg <user> <payload>")
         self.assertFails("/emsg", with: error)
         self.assertFails("/emsg bob", with: error)
         self.assertFails("/emsg bob two words", with: error)

@@ -8,7 +8,7 @@ import XCTest
 struct LineDecoderHarness {
     let channel = EmbeddedChannel()
 
-    init(maxLineLength: Int = LineFrameDecoder.defaultMaxLineLength) throws {
+    init(maxLineLength: Int = ProtocolLimits.defaultMaxLineLength) throws {
         let handler = ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength))
         try self.channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -6,7 +6,7 @@ import XCTest
 /// Framing and limits; character validation is in `LineFrameDecoderValidationTests`.
 final class LineFrameDecoderTests: XCTestCase {
     func testDefaultLimitIs4096() {
-        XCTAssertEqual(LineFrameDecoder.defaultMaxLineLength, 4096)
+        XCTAssertEqual(ProtocolLimits.defaultMaxLineLength, 4096)
         XCTAssertEqual(LineFrameDecoder().maxLineLength, 4096)
     }
 

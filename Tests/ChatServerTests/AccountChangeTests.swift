@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatModel
 import ChatStore
 import ChatTestSupport
 import Foundation

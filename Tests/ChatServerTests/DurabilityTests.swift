@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatModel
 import ChatServer
 import ChatStore
 import ChatTestSupport

@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatModel
 import ChatProtocol
 import ChatStore
 import ChatTestSupport

@@ -1,3 +1,4 @@
+import ChatModel
 @testable import ChatStore
 import Foundation
 import GRDB

@@ -1,7 +1,8 @@
 import ChatProtocol
 
 /// libFuzzer's entry point: one input through framing, command parsing and
-/// rendering, each compared with an independent reading of PROTOCOL.md.
+/// rendering, and server-line parsing, each compared with an independent reading
+/// of PROTOCOL.md.
 ///
 /// Any violated expectation stops the process (`fatalError`), so libFuzzer keeps
 /// the input as a crash artifact.
@@ -15,7 +16,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // Rendering must also survive text that never passed the decoder: raw bytes,
     // repaired to UTF-8, with every control character and line break intact.
     var strings = [String(decoding: input.payload, as: UTF8.self)]
+    ParsingCheck.run(strings[0])
     for case .text(let line) in lines {
+        ParsingCheck.run(line)
         let command = CommandCheck.run(line)
         if strings.count < 6 {
             strings.append(line)

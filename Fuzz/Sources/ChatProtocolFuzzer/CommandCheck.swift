@@ -1,3 +1,4 @@
+import ChatModel
 import ChatProtocol
 
 /// Parses each decoded line and checks what PROTOCOL.md promises about the result.
@@ -5,6 +6,11 @@ enum CommandCheck {
     static func run(_ line: String) -> ClientCommand? {
         let result = ClientCommand.parse(line)
         let scalars = Array(line.unicodeScalars)
+        if case .success(let command) = result {
+            // A client renders what the server parses: the same command must come back.
+            let again = ClientCommand.parse(command.rendered)
+            check(again == .success(command), "\(command) renders as \(command.rendered.debugDescription), parsed as \(again)")
+        }
 
         guard scalars.first == "/" else {
             check(result == .success(.message(line)), "plain text did not parse as a message")
@@ -29,7 +35,7 @@ enum CommandCheck {
             check(RoomName(text) == nil, "a valid room name was refused: \(text)")
             check(!text.isEmpty && !text.unicodeScalars.contains(" "), "bad-room-name text is not one word")
         case .failure(.badArguments(let command, let usage)):
-            check(usage.hasPrefix("/\(command)"), "usage \(usage) does not match \(command)")
+            check(usage.hasPrefix("/\(command.rawValue)"), "usage \(usage) does not match \(command)")
         }
         return nil
     }

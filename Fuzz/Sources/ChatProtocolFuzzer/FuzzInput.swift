@@ -16,7 +16,7 @@ struct FuzzInput {
         }
         let header = data[0]
         self.maxLineLength =
-            header & 0x80 != 0 ? LineFrameDecoder.defaultMaxLineLength : Int(header & 0x3F) + 1
+            header & 0x80 != 0 ? ProtocolLimits.defaultMaxLineLength : Int(header & 0x3F) + 1
         self.chunkSeed = data[1]
         self.payload = Array(data[2...])
     }

@@ -4,7 +4,8 @@ import NIOEmbedded
 
 /// Renders events built from fuzzed strings and compares the bytes with a
 /// scalar-by-scalar reference rendering; then checks that every rendered event is
-/// exactly one line a client's decoder accepts.
+/// exactly one line a client's decoder accepts, and that `ServerEvent.parse`
+/// reads it back as the event with its fields as the reference neutralised them.
 enum RenderingCheck {
     /// Renders every event kind once, the strings taking turns as its free text
     /// and its one-word fields (rendering is the hot path of the fuzzer: keep it to
@@ -26,12 +27,13 @@ enum RenderingCheck {
             defer { turn += 1 }
             return strings[turn % strings.count]
         }
-        let code = ErrorCode.allCases[Int(codeSelector) % ErrorCode.allCases.count]
+        let code = ErrorCode.known[Int(codeSelector) % ErrorCode.known.count]
         let events: [ServerEvent] = [
             .hello(server: next(), text: next()),
             .ok(command: next(), details: next()),
             .ok(command: next(), details: nil),
             .error(code, next()),
+            .error(.unknown(next()), next()),
             .message(room: next(), sender: next(), text: next()),
             .direct(sender: next(), text: next()),
             .joined(room: next(), user: next()),
@@ -78,7 +80,51 @@ enum RenderingCheck {
         ChatProtocolFuzzer.check(bytes.suffix(2) == [13, 10], "\(event) does not end in CRLF")
         let body = bytes.dropLast(2)
         ChatProtocolFuzzer.check(!body.contains(10) && !body.contains(13), "\(event) holds a line break")
-        return .text(String(decoding: body, as: UTF8.self))
+        let line = String(decoding: body, as: UTF8.self)
+
+        // What the client reads back.
+        let parsed = ServerEvent.parse(line)
+        let readBack = self.readBack(event)
+        ChatProtocolFuzzer.check(parsed == readBack, "\(event) was parsed back as \(String(describing: parsed)), expected \(String(describing: readBack))")
+        ParsingCheck.run(line)
+        return .text(line)
+    }
+
+    /// The event a client must parse from the reference line: fields neutralised as
+    /// the reference does, empty optional text absent, a listing's last name that
+    /// is the marker read as the marker, and no event at all for a listing that is
+    /// only the marker (PROTOCOL.md: the marker follows the last name).
+    private static func readBack(_ event: ServerEvent) -> ServerEvent? {
+        func word(_ field: String) -> String { self.sanitized(field, word: true) }
+        func text(_ field: String) -> String { self.sanitized(field, word: false) }
+        func optionalText(_ field: String?) -> String? { field.flatMap { $0.isEmpty ? nil : text($0) } }
+        func listing(_ names: [String], _ more: Bool) -> (names: [String], more: Bool)? {
+            var names = names.map(word)
+            var more = more
+            if !more && names.last == "+" {
+                names.removeLast()
+                more = true
+            }
+            return more && names.isEmpty ? nil : (names, more)
+        }
+
+        switch event {
+        case .hello(let server, let greeting): return .hello(server: word(server), text: text(greeting))
+        case .ok(let command, let details): return .ok(command: word(command), details: optionalText(details))
+        case .error(let code, let message): return .error(ErrorCode(rawValue: word(code.rawValue)), text(message))
+        case .message(let room, let sender, let body): return .message(room: word(room), sender: word(sender), text: text(body))
+        case .direct(let sender, let body): return .direct(sender: word(sender), text: text(body))
+        case .joined(let room, let user): return .joined(room: word(room), user: word(user))
+        case .left(let room, let user): return .left(room: word(room), user: word(user))
+        case .rooms(let rooms, let more): return listing(rooms, more).map { .rooms($0.names, more: $0.more) }
+        case .users(let room, let users, let more): return listing(users, more).map { .users(room: word(room), $0.names, more: $0.more) }
+        case .pong(let token): return .pong(optionalText(token))
+        case .ping(let token): return .ping(word(token))
+        case .key(let user, let key): return .key(user: word(user), key: word(key))
+        case .encryptedDirect(let sender, let payload): return .encryptedDirect(sender: word(sender), payload: word(payload))
+        case .info(let message): return .info(text(message))
+        case .bye(let message): return .bye(text(message))
+        }
     }
 
     /// The wire form by PROTOCOL.md: keyword, single-space-separated fields, CRLF;

@@ -25,7 +25,9 @@ public struct UserName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Rebuilds a name read back from the store, which validated it on insert.
-    init(storedDisplay display: String, key: String) {
+    /// `package`, not `public`: only code in this package (the store) may skip the
+    /// check.
+    package init(storedDisplay display: String, key: String) {
         self.display = display
         self.key = key
     }

@@ -1,4 +1,4 @@
-import ChatStore
+import ChatModel
 import XCTest
 
 final class UserNameTests: XCTestCase {

@@ -1,4 +1,4 @@
-import ChatProtocol
+import ChatModel
 import XCTest
 
 final class RoomNameTests: XCTestCase {

@@ -1,0 +1,44 @@
+extension ClientCommand {
+    /// A command by its word, for the rules that depend on which command it is
+    /// rather than on its arguments: what may be used before login, and which
+    /// command an `OK <command>` line acknowledges.
+    ///
+    /// The raw value is the word as `OK` lines carry it: lowercased, without the
+    /// slash (`/key set` and `/key get` are both `key`).
+    public enum Kind: String, Sendable, CaseIterable {
+        case login, join, leave, say, rooms, who, msg, key, emsg, passwd, ping, pong, help, quit
+
+        /// `/login`, `/ping`, `/pong`, `/help` and `/quit`: before login every other
+        /// line gets `ERR login-required`, so that nothing is revealed to a client
+        /// that has not logged in.
+        public var isAllowedBeforeLogin: Bool {
+            switch self {
+            case .login, .ping, .pong, .help, .quit:
+                return true
+            case .join, .leave, .say, .rooms, .who, .msg, .key, .emsg, .passwd:
+                return false
+            }
+        }
+    }
+
+    /// The command's kind; `nil` for a plain line, which has no command word.
+    public var kind: Kind? {
+        switch self {
+        case .login: return .login
+        case .message: return nil
+        case .join: return .join
+        case .leave: return .leave
+        case .say: return .say
+        case .rooms: return .rooms
+        case .who: return .who
+        case .msg: return .msg
+        case .passwd: return .passwd
+        case .ping: return .ping
+        case .pong: return .pong
+        case .help: return .help
+        case .quit: return .quit
+        case .setKey, .getKey: return .key
+        case .encryptedMessage: return .emsg
+        }
+    }
+}

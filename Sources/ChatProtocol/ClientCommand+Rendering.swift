@@ -1,0 +1,62 @@
+extension ClientCommand {
+    /// The line a client sends for this command, without its terminator: the
+    /// inverse of ``parse(_:)``, so that the client and the server share one
+    /// grammar.
+    ///
+    /// Arguments are written as given, one space apart. The caller keeps to what
+    /// ``parse(_:)`` would accept (name-like arguments single words, required text
+    /// not empty); this does not check, as the server does. A message that starts
+    /// with `/` is escaped as `//`. `who(room: nil, after:)`, which parsing never
+    /// makes, is sent as `/who`: `after` needs a room before it.
+    public var rendered: String {
+        switch self {
+        case .login(let name, let password):
+            return Self.line(.login, [name, password])
+        case .message(let text):
+            return text.unicodeScalars.first == "/" ? "/" + text : text
+        case .join(let room):
+            return Self.line(.join, [room.display])
+        case .leave(let room):
+            return Self.line(.leave, [room.display])
+        case .say(let room, let text):
+            return Self.line(.say, [room.display, text])
+        case .rooms(let after):
+            return Self.line(.rooms, [], optional: after?.display)
+        case .who(let room?, let after):
+            return Self.line(.who, [room.display], optional: after)
+        case .who(nil, _):
+            return Self.line(.who, [])
+        case .msg(let user, let text):
+            return Self.line(.msg, [user, text])
+        case .passwd(let old, let new):
+            return Self.line(.passwd, [old, new])
+        case .ping(let token):
+            return Self.line(.ping, [], optional: token)
+        case .pong(let token):
+            return Self.line(.pong, [], optional: token)
+        case .help:
+            return Self.line(.help, [])
+        case .quit(let message):
+            return Self.line(.quit, [], optional: message)
+        case .setKey(let key):
+            return Self.line(.key, ["set", key])
+        case .getKey(let user):
+            return Self.line(.key, ["get", user])
+        case .encryptedMessage(let user, let payload):
+            return Self.line(.emsg, [user, payload])
+        }
+    }
+
+    /// `/word`, then the arguments one space apart. A last optional argument that
+    /// is absent or empty is left out with its space: parsing reads both as absent.
+    private static func line(_ kind: Kind, _ arguments: [String], optional: String? = nil) -> String {
+        var line = "/" + kind.rawValue
+        for argument in arguments {
+            line += " " + argument
+        }
+        if let optional, !optional.isEmpty {
+            line += " " + optional
+        }
+        return line
+    }
+}
