@@ -21,8 +21,15 @@ public final class ChatServer: Service, Sendable {
         case stopped
     }
 
+    /// The configuration the server started with; see `runningConfiguration` for what
+    /// a reload changed since.
     public let configuration: ServerConfiguration
     private let logger: Logger
+    /// The configuration in force: replaced whole on reload, read once by each new
+    /// connection (never on the per-message path).
+    private let running: NIOLockedValueBox<ServerConfiguration>
+    /// Where SIGHUP gets a new configuration; nil reloads only the certificate and key.
+    private let configurationSource: ConfigurationSource?
     /// Replaced on reload; each new connection takes the current one.
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
@@ -37,9 +44,19 @@ public final class ChatServer: Service, Sendable {
     private let timeouts: PerEventLoop<SessionTimeouts>
     private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// Reads the configuration again, e.g. from a file, for SIGHUP; throws if it is
+    /// broken.
+    public typealias ConfigurationSource = @Sendable () async throws -> ServerConfiguration
+
+    public init(
+        configuration: ServerConfiguration,
+        logger: Logger,
+        configurationSource: ConfigurationSource? = nil
+    ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.running = NIOLockedValueBox(configuration)
+        self.configurationSource = configurationSource
         self.tlsContext = NIOLockedValueBox(try Self.loadTLSContext(configuration, logger: logger))
         try SecretFile.check(
             configuration.databasePath,
@@ -119,7 +136,7 @@ public final class ChatServer: Service, Sendable {
     }
 
     /// Serves until graceful shutdown (SIGTERM/SIGINT through `ServiceGroup`) or
-    /// cancellation, then stops. SIGHUP reloads the certificate and key.
+    /// cancellation, then stops. SIGHUP reloads (`reload()`).
     public func run() async throws {
         // Trap SIGHUP before "listening" is logged, so no one can signal too early.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -129,8 +146,7 @@ public final class ChatServer: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups {
-                    self.logger.info("SIGHUP: reloading certificate and key")
-                    self.reloadCertificates()
+                    await self.reload()
                 }
             }
             try? await gracefulShutdown()
@@ -141,11 +157,56 @@ public final class ChatServer: Service, Sendable {
         await stop()
     }
 
+    /// What SIGHUP does: with a configuration source, reads it and applies it
+    /// (`reload(to:)`); without one, reloads the certificate and key. A source that
+    /// throws (a broken file) is refused with one log line and nothing changes.
+    /// Returns whether anything was applied.
+    @discardableResult
+    public func reload() async -> Bool {
+        guard let configurationSource else {
+            logger.info("SIGHUP: reloading certificate and key")
+            return reloadCertificates()
+        }
+        logger.info("SIGHUP: reloading configuration")
+        let new: ServerConfiguration
+        do {
+            new = try await configurationSource()
+        } catch {
+            logger.error("configuration reload refused, keeping the running one", metadata: ["reason": "\(error)"])
+            return false
+        }
+        return reload(to: new)
+    }
+
+    /// Applies the settings of `new` that can change at run time
+    /// (`ServerConfiguration.takingRuntimeChanges(from:)`), with the certificate and
+    /// key they name, to new connections; open sessions keep theirs. If the
+    /// certificate or key cannot be loaded the whole change is refused with one log
+    /// line and the running configuration stays. Returns whether it was applied.
+    @discardableResult
+    public func reload(to new: ServerConfiguration) -> Bool {
+        let next = runningConfiguration.takingRuntimeChanges(from: new)
+        guard installTLSContext(for: next) else { return false }
+        running.withLockedValue { $0 = next }
+        logger.info("configuration reloaded")
+        return true
+    }
+
     /// Loads the certificate and key again for new connections; sessions already
     /// open keep theirs. A broken or mismatched pair is refused with a log line and
     /// the old one stays in use. Returns whether the new pair was taken.
     @discardableResult
     public func reloadCertificates() -> Bool {
+        installTLSContext(for: runningConfiguration)
+    }
+
+    /// The configuration in force now: the start-up one with the changes reloads
+    /// applied.
+    public var runningConfiguration: ServerConfiguration {
+        running.withLockedValue { $0 }
+    }
+
+    private func installTLSContext(for configuration: ServerConfiguration) -> Bool {
         do {
             let context = try Self.loadTLSContext(configuration, logger: logger)
             tlsContext.withLockedValue { $0 = context }
@@ -228,24 +289,10 @@ public final class ChatServer: Service, Sendable {
     }
 
     private func makeBootstrap() -> ServerBootstrap {
-        let settings = SessionHandler.Settings(
-            serverName: configuration.serverName,
-            maxLoginFailures: configuration.maxLoginFailures,
-            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes,
-            loginGracePeriod: configuration.loginGracePeriod,
-            idleTimeout: configuration.idleTimeout,
-            pingTimeout: configuration.pingTimeout,
-            linesPerSecond: configuration.linesPerSecond,
-            lineBurst: configuration.lineBurst,
-            maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
-            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
-        )
         let server = self
         let throttle = throttle
         let flushers = flushers
         let timeouts = timeouts
-        let handshakeTimeout = configuration.handshakeTimeout
-        let maxLineLength = configuration.maxLineLength
         let hub = hub
         let authenticator = authenticator
         let directory = directory
@@ -286,9 +333,11 @@ public final class ChatServer: Service, Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
+                    // Read once per connection: a reload reaches new connections only.
+                    let current = server.runningConfiguration
+                    let tls = try TLSHandler(context: server.currentTLSContext, handshakeTimeout: current.handshakeTimeout)
                     let session = SessionHandler(
-                        settings: settings,
+                        settings: Self.sessionSettings(current),
                         hub: hub,
                         authenticator: authenticator,
                         directory: directory,
@@ -299,11 +348,26 @@ public final class ChatServer: Service, Sendable {
                     )
                     try channel.pipeline.syncOperations.addHandlers([
                         tls,
-                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)),
+                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: current.maxLineLength)),
                         session,
                     ])
                 }
             }
+    }
+
+    private static func sessionSettings(_ configuration: ServerConfiguration) -> SessionHandler.Settings {
+        SessionHandler.Settings(
+            serverName: configuration.serverName,
+            maxLoginFailures: configuration.maxLoginFailures,
+            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes,
+            loginGracePeriod: configuration.loginGracePeriod,
+            idleTimeout: configuration.idleTimeout,
+            pingTimeout: configuration.pingTimeout,
+            linesPerSecond: configuration.linesPerSecond,
+            lineBurst: configuration.lineBurst,
+            maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
+            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
+        )
     }
 
     private var currentTLSContext: TLSContext {
