@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (dependencies point down only):
-//   executables  → ChatServer / ChatStore + ChatCrypto
+//   executables  → ChatServer / ChatStore + ChatCrypto, ChatVersion
 //   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto
 //   ChatTLS      → COpenSSL (its only importer)
 //   ChatCrypto   → CSodium  (its only importer)
@@ -37,6 +37,9 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+
+        // The release version, printed by every executable's --version.
+        .target(name: "ChatVersion"),
 
         .target(
             name: "ChatTLS",
@@ -85,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "securechat-server",
             dependencies: [
-                "ChatServer",
+                "ChatServer", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,14 +97,14 @@ let package = Package(
         .executableTarget(
             name: "chat-useradd",
             dependencies: [
-                "ChatStore", "ChatCrypto",
+                "ChatStore", "ChatCrypto", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "securechat",
             dependencies: [
-                "ChatClient",
+                "ChatClient", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,7 +148,7 @@ let package = Package(
             name: "ChatClientTests",
             dependencies: [
                 "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
-                "securechat", "securechat-server", "chat-useradd",
+                "ChatVersion", "securechat", "securechat-server", "chat-useradd",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import ChatCrypto
 import ChatServer
 import ChatTLS
+import ChatVersion
 import Foundation
 import Logging
 import NIOCore
@@ -17,7 +18,8 @@ struct SecureChatServerCommand: AsyncParsableCommand {
             live in the SQLite database shared with chat-useradd; changes there count at \
             the next login, with no restart. SIGINT/SIGTERM: every session gets BYE and a \
             clean TLS close, then the server exits 0.
-            """
+            """,
+        version: SecureChatVersion.current
     )
 
     @Option(help: "Address to listen on.")
