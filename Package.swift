@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers (dependencies point down only):
@@ -8,7 +8,8 @@ import PackageDescription
 //   ChatCrypto   → CSodium  (its only importer)
 let package = Package(
     name: "securechat",
-    platforms: [.macOS(.v14)],
+    // macOS 15: swift-configuration's minimum.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "securechat-server", targets: ["securechat-server"]),
         .executable(name: "chat-useradd", targets: ["chat-useradd"]),
@@ -24,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // securechat-server's --config file, SECURECHAT_* variables and flags in one
+        // hierarchy. YAML (through Yams) for a configuration file with comments; Yams
+        // directly as well, to list a file's keys and refuse unknown ones.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // C libraries from the system, through pkg-config, with one-line shims for macros.
@@ -90,6 +96,8 @@ let package = Package(
             dependencies: [
                 "ChatServer", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -178,6 +186,7 @@ let package = Package(
             dependencies: [
                 "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatTestSupport",
                 "securechat-server", "chat-useradd",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
