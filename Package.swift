@@ -1,8 +1,8 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers (dependencies point down only):
-//   executables  → ChatServer / ChatClient / ChatStore + ChatCrypto
+//   executables  → ChatServer / ChatClient / ChatStore + ChatCrypto, ChatVersion
 //   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto, ChatModel
 //   ChatClient   → ChatTLS, ChatProtocol, ChatCrypto, ChatModel
 //   ChatProtocol, ChatStore → ChatModel (the names both speak of; no dependencies)
@@ -10,7 +10,8 @@ import PackageDescription
 //   ChatCrypto   → CSodium  (its only importer)
 let package = Package(
     name: "securechat",
-    platforms: [.macOS(.v14)],
+    // macOS 15: swift-configuration's minimum.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "securechat-server", targets: ["securechat-server"]),
         .executable(name: "chat-useradd", targets: ["chat-useradd"]),
@@ -28,6 +29,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // securechat-server's --config file, SECURECHAT_* variables and flags in one
+        // hierarchy. YAML (through Yams) for a configuration file with comments; Yams
+        // directly as well, to list a file's keys and refuse unknown ones.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // C libraries from the system, through pkg-config, with one-line shims for macros.
@@ -41,6 +47,9 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+
+        // The release version, printed by every executable's --version.
+        .target(name: "ChatVersion"),
 
         .target(
             name: "ChatTLS",
@@ -96,9 +105,11 @@ let package = Package(
         .executableTarget(
             name: "securechat-server",
             dependencies: [
-                "ChatServer", "ChatTLS", "ChatCrypto",
+                "ChatServer", "ChatTLS", "ChatCrypto", "ChatVersion",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -106,14 +117,14 @@ let package = Package(
         .executableTarget(
             name: "chat-useradd",
             dependencies: [
-                "ChatStore", "ChatCrypto", "ChatModel",
+                "ChatStore", "ChatCrypto", "ChatModel", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "securechat",
             dependencies: [
-                "ChatClient",
+                "ChatClient", "ChatVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -158,7 +169,7 @@ let package = Package(
             name: "ChatClientTests",
             dependencies: [
                 "ChatClient", "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
-                "securechat", "securechat-server", "chat-useradd",
+                "ChatVersion", "securechat", "securechat-server", "chat-useradd",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -188,6 +199,7 @@ let package = Package(
             dependencies: [
                 "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
                 "securechat-server", "chat-useradd",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -7,7 +7,7 @@ import PackageDescription
 // `--sanitize=fuzzer`, calls LLVMFuzzerTestOneInput), so a plain build cannot link.
 let package = Package(
     name: "securechat-fuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // as the main package (swift-configuration)
     dependencies: [
         .package(name: "securechat", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -23,8 +23,15 @@ public final class ChatServer: Service, Sendable {
         case stopped
     }
 
+    /// The configuration the server started with; see `runningConfiguration` for what
+    /// a reload changed since.
     public let configuration: ServerConfiguration
     let logger: Logger
+    /// The configuration in force: replaced whole on reload, read once by each new
+    /// connection (never on the per-message path).
+    let running: NIOLockedValueBox<ServerConfiguration>
+    /// Where SIGHUP gets a new configuration; nil reloads only the certificate and key.
+    let configurationSource: ConfigurationSource?
     /// Replaced on reload; each new connection takes the current one.
     let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
@@ -39,9 +46,19 @@ public final class ChatServer: Service, Sendable {
     private let timeouts: PerEventLoop<SessionTimeouts>
     private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// Reads the configuration again, e.g. from a file, for SIGHUP; throws if it is
+    /// broken.
+    public typealias ConfigurationSource = @Sendable () async throws -> ServerConfiguration
+
+    public init(
+        configuration: ServerConfiguration,
+        logger: Logger,
+        configurationSource: ConfigurationSource? = nil
+    ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.running = NIOLockedValueBox(configuration)
+        self.configurationSource = configurationSource
         self.tlsContext = NIOLockedValueBox(try Self.loadTLSContext(configuration, logger: logger))
         try SecretFile.check(
             configuration.databasePath,
@@ -124,7 +141,7 @@ public final class ChatServer: Service, Sendable {
     }
 
     /// Serves until graceful shutdown (SIGTERM/SIGINT through `ServiceGroup`) or
-    /// cancellation, then stops. SIGHUP reloads the certificate and key.
+    /// cancellation, then stops. SIGHUP reloads (`reload()`).
     public func run() async throws {
         // Trap SIGHUP before "listening" is logged, so no one can signal too early.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -134,8 +151,7 @@ public final class ChatServer: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups {
-                    self.logger.info("SIGHUP: reloading certificate and key")
-                    self.reloadCertificates()
+                    await self.reload()
                 }
             }
             try? await gracefulShutdown()
@@ -204,20 +220,7 @@ public final class ChatServer: Service, Sendable {
     }
 
     private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
-        let settings = SessionHandler.Settings(
-            serverName: configuration.serverName,
-            maxLoginFailures: configuration.maxLoginFailures,
-            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes,
-            loginGracePeriod: configuration.loginGracePeriod,
-            idleTimeout: configuration.idleTimeout,
-            pingTimeout: configuration.pingTimeout,
-            linesPerSecond: configuration.linesPerSecond,
-            lineBurst: configuration.lineBurst,
-            maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
-            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
-        )
         let services = SessionServices(
-            settings: settings,
             router: hub,
             accounts: directory,
             passwords: authenticator,
@@ -227,8 +230,6 @@ public final class ChatServer: Service, Sendable {
         let server = self
         let flushers = flushers
         let timeouts = timeouts
-        let handshakeTimeout = configuration.handshakeTimeout
-        let maxLineLength = configuration.maxLineLength
         let connections = connections
         let logger = logger
         return ServerBootstrap(group: group)
@@ -270,15 +271,18 @@ public final class ChatServer: Service, Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    let tls = try TLSHandler.server(context: server.currentTLSContext, handshakeTimeout: handshakeTimeout)
+                    // Read once per connection: a reload reaches new connections only.
+                    let current = server.runningConfiguration
+                    let tls = try TLSHandler.server(context: server.currentTLSContext, handshakeTimeout: current.handshakeTimeout)
                     let session = SessionHandler(
                         services: services,
+                        settings: SessionHandler.Settings(current),
                         flusher: flushers.value(for: channel.eventLoop),
                         timeouts: timeouts.value(for: channel.eventLoop)
                     )
                     try channel.pipeline.syncOperations.addHandlers([
                         tls,
-                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)),
+                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: current.maxLineLength)),
                         session,
                     ])
                 }

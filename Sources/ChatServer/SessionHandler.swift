@@ -19,6 +19,8 @@ final class SessionHandler: ChannelDuplexHandler {
 
     let id = SessionID.next()
     let services: SessionServices
+    /// Shown in `HELLO`.
+    private let serverName: String
     var router: any ChatRouting { services.router }
     var logger: Logger { services.logger }
     /// The peer's IP address, for login penalties and logs.
@@ -40,9 +42,15 @@ final class SessionHandler: ChannelDuplexHandler {
     /// own.
     private let timeouts: SessionTimeouts
 
-    init(services: SessionServices, flusher: OutboundFlusher, timeouts: SessionTimeouts, now: NIODeadline = .now()) {
-        let settings = services.settings
+    init(
+        services: SessionServices,
+        settings: Settings,
+        flusher: OutboundFlusher,
+        timeouts: SessionTimeouts,
+        now: NIODeadline = .now()
+    ) {
         self.services = services
+        self.serverName = settings.serverName
         self.timeouts = timeouts
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
         self.gate = InputGate(settings, now: now)
@@ -97,7 +105,7 @@ final class SessionHandler: ChannelDuplexHandler {
             switch event {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
-                send(.hello(server: services.settings.serverName, text: "welcome; log in with /login <name> <password>"))
+                send(.hello(server: serverName, text: "welcome; log in with /login <name> <password>"))
                 startTimeouts(now: context.eventLoop.now)
             }
         case is ChannelShouldQuiesceEvent:

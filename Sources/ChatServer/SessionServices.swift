@@ -5,7 +5,6 @@ import NIOCore
 /// through the protocols in `SessionDependencies.swift`. One object for all
 /// sessions, so each connection holds one reference instead of six.
 final class SessionServices: Sendable {
-    let settings: SessionHandler.Settings
     let router: any ChatRouting
     let passwords: any PasswordChecking
     let throttle: LoginThrottle
@@ -17,14 +16,12 @@ final class SessionServices: Sendable {
     let logger: Logger
 
     init(
-        settings: SessionHandler.Settings,
         router: any ChatRouting,
         accounts: any AccountLookups,
         passwords: any PasswordChecking,
         throttle: LoginThrottle,
         logger: Logger
     ) {
-        self.settings = settings
         self.router = router
         self.passwords = passwords
         self.throttle = throttle
@@ -34,7 +31,8 @@ final class SessionServices: Sendable {
 }
 
 extension SessionHandler {
-    /// The per-session limits, from `ServerConfiguration`.
+    /// The per-session limits, from `ServerConfiguration`: read when the connection
+    /// opens, so a reload reaches new connections only.
     struct Settings: Sendable {
         var serverName: String
         var maxLoginFailures: Int
@@ -46,6 +44,23 @@ extension SessionHandler {
         var lineBurst: Int
         var maxLinesBeforeLogin: Int
         var maxBytesBeforeLogin: Int
+    }
+}
+
+extension SessionHandler.Settings {
+    init(_ configuration: ServerConfiguration) {
+        self.init(
+            serverName: configuration.serverName,
+            maxLoginFailures: configuration.maxLoginFailures,
+            maxOutboundQueueBytes: configuration.maxOutboundQueueBytes,
+            loginGracePeriod: configuration.loginGracePeriod,
+            idleTimeout: configuration.idleTimeout,
+            pingTimeout: configuration.pingTimeout,
+            linesPerSecond: configuration.linesPerSecond,
+            lineBurst: configuration.lineBurst,
+            maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
+            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
+        )
     }
 }
 

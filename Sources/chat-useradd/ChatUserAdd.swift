@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatVersion
 import Foundation
 
 /// `chat-useradd`: manages securechat accounts in the user database the server reads,
@@ -20,6 +21,7 @@ struct ChatUserAdd: ParsableCommand {
             `chat-useradd add NAME`. To add a user literally named like a subcommand \
             (list, delete, ...), write `chat-useradd add NAME`.
             """,
+        version: SecureChatVersion.current,
         subcommands: [Add.self, List.self, Delete.self, Lock.self, Unlock.self, Passwd.self],
         defaultSubcommand: Add.self
     )

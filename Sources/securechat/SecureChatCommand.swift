@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatClient
+import ChatVersion
 
 @main
 struct SecureChatCommand: AsyncParsableCommand {
@@ -15,7 +16,8 @@ struct SecureChatCommand: AsyncParsableCommand {
             The server's certificate is checked against --ca, else ca.pem in that \
             directory if present, else the system's CAs; never a file of the current \
             directory.
-            """
+            """,
+        version: SecureChatVersion.current
     )
 
     @Option(help: "Server address.")

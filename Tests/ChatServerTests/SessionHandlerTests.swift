@@ -52,7 +52,6 @@ final class SessionHandlerTests: XCTestCase {
         let (hub, authenticator, directory, logger) = (hub, authenticator!, directory!, logger)
         return try await NIOAsyncTestingChannel { channel in
             let services = SessionServices(
-                settings: settings,
                 router: hub,
                 accounts: directory,
                 passwords: authenticator,
@@ -61,6 +60,7 @@ final class SessionHandlerTests: XCTestCase {
             )
             let handler = SessionHandler(
                 services: services,
+                settings: settings,
                 flusher: OutboundFlusher(eventLoop: channel.eventLoop),
                 timeouts: SessionTimeouts(eventLoop: channel.eventLoop, interval: .seconds(1)),
                 now: channel.eventLoop.now

@@ -1,13 +1,59 @@
 import ChatTLS
 import Logging
 
-/// The certificate and key: loaded (and checked) at start, reloaded on SIGHUP.
+/// SIGHUP: the configuration file and the certificate and key it names, applied to
+/// new connections; the certificate and key are also loaded and checked at start.
 extension ChatServer {
+    /// What SIGHUP does: with a configuration source, reads it and applies it
+    /// (`reload(to:)`); without one, reloads the certificate and key. A source that
+    /// throws (a broken file) is refused with one log line and nothing changes.
+    /// Returns whether anything was applied.
+    @discardableResult
+    public func reload() async -> Bool {
+        guard let configurationSource else {
+            logger.info("SIGHUP: reloading certificate and key")
+            return reloadCertificates()
+        }
+        logger.info("SIGHUP: reloading configuration")
+        let new: ServerConfiguration
+        do {
+            new = try await configurationSource()
+        } catch {
+            logger.error("configuration reload refused, keeping the running one", metadata: ["reason": "\(error)"])
+            return false
+        }
+        return reload(to: new)
+    }
+
+    /// Applies the settings of `new` that can change at run time
+    /// (`ServerConfiguration.takingRuntimeChanges(from:)`), with the certificate and
+    /// key they name, to new connections; open sessions keep theirs. If the
+    /// certificate or key cannot be loaded the whole change is refused with one log
+    /// line and the running configuration stays. Returns whether it was applied.
+    @discardableResult
+    public func reload(to new: ServerConfiguration) -> Bool {
+        let next = runningConfiguration.takingRuntimeChanges(from: new)
+        guard installTLSContext(for: next) else { return false }
+        running.withLockedValue { $0 = next }
+        logger.info("configuration reloaded")
+        return true
+    }
+
     /// Loads the certificate and key again for new connections; sessions already
     /// open keep theirs. A broken or mismatched pair is refused with a log line and
     /// the old one stays in use. Returns whether the new pair was taken.
     @discardableResult
     public func reloadCertificates() -> Bool {
+        installTLSContext(for: runningConfiguration)
+    }
+
+    /// The configuration in force now: the start-up one with the changes reloads
+    /// applied.
+    public var runningConfiguration: ServerConfiguration {
+        running.withLockedValue { $0 }
+    }
+
+    func installTLSContext(for configuration: ServerConfiguration) -> Bool {
         do {
             let context = try Self.loadTLSContext(configuration, logger: logger)
             tlsContext.withLockedValue { $0 = context }
