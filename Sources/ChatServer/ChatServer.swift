@@ -247,8 +247,10 @@ public final class ChatServer: Service, Sendable {
                 }
             }
             // Chat lines are small and latency matters more than packet count; the
-            // TLS handler already coalesces what is queued together.
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TLS handler already coalesces what is queued together. (`.tcpOption`:
+            // `.socketOption(.tcp_nodelay)` is SOL_SOCKET option 1, SO_DEBUG, which
+            // needs CAP_NET_ADMIN; without it every accepted connection was closed.)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             // NIO keeps each connection's receive buffer for reuse. Its default
             // (2 KiB, growing to 64 KiB) is sized for bulk transfer; chat lines are
             // small, so start at 512 bytes and stop at 16 KiB (about a TLS record;
