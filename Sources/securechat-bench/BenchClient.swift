@@ -82,7 +82,7 @@ enum BenchClient {
         on loop: any EventLoop
     ) -> EventLoopFuture<any Channel> {
         var bootstrap = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
         if let receiveBufferBytes {
             // Set before connect, so the window the server sees is small from the start.
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferBytes))
