@@ -50,8 +50,8 @@ public struct ChildProcess {
         try process.run()
 
         // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-        async let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let errors = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        let output = Self.readToEnd(stdout.fileHandleForReading)
+        let errors = Self.readToEnd(stderr.fileHandleForReading)
 
         let killer = Task {
             try await Task.sleep(for: timeout)
@@ -75,9 +75,29 @@ public struct ChildProcess {
         let timedOut = (try? await killer.value) ?? false
         return Result(
             status: process.terminationStatus,
-            standardOutput: String(decoding: await output, as: UTF8.self),
-            standardError: String(decoding: await errors, as: UTF8.self),
+            standardOutput: String(decoding: await output.value, as: UTF8.self),
+            standardError: String(decoding: await errors.value, as: UTF8.self),
             timedOut: timedOut
         )
+    }
+
+    /// Everything `handle` yields until end of file, read on a thread of its own.
+    ///
+    /// Not in a task: the read blocks, and Swift's pool has one thread per core. On two
+    /// cores the two reads of a child that waits for its input took both, so the task
+    /// that was to write that input never ran and the test hung for good (seen about
+    /// once in twenty runs of the account tests on a loaded machine).
+    private static func readToEnd(_ handle: FileHandle) -> Task<Data, Never> {
+        let (stream, continuation) = AsyncStream<Data>.makeStream()
+        let thread = Thread {
+            continuation.yield(handle.readDataToEndOfFile())
+            continuation.finish()
+        }
+        thread.start()
+        return Task {
+            var data = Data()
+            for await chunk in stream { data.append(chunk) }
+            return data
+        }
     }
 }
