@@ -6,10 +6,10 @@ import NIOPosix
 /// key. SQLite calls block, so they run on a small pool of their own, off the event
 /// loops and apart from the Argon2id pool, so a login flood cannot delay them.
 final class AccountDirectory: Sendable {
-    private let store: UserStore
+    private let store: SQLiteStore
     private let pool: NIOThreadPool
 
-    init(store: UserStore, threads: Int = 1) {
+    init(store: SQLiteStore, threads: Int = 1) {
         self.store = store
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.pool.start()
@@ -49,7 +49,7 @@ final class AccountDirectory: Sendable {
         }
     }
 
-    /// The account change feed (see `UserStore.accountChanges`), read off the loops.
+    /// The account change feed (see `SQLiteStore.accountChanges`), read off the loops.
     func accountChanges(after sequence: Int64, on eventLoop: EventLoop) -> EventLoopFuture<[AccountChange]> {
         pool.runIfActive(eventLoop: eventLoop) { [store] in
             try store.accountChanges(after: sequence)

@@ -14,7 +14,7 @@ import Synchronization
 /// Password changes may hold at most `passwordChangeShare` of those places, so
 /// sessions hammering `/passwd` cannot starve logins.
 final class Authenticator: Sendable {
-    private let store: UserStore
+    private let store: SQLiteStore
     private let hasher: PasswordHasher
     private let pool: NIOThreadPool
     private let loginRecorder: LoginRecorder
@@ -29,7 +29,7 @@ final class Authenticator: Sendable {
     private let dummyHash: String
     private let logger: Logger
 
-    init(store: UserStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
+    init(store: SQLiteStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
         self.store = store
         self.loginRecorder = LoginRecorder(store: store, logger: logger)
         self.hasher = hasher

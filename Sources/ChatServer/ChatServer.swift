@@ -27,7 +27,7 @@ public final class ChatServer: Service, Sendable {
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
-    private let store: UserStore
+    private let store: SQLiteStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
     private let accountWatcher: AccountWatcher
@@ -46,9 +46,9 @@ public final class ChatServer: Service, Sendable {
             what: "user database",
             allowSymlink: configuration.allowSymlinkedSecrets
         )
-        let store: UserStore
+        let store: SQLiteStore
         do {
-            store = try UserStore(path: configuration.databasePath)
+            store = try SQLiteStore(path: configuration.databasePath)
             self.store = store
         } catch {
             throw StartupError("cannot open user database: \(error)")

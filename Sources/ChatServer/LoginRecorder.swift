@@ -20,7 +20,7 @@ final class LoginRecorder: Sendable {
         var scheduledWrite: Scheduled<Void>?
     }
 
-    private let store: UserStore
+    private let store: SQLiteStore
     private let interval: TimeAmount
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
@@ -28,7 +28,7 @@ final class LoginRecorder: Sendable {
     /// password checks so a login flood cannot hold a batch back.
     private let pool = NIOThreadPool(numberOfThreads: 1)
 
-    init(store: UserStore, interval: TimeAmount = .seconds(1), logger: Logger) {
+    init(store: SQLiteStore, interval: TimeAmount = .seconds(1), logger: Logger) {
         self.store = store
         self.interval = interval
         self.logger = logger

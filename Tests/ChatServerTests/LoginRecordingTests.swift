@@ -78,7 +78,7 @@ final class LoginRecordingTests: XCTestCase {
         let first = try await harness.login("carol")
         await first.close()
 
-        let tool = try UserStore(path: harness.databasePath)
+        let tool = try SQLiteStore(path: harness.databasePath)
         try tool.setPasswordHash(try PasswordHasher(cost: .minimum).hash("carol-new"), for: UserName("carol")!)
         try tool.close()
         let old = try await harness.connect()
@@ -95,7 +95,7 @@ final class LoginRecordingTests: XCTestCase {
     func testRecorderBatchesAndKeepsTheLatestTimePerAccount() async throws {
         let directory = try ServerHarness.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try UserStore(path: directory.appendingPathComponent("users.db").path)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("users.db").path)
         for name in ["alice", "bob"] {
             try store.addUser(UserName(name)!, passwordHash: "h")
         }
@@ -126,7 +126,7 @@ final class LoginRecordingTests: XCTestCase {
 
     private func waitForLastLogin(
         of user: UserName,
-        in store: UserStore,
+        in store: SQLiteStore,
         within limit: Duration,
         file: StaticString = #filePath,
         line: UInt = #line

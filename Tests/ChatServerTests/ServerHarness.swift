@@ -16,7 +16,7 @@ final class ServerHarness: @unchecked Sendable {
 
     let certificates: TestCertificates
     let directory: URL
-    let store: UserStore
+    let store: SQLiteStore
     let server: ChatServer
     let port: Int
     let clientContext: TLSContext
@@ -34,7 +34,7 @@ final class ServerHarness: @unchecked Sendable {
         var configuration = testConfiguration(certificates, directory)
         configure(&configuration)
 
-        let store = try UserStore(path: configuration.databasePath)
+        let store = try SQLiteStore(path: configuration.databasePath)
         let hasher = PasswordHasher(cost: .minimum)
         for (name, password) in users {
             try store.addUser(UserName(name)!, passwordHash: try hasher.hash(password))
@@ -78,7 +78,7 @@ final class ServerHarness: @unchecked Sendable {
     private init(
         certificates: TestCertificates,
         directory: URL,
-        store: UserStore,
+        store: SQLiteStore,
         server: ChatServer,
         port: Int,
         clientContext: TLSContext,

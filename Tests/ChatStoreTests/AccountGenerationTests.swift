@@ -14,12 +14,12 @@ final class AccountGenerationTests: XCTestCase {
 
     private func name(_ text: String) -> UserName { UserName(text)! }
 
-    private func stamp(_ store: UserStore, _ user: String) throws -> CredentialStamp {
+    private func stamp(_ store: SQLiteStore, _ user: String) throws -> CredentialStamp {
         try XCTUnwrap(try store.user(named: name(user))).credential
     }
 
     func testRecreatedNameIsAnotherAccount() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("bob"), passwordHash: "b")
         try store.addUser(name("alice"), passwordHash: "a1")
         let old = try stamp(store, "alice")
@@ -37,7 +37,7 @@ final class AccountGenerationTests: XCTestCase {
     }
 
     func testLockUnlockAndResetRaiseTheGenerationAndFeedTheChange() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("alice"), passwordHash: "a")
         let start = try store.latestAccountChange()
         let first = try stamp(store, "alice")
@@ -61,7 +61,7 @@ final class AccountGenerationTests: XCTestCase {
     }
 
     func testLockedAndDeletedAccountsAdmitNoSession() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("alice"), passwordHash: "a")
         let alice = try stamp(store, "alice")
         let start = try store.latestAccountChange()
@@ -77,7 +77,7 @@ final class AccountGenerationTests: XCTestCase {
     }
 
     func testSessionPasswordChangeNeedsTheCurrentStamp() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("alice"), passwordHash: "a")
         let alice = try stamp(store, "alice")
 
@@ -91,7 +91,7 @@ final class AccountGenerationTests: XCTestCase {
     }
 
     func testHashUpgradeAtLoginKeepsSessions() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("alice"), passwordHash: "weak")
         let alice = try stamp(store, "alice")
         try store.upgradePasswordHash("strong", for: name("alice"))
@@ -102,7 +102,7 @@ final class AccountGenerationTests: XCTestCase {
     /// ids, passwords and keys.
     func testMigratesADatabaseFromTheLastRelease() throws {
         let queue = try DatabaseQueue(path: path)
-        try UserStore.migrator.migrate(queue, upTo: "v2-dm-keys")
+        try SQLiteStore.migrator.migrate(queue, upTo: "v2-dm-keys")
         try queue.write { db in
             for (id, user) in [(1, "alice"), (2, "Bob")] {
                 try db.execute(
@@ -117,7 +117,7 @@ final class AccountGenerationTests: XCTestCase {
         }
         try queue.close()
 
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         let alice = try XCTUnwrap(try store.user(named: name("alice")))
         XCTAssertEqual(alice.credential.account, AccountID(1))
         XCTAssertEqual(alice.passwordHash, "hash-alice")
@@ -134,7 +134,7 @@ final class AccountGenerationTests: XCTestCase {
     }
 
     func testPruningDropsOnlyOldFeedEntries() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(name("alice"), passwordHash: "a")
         try store.setLocked(true, for: name("alice"))
         try store.pruneAccountChanges(olderThan: 3600)

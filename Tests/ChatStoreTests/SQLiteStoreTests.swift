@@ -3,7 +3,7 @@ import ChatStore
 import Foundation
 import XCTest
 
-final class UserStoreTests: XCTestCase {
+final class SQLiteStoreTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
     private var path: String { directory.appendingPathComponent("db/users.db").path }
 
@@ -20,7 +20,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testAddAndGetIgnoringCase() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         let before = Date()
         try store.addUser(try name("Alice"), passwordHash: "hash-a")
 
@@ -35,7 +35,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testDuplicateInAnyCaseIsRejected() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "first")
         XCTAssertThrowsError(try store.addUser(try name("ALICE"), passwordHash: "second")) { error in
             XCTAssertEqual(error as? StoreError, .duplicateUser("ALICE"))
@@ -45,7 +45,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testDelete() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "h")
         XCTAssertTrue(try store.deleteUser(try name("ALICE")))
         XCTAssertNil(try store.user(named: try name("alice")))
@@ -55,7 +55,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testLockAndUnlock() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "h")
         let created = try XCTUnwrap(try store.user(named: try name("alice")))
 
@@ -71,7 +71,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testSetPasswordHash() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         let hasher = PasswordHasher(cost: .minimum)
         try store.addUser(try name("alice"), passwordHash: try hasher.hash("old"))
 
@@ -84,7 +84,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testRecordLogin() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "h")
         let before = try XCTUnwrap(try store.user(named: try name("alice")))
         let when = Date(timeIntervalSince1970: 1_800_000_000.25)
@@ -104,7 +104,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testRecordLoginsWritesEachAccountsOwnTimeAndSkipsDeletedOnes() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "h")
         try store.addUser(try name("Bob"), passwordHash: "h")
         let aliceAt = Date(timeIntervalSince1970: 1_800_000_000.5)
@@ -124,7 +124,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testUpgradePasswordHashStampsTheLoginAndIsAnAccountChange() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "old")
         let before = try XCTUnwrap(try store.user(named: try name("alice")))
         let when = Date(timeIntervalSince1970: 1_900_000_000)
@@ -139,7 +139,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testAllUsersOrderedByKey() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         XCTAssertEqual(try store.allUsers(), [])
         for text in ["charlie", "Bob", "alice", "Dave", "bob2"] {
             try store.addUser(try name(text), passwordHash: "h-\(text)")
@@ -149,7 +149,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testNewFilesArePrivate() throws {
-        let store = try UserStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.addUser(try name("alice"), passwordHash: "h")
 
         XCTAssertEqual(try posixPermissions(path), 0o600)
@@ -162,7 +162,7 @@ final class UserStoreTests: XCTestCase {
 
     func testParentDirectoriesAreCreatedPrivate() throws {
         let nested = inDirectory("a/b/c/users.db")
-        _ = try UserStore(path: nested)
+        _ = try SQLiteStore(path: nested)
         XCTAssertTrue(FileManager.default.fileExists(atPath: nested))
         XCTAssertEqual(try posixPermissions(inDirectory("a/b/c")), 0o700)
         XCTAssertEqual(try posixPermissions(inDirectory("a")), 0o700)
@@ -170,11 +170,11 @@ final class UserStoreTests: XCTestCase {
 
     func testReopeningKeepsData() throws {
         do {
-            let store = try UserStore(path: path)
+            let store = try SQLiteStore(path: path)
             try store.addUser(try name("alice"), passwordHash: "h")
             try store.setLocked(true, for: try name("alice"))
         }
-        let reopened = try UserStore(path: path)
+        let reopened = try SQLiteStore(path: path)
         let record = try XCTUnwrap(try reopened.user(named: try name("alice")))
         XCTAssertTrue(record.isLocked)
         XCTAssertEqual(try reopened.allUsers().count, 1)
@@ -184,8 +184,8 @@ final class UserStoreTests: XCTestCase {
     /// other's committed writes at its next call (the server's look-up reuses a
     /// prepared statement per connection; it must still read the file as it is now).
     func testTwoStoresSeeEachOthersWrites() throws {
-        let server = try UserStore(path: path)
-        let tool = try UserStore(path: path)
+        let server = try SQLiteStore(path: path)
+        let tool = try SQLiteStore(path: path)
         // The server has read (and so opened its reader connections) before the tool writes.
         XCTAssertNil(try server.user(named: try name("alice")))
 
@@ -211,21 +211,21 @@ final class UserStoreTests: XCTestCase {
         let failures = ErrorLog()
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             do {
-                let store = try UserStore(path: target)
+                let store = try SQLiteStore(path: target)
                 try store.addUser(try XCTUnwrap(UserName("user\(index)")), passwordHash: "h")
             } catch {
                 failures.append(error)
             }
         }
         XCTAssertEqual(failures.messages, [])
-        XCTAssertEqual(try UserStore(path: target).allUsers().count, 4)
+        XCTAssertEqual(try SQLiteStore(path: target).allUsers().count, 4)
     }
 
     func testPathUnderARegularFileIsUnusable() throws {
         let file = inDirectory("plain-file")
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: file))
         let bad = file + "/sub/users.db"
-        XCTAssertThrowsError(try UserStore(path: bad)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: bad)) { error in
             guard case .unusableDatabase(let path, let reason) = error as? StoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -238,7 +238,7 @@ final class UserStoreTests: XCTestCase {
     func testNonDatabaseFileIsUnusable() throws {
         let file = inDirectory("notes.txt")
         try Data(String(repeating: "this is not SQLite\n", count: 100).utf8).write(to: URL(fileURLWithPath: file))
-        XCTAssertThrowsError(try UserStore(path: file)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: file)) { error in
             guard case .unusableDatabase(_, let reason) = error as? StoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -248,7 +248,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testDirectoryAsPathIsUnusable() throws {
-        XCTAssertThrowsError(try UserStore(path: directory.path)) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: directory.path)) { error in
             guard case .unusableDatabase = error as? StoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -256,7 +256,7 @@ final class UserStoreTests: XCTestCase {
     }
 
     func testEmptyPathIsUnusable() {
-        XCTAssertThrowsError(try UserStore(path: "")) { error in
+        XCTAssertThrowsError(try SQLiteStore(path: "")) { error in
             XCTAssertEqual(error as? StoreError, .unusableDatabase(path: "", reason: "not a file path"))
         }
     }

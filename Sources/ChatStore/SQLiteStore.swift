@@ -9,7 +9,7 @@ internal import GRDB
 /// password) is seen by the next call: the server picks it up at the next login with
 /// no restart or reload signal.
 /// Calls block their thread on disk I/O; servers call them off their event loops.
-public final class UserStore: Sendable {
+public final class SQLiteStore: Sendable {
     let pool: DatabasePool
 
     /// Opens the database at `path`, creating the file and its parent directory if

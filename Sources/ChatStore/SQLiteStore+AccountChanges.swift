@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 
-extension UserStore {
+extension SQLiteStore {
     /// The newest position in the account change feed; a reader starts after it.
     public func latestAccountChange() throws -> Int64 {
         try pool.read { db in

@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 
-extension UserStore {
+extension SQLiteStore {
     /// The account's published public key for end-to-end DMs, or nil if it has none
     /// (or does not exist).
     public func publicKey(for name: UserName) throws -> [UInt8]? {
