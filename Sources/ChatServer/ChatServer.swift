@@ -27,6 +27,8 @@ public final class ChatServer: Service, Sendable {
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
+    /// The one place that knows the stores are an SQLite file: it opens the file and
+    /// closes it at the end; everything else sees `AccountStore` and `PublicKeyStore`.
     private let store: SQLiteStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
@@ -54,13 +56,13 @@ public final class ChatServer: Service, Sendable {
             throw StartupError("cannot open user database: \(error)")
         }
         self.authenticator = try Authenticator(
-            store: store,
+            accounts: store,
             hasher: PasswordHasher(cost: configuration.passwordCost),
             threads: configuration.hashingThreads,
             maxQueued: configuration.maxQueuedPasswordChecks,
             logger: logger
         )
-        let directory = AccountDirectory(store: store)
+        let directory = AccountDirectory(accounts: store, keys: store)
         self.directory = directory
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
@@ -212,7 +214,6 @@ public final class ChatServer: Service, Sendable {
         }
         await accountWatcher.stop()
         await authenticator.shutdown()
-        await directory.shutdown()
         do {
             try store.close()
         } catch {

@@ -101,7 +101,7 @@ final class LoginRecordingTests: XCTestCase {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // Long enough that a busy test machine checks "not yet written" well inside it.
-        let recorder = LoginRecorder(store: store, interval: .seconds(1), logger: Logger(label: "test"))
+        let recorder = LoginRecorder(accounts: store, interval: .seconds(1), logger: Logger(label: "test"))
         let alice = UserName("alice")!
         let bob = UserName("bob")!
         let early = Date(timeIntervalSince1970: 1_800_000_000)

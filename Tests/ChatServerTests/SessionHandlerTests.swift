@@ -24,14 +24,13 @@ final class SessionHandlerTests: XCTestCase {
         let folder = try ServerHarness.makeTemporaryDirectory()
         store = try SQLiteStore(path: folder.appendingPathComponent("users.db").path)
         try store.addUser(UserName("alice")!, passwordHash: try PasswordHasher(cost: .minimum).hash("alice-pw"))
-        authenticator = try Authenticator(store: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
-        directory = AccountDirectory(store: store)
+        authenticator = try Authenticator(accounts: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
+        directory = AccountDirectory(accounts: store, keys: store)
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     }
 
     override func tearDown() async throws {
         await authenticator.shutdown()
-        await directory.shutdown()
         try store.close()
     }
 

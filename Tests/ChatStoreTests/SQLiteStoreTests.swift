@@ -1,8 +1,10 @@
-import ChatCrypto
 import ChatStore
 import Foundation
 import XCTest
 
+/// What only the SQLite store has to do: its file, its permissions, its mode, and
+/// two processes on one file. The behaviour every store shares is in
+/// `AccountStoreConformance`.
 final class SQLiteStoreTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
     private var path: String { directory.appendingPathComponent("db/users.db").path }
@@ -17,135 +19,6 @@ final class SQLiteStoreTests: XCTestCase {
 
     private func name(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> UserName {
         try XCTUnwrap(UserName(text), file: file, line: line)
-    }
-
-    func testAddAndGetIgnoringCase() throws {
-        let store = try SQLiteStore(path: path)
-        let before = Date()
-        try store.addUser(try name("Alice"), passwordHash: "hash-a")
-
-        let record = try XCTUnwrap(try store.user(named: try name("aLiCe")))
-        XCTAssertEqual(record.name.display, "Alice", "spelling kept as created")
-        XCTAssertEqual(record.passwordHash, "hash-a")
-        XCTAssertFalse(record.isLocked)
-        XCTAssertNil(record.lastLoginAt)
-        XCTAssertEqual(record.createdAt.timeIntervalSince1970, before.timeIntervalSince1970, accuracy: 5)
-        XCTAssertEqual(record.createdAt, record.updatedAt)
-        XCTAssertNil(try store.user(named: try name("bob")))
-    }
-
-    func testDuplicateInAnyCaseIsRejected() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "first")
-        XCTAssertThrowsError(try store.addUser(try name("ALICE"), passwordHash: "second")) { error in
-            XCTAssertEqual(error as? StoreError, .duplicateUser("ALICE"))
-        }
-        XCTAssertEqual(try store.user(named: try name("alice"))?.passwordHash, "first")
-        XCTAssertEqual(try store.allUsers().count, 1)
-    }
-
-    func testDelete() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "h")
-        XCTAssertTrue(try store.deleteUser(try name("ALICE")))
-        XCTAssertNil(try store.user(named: try name("alice")))
-        XCTAssertFalse(try store.deleteUser(try name("alice")), "already gone")
-        // The name is free again.
-        try store.addUser(try name("Alice"), passwordHash: "h2")
-    }
-
-    func testLockAndUnlock() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "h")
-        let created = try XCTUnwrap(try store.user(named: try name("alice")))
-
-        XCTAssertTrue(try store.setLocked(true, for: try name("Alice")))
-        let locked = try XCTUnwrap(try store.user(named: try name("alice")))
-        XCTAssertTrue(locked.isLocked)
-        XCTAssertGreaterThanOrEqual(locked.updatedAt, created.updatedAt)
-
-        XCTAssertTrue(try store.setLocked(false, for: try name("alice")))
-        XCTAssertEqual(try store.user(named: try name("alice"))?.isLocked, false)
-
-        XCTAssertFalse(try store.setLocked(true, for: try name("nobody")))
-    }
-
-    func testSetPasswordHash() throws {
-        let store = try SQLiteStore(path: path)
-        let hasher = PasswordHasher(cost: .minimum)
-        try store.addUser(try name("alice"), passwordHash: try hasher.hash("old"))
-
-        XCTAssertTrue(try store.setPasswordHash(try hasher.hash("new"), for: try name("ALICE")))
-        let stored = try XCTUnwrap(try store.user(named: try name("alice"))).passwordHash
-        XCTAssertTrue(hasher.verify("new", against: stored))
-        XCTAssertFalse(hasher.verify("old", against: stored))
-
-        XCTAssertFalse(try store.setPasswordHash("h", for: try name("nobody")))
-    }
-
-    func testRecordLogin() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "h")
-        let before = try XCTUnwrap(try store.user(named: try name("alice")))
-        let when = Date(timeIntervalSince1970: 1_800_000_000.25)
-
-        try store.recordLogin(try name("ALICE"), at: when)
-        let after = try XCTUnwrap(try store.user(named: try name("alice")))
-        let lastLogin = try XCTUnwrap(after.lastLoginAt)
-        XCTAssertEqual(lastLogin.timeIntervalSince1970, when.timeIntervalSince1970, accuracy: 0.001)
-        XCTAssertEqual(after.updatedAt, before.updatedAt, "a login is not an account change")
-
-        try store.recordLogin(try name("alice"))
-        let latest = try XCTUnwrap(try store.user(named: try name("alice"))?.lastLoginAt)
-        XCTAssertEqual(latest.timeIntervalSinceNow, 0, accuracy: 5, "defaults to now")
-
-        // Unknown users are ignored: the account may have been deleted meanwhile.
-        try store.recordLogin(try name("nobody"))
-    }
-
-    func testRecordLoginsWritesEachAccountsOwnTimeAndSkipsDeletedOnes() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "h")
-        try store.addUser(try name("Bob"), passwordHash: "h")
-        let aliceAt = Date(timeIntervalSince1970: 1_800_000_000.5)
-        let bobAt = Date(timeIntervalSince1970: 1_800_000_100.75)
-
-        // "gone" was deleted after logging in: no error, and no account made for it.
-        try store.recordLogins([try name("alice"): aliceAt, try name("BOB"): bobAt, try name("gone"): bobAt])
-        let alice = try XCTUnwrap(try store.user(named: try name("alice"))?.lastLoginAt)
-        let bob = try XCTUnwrap(try store.user(named: try name("bob")))
-        XCTAssertEqual(alice.timeIntervalSince1970, aliceAt.timeIntervalSince1970, accuracy: 0.001)
-        XCTAssertEqual(try XCTUnwrap(bob.lastLoginAt).timeIntervalSince1970, bobAt.timeIntervalSince1970, accuracy: 0.001)
-        XCTAssertEqual(bob.name.display, "Bob", "the stamp keeps the spelling chosen at creation")
-        XCTAssertNil(try store.user(named: try name("gone")))
-        XCTAssertEqual(try store.allUsers().count, 2)
-
-        try store.recordLogins([:])
-    }
-
-    func testUpgradePasswordHashStampsTheLoginAndIsAnAccountChange() throws {
-        let store = try SQLiteStore(path: path)
-        try store.addUser(try name("alice"), passwordHash: "old")
-        let before = try XCTUnwrap(try store.user(named: try name("alice")))
-        let when = Date(timeIntervalSince1970: 1_900_000_000)
-
-        XCTAssertTrue(try store.upgradePasswordHash("new", for: try name("Alice"), loggedInAt: when))
-        let after = try XCTUnwrap(try store.user(named: try name("alice")))
-        XCTAssertEqual(after.passwordHash, "new")
-        XCTAssertEqual(try XCTUnwrap(after.lastLoginAt).timeIntervalSince1970, when.timeIntervalSince1970, accuracy: 0.001)
-        XCTAssertGreaterThanOrEqual(after.updatedAt, before.updatedAt)
-        XCTAssertFalse(try store.upgradePasswordHash("new", for: try name("nobody")))
-        XCTAssertNil(try store.user(named: try name("nobody")))
-    }
-
-    func testAllUsersOrderedByKey() throws {
-        let store = try SQLiteStore(path: path)
-        XCTAssertEqual(try store.allUsers(), [])
-        for text in ["charlie", "Bob", "alice", "Dave", "bob2"] {
-            try store.addUser(try name(text), passwordHash: "h-\(text)")
-        }
-        let names = try store.allUsers().map(\.name.display)
-        XCTAssertEqual(names, ["alice", "Bob", "bob2", "charlie", "Dave"])
     }
 
     func testNewFilesArePrivate() throws {
@@ -180,30 +53,54 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try reopened.allUsers().count, 1)
     }
 
-    /// What the server and chat-useradd do: two handles on one file, each seeing the
-    /// other's committed writes at its next call (the server's look-up reuses a
+    /// What the server and chat-useradd do: two handles on one file, the tool's
+    /// blocking calls on one and the server's async calls on the other, each seeing
+    /// the other's committed writes at its next call (the server's look-up reuses a
     /// prepared statement per connection; it must still read the file as it is now).
-    func testTwoStoresSeeEachOthersWrites() throws {
+    func testTwoStoresSeeEachOthersWrites() async throws {
         let server = try SQLiteStore(path: path)
         let tool = try SQLiteStore(path: path)
+        let alice = try name("alice")
         // The server has read (and so opened its reader connections) before the tool writes.
-        XCTAssertNil(try server.user(named: try name("alice")))
+        var seen = try await server.account(named: alice)
+        XCTAssertNil(seen)
 
-        try tool.addUser(try name("alice"), passwordHash: "h1")
-        XCTAssertEqual(try server.user(named: try name("alice"))?.passwordHash, "h1")
+        try tool.addUser(alice, passwordHash: "h1")
+        seen = try await server.account(named: alice)
+        XCTAssertEqual(seen?.passwordHash, "h1")
+        let start = try await server.latestAccountChange()
 
-        try tool.setLocked(true, for: try name("alice"))
-        XCTAssertEqual(try server.user(named: try name("alice"))?.isLocked, true)
+        try tool.setLocked(true, for: alice)
+        seen = try await server.account(named: alice)
+        XCTAssertEqual(seen?.isLocked, true)
 
-        try tool.setPasswordHash("h2", for: try name("alice"))
-        XCTAssertEqual(try server.user(named: try name("alice"))?.passwordHash, "h2")
+        try tool.setPasswordHash("h2", for: alice)
+        seen = try await server.account(named: alice)
+        XCTAssertEqual(seen?.passwordHash, "h2")
+        let changes = try await server.accountChanges(after: start)
+        XCTAssertEqual(changes.count, 2, "the tool's changes are in the server's feed")
 
-        try server.recordLogin(try name("alice"))
-        XCTAssertNotNil(try tool.user(named: try name("alice"))?.lastLoginAt)
+        try await server.recordLogins([alice: Date()])
+        XCTAssertNotNil(try tool.user(named: alice)?.lastLoginAt)
+        try tool.recordLogin(alice, at: Date(timeIntervalSince1970: 1_800_000_000))
+        seen = try await server.account(named: alice)
+        XCTAssertEqual(seen?.lastLoginAt, Date(timeIntervalSince1970: 1_800_000_000))
 
-        XCTAssertThrowsError(try server.addUser(try name("Alice"), passwordHash: "h2"))
-        try tool.deleteUser(try name("alice"))
-        XCTAssertNil(try server.user(named: try name("alice")))
+        do {
+            try await server.addAccount(try name("Alice"), passwordHash: "h3")
+            XCTFail("the server added a second alice")
+        } catch {
+            XCTAssertEqual(error as? StoreError, .duplicateUser("Alice"))
+        }
+        XCTAssertThrowsError(try tool.addUser(try name("ALICE"), passwordHash: "h3")) { error in
+            XCTAssertEqual(error as? StoreError, .duplicateUser("ALICE"))
+        }
+        XCTAssertTrue(try tool.deleteUser(alice))
+        seen = try await server.account(named: alice)
+        XCTAssertNil(seen)
+        XCTAssertEqual(try tool.allUsers(), [])
+        try server.close()
+        try tool.close()
     }
 
     func testConcurrentOpeningOfANewFile() throws {
