@@ -2,9 +2,9 @@ import ChatStore
 import NIOCore
 
 /// Account look-ups that need no password: does a user exist, what is their public
-/// key, what changed. The stores' calls are async and never block a thread, so each
-/// runs in a task of its own, apart from the Argon2id pool, and a login flood cannot
-/// delay them; the answer comes back on the caller's event loop.
+/// key, what changed. The stores' calls are async and block no thread, so each runs in
+/// a task of its own (`makeFutureWithNIOTask`), apart from the Argon2id pool: a login
+/// flood cannot delay them. The answer comes back on the caller's event loop.
 final class AccountDirectory: Sendable {
     private let accounts: any AccountStore
     private let keys: any PublicKeyStore
@@ -15,7 +15,7 @@ final class AccountDirectory: Sendable {
     }
 
     func accountExists(_ user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Bool> {
-        eventLoop.makeFutureWithTask { [accounts] in
+        eventLoop.makeFutureWithNIOTask { [accounts] in
             try await accounts.account(named: user) != nil
         }
     }
@@ -27,7 +27,7 @@ final class AccountDirectory: Sendable {
     }
 
     func publicKey(of user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<KeyLookup> {
-        eventLoop.makeFutureWithTask { [accounts, keys] in
+        eventLoop.makeFutureWithNIOTask { [accounts, keys] in
             guard let record = try await accounts.account(named: user) else { return .noSuchUser }
             guard let key = try await keys.publicKey(of: user) else { return .noKey(record.name) }
             return .found(user: record.name, key: key)
@@ -38,7 +38,7 @@ final class AccountDirectory: Sendable {
     /// or, storing nothing, the account's status when `credential` is no longer
     /// current.
     func publishKey(_ key: [UInt8], for credential: CredentialStamp, on eventLoop: EventLoop) -> EventLoopFuture<AccountStatus?> {
-        eventLoop.makeFutureWithTask { [accounts, keys] in
+        eventLoop.makeFutureWithNIOTask { [accounts, keys] in
             if try await keys.setPublicKey(key, for: credential) { return nil }
             return try await accounts.account(id: credential.account)?.status ?? .deleted
         }
@@ -46,14 +46,14 @@ final class AccountDirectory: Sendable {
 
     /// The account change feed (see `AccountStore.accountChanges`).
     func accountChanges(after sequence: Int64, on eventLoop: EventLoop) -> EventLoopFuture<[AccountChange]> {
-        eventLoop.makeFutureWithTask { [accounts] in
+        eventLoop.makeFutureWithNIOTask { [accounts] in
             try await accounts.accountChanges(after: sequence)
         }
     }
 
     /// The feed's newest position and a pruning of entries no server still needs.
     func prepareAccountChangeFeed(keeping age: Double, on eventLoop: EventLoop) -> EventLoopFuture<Int64> {
-        eventLoop.makeFutureWithTask { [accounts] in
+        eventLoop.makeFutureWithNIOTask { [accounts] in
             try await accounts.pruneAccountChanges(olderThan: age)
             return try await accounts.latestAccountChange()
         }

@@ -157,7 +157,7 @@ final class Authenticator: Sendable {
         guard state.withLockedValue({ $0.admission.admit(kind) }) else {
             return eventLoop.makeSucceededFuture(whenBusy)
         }
-        return eventLoop.makeFutureWithTask { [self] in
+        return eventLoop.makeFutureWithNIOTask { [self] in
             defer { finish(kind) }
             return try await work()
         }

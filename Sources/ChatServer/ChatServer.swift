@@ -27,8 +27,7 @@ public final class ChatServer: Service, Sendable {
     private let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub = Hub()
-    /// The one place that knows the stores are an SQLite file: it opens the file and
-    /// closes it at the end; everything else sees `AccountStore` and `PublicKeyStore`.
+    /// Only this knows the stores are an SQLite file; the rest sees their protocols.
     private let store: SQLiteStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory

@@ -64,7 +64,7 @@ final class LoginRecorder: Sendable {
             state.scheduledWrite = nil
             guard !state.stopped else { return }
             let previous = state.writing
-            state.writing = Task { [self] in
+            state.writing = Task(executorPreference: EventLoopTaskExecutor.shared()) { [self] in
                 await previous?.value
                 await writePending()
             }

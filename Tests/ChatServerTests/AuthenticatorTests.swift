@@ -2,6 +2,7 @@ import ChatCrypto
 import ChatStore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
@@ -16,6 +17,8 @@ final class AuthenticatorTests: XCTestCase {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let alice = UserName("alice")!
     private let bob = UserName("bob")!
+    /// Shut down at the end of each test, even one that could not await it.
+    private var authenticators: [Authenticator] = []
 
     override func setUp() async throws {
         let folder = try ServerHarness.makeTemporaryDirectory()
@@ -29,15 +32,20 @@ final class AuthenticatorTests: XCTestCase {
 
     override func tearDown() async throws {
         slow.release()
+        for authenticator in authenticators {
+            await authenticator.shutdown()
+        }
         try store.close()
         try await group.shutdownGracefully()
     }
 
     private func makeAuthenticator(threads: Int, maxQueued: Int) throws -> Authenticator {
-        try Authenticator(
+        let authenticator = try Authenticator(
             accounts: slow, hasher: PasswordHasher(cost: .minimum), threads: threads, maxQueued: maxQueued,
             logger: Logger(label: "authenticator-test")
         )
+        authenticators.append(authenticator)
+        return authenticator
     }
 
     private func waitUntilWaiting(_ count: Int, file: StaticString = #filePath, line: UInt = #line) async throws {
@@ -119,6 +127,34 @@ final class AuthenticatorTests: XCTestCase {
         }
         XCTAssertEqual(renewed.credential.generation, login.credential.generation + 1)
         await authenticator.shutdown()
+    }
+
+    /// Logins run their tasks on NIO's threads, not on Swift's global pool: with every
+    /// thread of that pool blocked (here on purpose; `ChildProcess` does it by accident
+    /// while it reads a child's pipes) a login is still answered.
+    func testALoginNeedsNothingFromTheGlobalPool() throws {
+        let authenticator = try makeAuthenticator(threads: 1, maxQueued: 1)
+        let release = DispatchSemaphore(value: 0)
+        // Linux serves each priority from threads of its own: block them all.
+        let priorities: [TaskPriority?] = [nil, .high, .medium, .low, .background]
+        let blockers = ProcessInfo.processInfo.activeProcessorCount * priorities.count
+        for priority in priorities {
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
+                Task.detached(priority: priority) { release.wait() }
+            }
+        }
+        defer { for _ in 0..<blockers { release.signal() } }
+
+        let answered = DispatchSemaphore(value: 0)
+        let outcome = NIOLockedValueBox<Authenticator.LoginOutcome?>(nil)
+        authenticator.verifyLogin(name: "bob", password: "bob-pw", on: group.next()).whenSuccess { result in
+            outcome.withLockedValue { $0 = result }
+            answered.signal()
+        }
+        XCTAssertEqual(answered.wait(timeout: .now() + 10), .success, "no answer while the global pool is blocked")
+        if let result = outcome.withLockedValue({ $0 }) {
+            assertVerified(result, as: bob)
+        }
     }
 
     /// `shutdown()` waits for the work under way, so the login it lets through is
