@@ -1,28 +1,23 @@
 import ChatModel
 import ChatStore
 import NIOCore
-import NIOPosix
 
 /// Account look-ups that need no password: does a user exist, what is their public
-/// key. SQLite calls block, so they run on a small pool of their own, off the event
-/// loops and apart from the Argon2id pool, so a login flood cannot delay them.
+/// key, what changed. The stores' calls are async and block no thread, so each runs in
+/// a task of its own (`makeFutureWithNIOTask`), apart from the Argon2id pool: a login
+/// flood cannot delay them. The answer comes back on the caller's event loop.
 final class AccountDirectory: Sendable {
-    private let store: UserStore
-    private let pool: NIOThreadPool
+    private let accounts: any AccountStore
+    private let keys: any PublicKeyStore
 
-    init(store: UserStore, threads: Int = 1) {
-        self.store = store
-        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
-        self.pool.start()
-    }
-
-    func shutdown() async {
-        try? await pool.shutdownGracefully()
+    init(accounts: any AccountStore, keys: any PublicKeyStore) {
+        self.accounts = accounts
+        self.keys = keys
     }
 
     func accountExists(_ user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<Bool> {
-        pool.runIfActive(eventLoop: eventLoop) { [store] in
-            try store.user(named: user) != nil
+        eventLoop.makeFutureWithNIOTask { [accounts] in
+            try await accounts.account(named: user) != nil
         }
     }
 
@@ -33,9 +28,9 @@ final class AccountDirectory: Sendable {
     }
 
     func publicKey(of user: UserName, on eventLoop: EventLoop) -> EventLoopFuture<KeyLookup> {
-        pool.runIfActive(eventLoop: eventLoop) { [store] in
-            guard let record = try store.user(named: user) else { return .noSuchUser }
-            guard let key = try store.publicKey(for: user) else { return .noKey(record.name) }
+        eventLoop.makeFutureWithNIOTask { [accounts, keys] in
+            guard let record = try await accounts.account(named: user) else { return .noSuchUser }
+            guard let key = try await keys.publicKey(of: user) else { return .noKey(record.name) }
             return .found(user: record.name, key: key)
         }
     }
@@ -44,24 +39,24 @@ final class AccountDirectory: Sendable {
     /// or, storing nothing, the account's status when `credential` is no longer
     /// current.
     func publishKey(_ key: [UInt8], for credential: CredentialStamp, on eventLoop: EventLoop) -> EventLoopFuture<AccountStatus?> {
-        pool.runIfActive(eventLoop: eventLoop) { [store] in
-            if try store.setPublicKey(key, for: credential) { return nil }
-            return try store.status(of: credential.account)
+        eventLoop.makeFutureWithNIOTask { [accounts, keys] in
+            if try await keys.setPublicKey(key, for: credential) { return nil }
+            return try await accounts.account(id: credential.account)?.status ?? .deleted
         }
     }
 
-    /// The account change feed (see `UserStore.accountChanges`), read off the loops.
+    /// The account change feed (see `AccountStore.accountChanges`).
     func accountChanges(after sequence: Int64, on eventLoop: EventLoop) -> EventLoopFuture<[AccountChange]> {
-        pool.runIfActive(eventLoop: eventLoop) { [store] in
-            try store.accountChanges(after: sequence)
+        eventLoop.makeFutureWithNIOTask { [accounts] in
+            try await accounts.accountChanges(after: sequence)
         }
     }
 
     /// The feed's newest position and a pruning of entries no server still needs.
     func prepareAccountChangeFeed(keeping age: Double, on eventLoop: EventLoop) -> EventLoopFuture<Int64> {
-        pool.runIfActive(eventLoop: eventLoop) { [store] in
-            try store.pruneAccountChanges(olderThan: age)
-            return try store.latestAccountChange()
+        eventLoop.makeFutureWithNIOTask { [accounts] in
+            try await accounts.pruneAccountChanges(olderThan: age)
+            return try await accounts.latestAccountChange()
         }
     }
 }

@@ -1,41 +1,42 @@
 import ChatCrypto
 import ChatModel
 import ChatStore
+import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
-/// Checks and changes passwords on a bounded pool of threads, away from the event
-/// loops: one Argon2id run takes ~100 ms of CPU and 64 MiB, which would stall every
-/// session on a loop and let a login flood exhaust memory.
+/// Checks and changes passwords. The account is looked up first, through the store's
+/// async calls; only the Argon2id work then runs on a bounded pool of threads, away
+/// from the event loops: one run takes ~100 ms of CPU and 64 MiB, which would stall
+/// every session on a loop and let a login flood exhaust memory, and a store a network
+/// round trip away must not hold a hashing thread while it answers.
 ///
-/// At most `threads` checks run at once; at most `maxQueued` more wait. Past that the
-/// caller hears `busy` immediately, so a flood costs the server almost nothing.
-/// Password changes may hold at most `passwordChangeShare` of those places, so
-/// sessions hammering `/passwd` cannot starve logins.
+/// At most `threads` hashes run at once. `HashingAdmission` caps the work under way;
+/// past it the caller hears `busy` immediately.
 final class Authenticator: Sendable {
-    private let store: UserStore
+    private struct State {
+        var admission: HashingAdmission
+        /// `shutdown()` waiting for the work under way to end.
+        var whenIdle: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let accounts: any AccountStore
     private let hasher: PasswordHasher
     private let pool: NIOThreadPool
     private let loginRecorder: LoginRecorder
-    private let capacity: Int
-    private let inFlight = Atomic<Int>(0)
-    /// Places (running or queued) that password changes may hold: half the threads,
-    /// at least one. Logins always keep the rest.
-    private let passwordChangeShare: Int
-    private let passwordChangesInFlight = Atomic<Int>(0)
     /// Unknown users are checked against this, so that "no such user" costs the same
     /// time as "wrong password" and cannot be told apart by timing.
     private let dummyHash: String
     private let logger: Logger
+    private let state: NIOLockedValueBox<State>
 
-    init(store: UserStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
-        self.store = store
-        self.loginRecorder = LoginRecorder(store: store, logger: logger)
+    init(accounts: any AccountStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
+        self.accounts = accounts
+        self.loginRecorder = LoginRecorder(accounts: accounts, logger: logger)
         self.hasher = hasher
-        self.capacity = max(1, threads) + max(0, maxQueued)
-        self.passwordChangeShare = max(1, threads / 2)
+        self.state = NIOLockedValueBox(State(admission: HashingAdmission(threads: threads, maxQueued: maxQueued)))
         self.logger = logger
         self.dummyHash = try hasher.hash("securechat dummy password \(UInt64.random(in: .min ... .max))")
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
@@ -44,6 +45,13 @@ final class Authenticator: Sendable {
 
     /// Waits for the checks in progress, then writes the login stamps still pending.
     func shutdown() async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLockedValue { state in
+                if !state.admission.isIdle { state.whenIdle.append(continuation) }
+                return state.admission.isIdle
+            }
+            if idle { continuation.resume() }
+        }
         try? await pool.shutdownGracefully()
         await loginRecorder.shutdown()
     }
@@ -51,31 +59,52 @@ final class Authenticator: Sendable {
     /// Verifies `password` for the account `name` (as typed; it may not even be a
     /// valid name). Succeeds only for an existing, unlocked account with that password.
     func verifyLogin(name: String, password: String, on eventLoop: EventLoop) -> EventLoopFuture<LoginOutcome> {
-        runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher, dummyHash, loginRecorder, logger] in
+        runAdmitted(.login, on: eventLoop, whenBusy: .busy) { [self] in
             let userName = UserName(name)
-            let record = try userName.flatMap { try store.user(named: $0) }
-            // Always run exactly one verification, whatever is wrong with the request.
-            let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
+            let record = if let userName { try await accounts.account(named: userName) } else { UserRecord?.none }
+            let (matches, upgradedHash) = try await pool.runIfActive { [hasher, dummyHash, logger] in
+                // Always run exactly one verification, whatever is wrong with the request.
+                let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
+                guard let record, matches, !record.isLocked, hasher.needsRehash(record.passwordHash) else {
+                    return (matches, String?.none)
+                }
+                // The account was made with weaker parameters: hash again while the
+                // plaintext is at hand. A failure here must not fail the login.
+                do {
+                    return (matches, try hasher.hash(password))
+                } catch {
+                    logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
+                    return (matches, nil)
+                }
+            }
             guard let record else {
                 return .rejected(reason: userName == nil ? "invalid user name" : "no such user")
             }
             guard matches else { return .rejected(reason: "wrong password") }
             guard !record.isLocked else { return .rejected(reason: "account locked") }
-            if hasher.needsRehash(record.passwordHash) {
-                // The account was made with weaker parameters: upgrade while the
-                // plaintext is at hand. This write carries the login's stamp too. A
-                // failure here must not fail the login.
-                do {
-                    try store.upgradePasswordHash(try hasher.hash(password), for: record.name)
-                    logger.info("password hash upgraded", metadata: ["user": "\(record.name)"])
-                } catch {
-                    logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
-                    loginRecorder.record(record.name, timingOn: eventLoop)
-                }
+            if let upgradedHash {
+                await upgrade(record, to: upgradedHash, timingOn: eventLoop)
             } else {
                 loginRecorder.record(record.name, timingOn: eventLoop)
             }
             return .verified(Authenticator.makeVerifiedLogin(record.name, record.credential))
+        }
+    }
+
+    /// Stores a stronger hash of the password just verified; the write carries the
+    /// login's stamp too.
+    private func upgrade(_ record: UserRecord, to hash: String, timingOn eventLoop: EventLoop) async {
+        do {
+            if try await accounts.upgradePasswordHash(hash, for: record.credential, loggedInAt: Date()) {
+                logger.info("password hash upgraded", metadata: ["user": "\(record.name)"])
+            } else {
+                // Locked, reset or deleted during the check: the newer credentials
+                // stand, and the hub turns this login away.
+                logger.info("password hash not upgraded: the account changed during the check", metadata: ["user": "\(record.name)"])
+            }
+        } catch {
+            logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
+            loginRecorder.record(record.name, timingOn: eventLoop)
         }
     }
 
@@ -98,45 +127,50 @@ final class Authenticator: Sendable {
         new: String,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<PasswordChangeOutcome> {
-        let admitted = passwordChangesInFlight.add(1, ordering: .relaxed).newValue <= passwordChangeShare
-        guard admitted else {
-            passwordChangesInFlight.subtract(1, ordering: .relaxed)
-            return eventLoop.makeSucceededFuture(.busy)
-        }
-        return runBounded(on: eventLoop, whenBusy: .busy) { [store, hasher, dummyHash] in
-            let record = try store.user(id: login.credential.account)
-            let status: AccountStatus =
-                switch record {
-                case nil: .deleted
-                case let record? where record.isLocked: .locked(generation: record.credential.generation)
-                case let record?: .active(generation: record.credential.generation)
-                }
-            // Still one verification whatever the account's state, as at login.
-            let matches = hasher.verify(old, against: record?.passwordHash ?? dummyHash)
-            guard let record, status.admits(login.credential) else { return .stale(status) }
-            guard matches else { return .wrongPassword }
-            guard let credential = try store.changePassword(to: try hasher.hash(new), for: record.credential) else {
+        runAdmitted(.passwordChange, on: eventLoop, whenBusy: .busy) { [self] in
+            let record = try await accounts.account(id: login.credential.account)
+            let status = record?.status ?? .deleted
+            let current = record != nil && status.admits(login.credential)
+            let (matches, newHash) = try await pool.runIfActive { [hasher, dummyHash] in
+                // Still one verification whatever the account's state, as at login.
+                let matches = hasher.verify(old, against: record?.passwordHash ?? dummyHash)
+                guard current, matches else { return (matches, String?.none) }
+                return (matches, try hasher.hash(new))
+            }
+            guard let record, current else { return .stale(status) }
+            guard matches, let newHash else { return .wrongPassword }
+            guard let credential = try await accounts.changePassword(to: newHash, for: record.credential) else {
                 // Changed by someone else between the check and the write.
                 return .stale(.active(generation: login.credential.generation + 1))
             }
             return .changed(Authenticator.makeVerifiedLogin(record.name, credential))
-        }.always { _ in
-            self.passwordChangesInFlight.subtract(1, ordering: .relaxed)
         }
     }
 
-    private func runBounded<Result: Sendable>(
+    /// Runs `work` in a task if admission lets it in; otherwise answers `whenBusy` at
+    /// once, on the caller's loop.
+    private func runAdmitted<Result: Sendable>(
+        _ kind: HashingAdmission.Work,
         on eventLoop: EventLoop,
         whenBusy: Result,
-        _ work: @escaping @Sendable () throws -> Result
+        _ work: @escaping @Sendable () async throws -> Result
     ) -> EventLoopFuture<Result> {
-        let admitted = inFlight.add(1, ordering: .relaxed).newValue <= capacity
-        guard admitted else {
-            inFlight.subtract(1, ordering: .relaxed)
+        guard state.withLockedValue({ $0.admission.admit(kind) }) else {
             return eventLoop.makeSucceededFuture(whenBusy)
         }
-        return pool.runIfActive(eventLoop: eventLoop, work).always { _ in
-            self.inFlight.subtract(1, ordering: .relaxed)
+        return eventLoop.makeFutureWithNIOTask { [self] in
+            defer { finish(kind) }
+            return try await work()
         }
+    }
+
+    private func finish(_ kind: HashingAdmission.Work) {
+        let waiting = state.withLockedValue { state in
+            state.admission.finish(kind)
+            guard state.admission.isIdle else { return [CheckedContinuation<Void, Never>]() }
+            defer { state.whenIdle = [] }
+            return state.whenIdle
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }

@@ -36,7 +36,8 @@ public final class ChatServer: Service, Sendable {
     let tlsContext: NIOLockedValueBox<TLSContext>
     private let throttle: LoginThrottle
     private let hub: Hub
-    private let store: UserStore
+    /// Only this knows the stores are an SQLite file; the rest sees their protocols.
+    private let store: SQLiteStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
     private let accountWatcher: AccountWatcher
@@ -65,21 +66,21 @@ public final class ChatServer: Service, Sendable {
             what: "user database",
             allowSymlink: configuration.allowSymlinkedSecrets
         )
-        let store: UserStore
+        let store: SQLiteStore
         do {
-            store = try UserStore(path: configuration.databasePath)
+            store = try SQLiteStore(path: configuration.databasePath)
             self.store = store
         } catch {
             throw StartupError("cannot open user database: \(error)")
         }
         self.authenticator = try Authenticator(
-            store: store,
+            accounts: store,
             hasher: PasswordHasher(cost: configuration.passwordCost),
             threads: configuration.hashingThreads,
             maxQueued: configuration.maxQueuedPasswordChecks,
             logger: logger
         )
-        let directory = AccountDirectory(store: store)
+        let directory = AccountDirectory(accounts: store, keys: store)
         self.directory = directory
         self.hub = Hub(limits: Hub.Limits(
             roomsPerAccount: configuration.maxRoomsPerAccount,
@@ -182,7 +183,6 @@ public final class ChatServer: Service, Sendable {
         }
         await accountWatcher.stop()
         await authenticator.shutdown()
-        await directory.shutdown()
         do {
             try store.close()
         } catch {

@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 
 /// Stamps accounts' last-login time in batches: at most one write transaction per
 /// `interval`, holding every login since the previous one. A write transaction per
@@ -19,21 +18,21 @@ final class LoginRecorder: Sendable {
         /// The latest login of each account since the last write.
         var pending: [UserName: Date] = [:]
         var scheduledWrite: Scheduled<Void>?
+        /// The batch being written. The next waits for it, so an older time never
+        /// lands after a newer one.
+        var writing: Task<Void, Never>?
+        var stopped = false
     }
 
-    private let store: UserStore
+    private let accounts: any AccountStore
     private let interval: TimeAmount
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
-    /// The writes block on disk, so they stay off the event loops, and apart from the
-    /// password checks so a login flood cannot hold a batch back.
-    private let pool = NIOThreadPool(numberOfThreads: 1)
 
-    init(store: UserStore, interval: TimeAmount = .seconds(1), logger: Logger) {
-        self.store = store
+    init(accounts: any AccountStore, interval: TimeAmount = .seconds(1), logger: Logger) {
+        self.accounts = accounts
         self.interval = interval
         self.logger = logger
-        pool.start()
     }
 
     /// Notes that `user` logged in at `date`; the store hears of it within `interval`.
@@ -41,42 +40,46 @@ final class LoginRecorder: Sendable {
     func record(_ user: UserName, at date: Date = Date(), timingOn eventLoop: EventLoop) {
         state.withLockedValue { state in
             state.pending[user] = date
-            guard state.scheduledWrite == nil else { return }
+            guard state.scheduledWrite == nil, !state.stopped else { return }
             state.scheduledWrite = eventLoop.scheduleTask(in: interval) { [self] in
-                pool.submit { [self] work in
-                    guard case .active = work else { return }
-                    writePending()
-                }
+                startWrite()
             }
         }
     }
 
     /// Writes every pending stamp and stops. Call after the last `record`.
     func shutdown() async {
-        let scheduled = state.withLockedValue { state in
+        let (scheduled, writing) = state.withLockedValue { state in
+            state.stopped = true
             defer { state.scheduledWrite = nil }
-            return state.scheduledWrite
+            return (state.scheduledWrite, state.writing)
         }
         scheduled?.cancel()
-        // The pool runs work in order: this comes after any batch already handed over,
-        // and takes whatever that one did not.
-        do {
-            try await pool.runIfActive { [self] in writePending() }
-        } catch {
-            writePending()
-        }
-        try? await pool.shutdownGracefully()
+        // After the batch already under way, take whatever that one did not.
+        await writing?.value
+        await writePending()
     }
 
-    private func writePending() {
-        let batch = state.withLockedValue { state in
+    private func startWrite() {
+        state.withLockedValue { state in
             state.scheduledWrite = nil
+            guard !state.stopped else { return }
+            let previous = state.writing
+            state.writing = Task(executorPreference: EventLoopTaskExecutor.shared()) { [self] in
+                await previous?.value
+                await writePending()
+            }
+        }
+    }
+
+    private func writePending() async {
+        let batch = state.withLockedValue { state in
             defer { state.pending = [:] }
             return state.pending
         }
         guard !batch.isEmpty else { return }
         do {
-            try store.recordLogins(batch)
+            try await accounts.recordLogins(batch)
         } catch {
             // As when each login wrote its own stamp: a failure costs the stamps, never a
             // login.

@@ -52,4 +52,10 @@ public struct AccountChange: Sendable, Equatable {
     public let sequence: Int64
     public let account: AccountID
     public let status: AccountStatus
+
+    public init(sequence: Int64, account: AccountID, status: AccountStatus) {
+        self.sequence = sequence
+        self.account = account
+        self.status = status
+    }
 }

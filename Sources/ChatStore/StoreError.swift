@@ -1,4 +1,4 @@
-/// Failures of `UserStore` that callers are expected to handle.
+/// Failures of a store that callers are expected to handle.
 ///
 /// Other database failures (disk full, I/O errors) surface as the underlying error.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,7 +1,7 @@
 import ChatModel
 import Foundation
 
-/// One account as stored. Timestamps have millisecond precision (SQLite text).
+/// One account as stored. Timestamps have millisecond precision or better.
 public struct UserRecord: Sendable, Equatable {
     public let name: UserName
     /// The account's identity and current credential generation.
@@ -14,4 +14,28 @@ public struct UserRecord: Sendable, Equatable {
     public let updatedAt: Date
     /// Nil until the first successful login.
     public let lastLoginAt: Date?
+
+    /// Public so that a store in another module can hand records out.
+    public init(
+        name: UserName,
+        credential: CredentialStamp,
+        passwordHash: String,
+        isLocked: Bool,
+        createdAt: Date,
+        updatedAt: Date,
+        lastLoginAt: Date?
+    ) {
+        self.name = name
+        self.credential = credential
+        self.passwordHash = passwordHash
+        self.isLocked = isLocked
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastLoginAt = lastLoginAt
+    }
+
+    /// The account's status as the change feed would report it now.
+    public var status: AccountStatus {
+        isLocked ? .locked(generation: credential.generation) : .active(generation: credential.generation)
+    }
 }

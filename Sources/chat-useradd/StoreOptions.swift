@@ -13,9 +13,9 @@ struct StoreOptions: ParsableArguments {
     )
     var db: String = "data/securechat.db"
 
-    func openStore() throws(Refusal) -> UserStore {
+    func openStore() throws(Refusal) -> SQLiteStore {
         do {
-            return try UserStore(path: db)
+            return try SQLiteStore(path: db)
         } catch let error as StoreError {
             throw Refusal(error.description)
         } catch {

@@ -49,7 +49,7 @@ final class EndToEndMessageTests: XCTestCase {
             XCTAssertNil(databaseBytes.range(of: needle), "database holds '\(plaintext)'")
         }
         // Both public keys were published (the server does keep those).
-        XCTAssertNotNil(try UserStore(path: server.databasePath).publicKey(for: UserName("alice")!))
+        XCTAssertNotNil(try SQLiteStore(path: server.databasePath).publicKey(for: UserName("alice")!))
     }
 
     func testTamperedTruncatedReflectedAndReplayedPayloadsAreRejectedVisibly() async throws {

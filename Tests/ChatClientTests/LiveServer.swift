@@ -18,7 +18,7 @@ final class LiveServer: @unchecked Sendable {
 
     let certificates: TestCertificates
     let directory: URL
-    let store: UserStore
+    let store: SQLiteStore
     let server: ChatServer
     let port: Int
     let logs: CapturedLogs
@@ -40,7 +40,7 @@ final class LiveServer: @unchecked Sendable {
         // Scripts send bursts; the throttle is the server's business, tested there.
         configuration.linesPerSecond = 0
 
-        let store = try UserStore(path: configuration.databasePath)
+        let store = try SQLiteStore(path: configuration.databasePath)
         let hasher = PasswordHasher(cost: .minimum)
         for (name, password) in users where try store.user(named: UserName(name)!) == nil {
             try store.addUser(UserName(name)!, passwordHash: try hasher.hash(password))
@@ -59,7 +59,7 @@ final class LiveServer: @unchecked Sendable {
         return directory
     }
 
-    private init(certificates: TestCertificates, directory: URL, store: UserStore, server: ChatServer, port: Int, logs: CapturedLogs) {
+    private init(certificates: TestCertificates, directory: URL, store: SQLiteStore, server: ChatServer, port: Int, logs: CapturedLogs) {
         self.certificates = certificates
         self.directory = directory
         self.store = store

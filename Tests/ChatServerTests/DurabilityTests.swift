@@ -38,7 +38,7 @@ final class DurabilityTests: XCTestCase {
         let certificates = try TestCertificates.make()
         let directory = try ServerHarness.makeTemporaryDirectory()
         let database = directory.appendingPathComponent("users.db").path
-        let store = try UserStore(path: database)
+        let store = try SQLiteStore(path: database)
         let hasher = PasswordHasher(cost: .minimum)
         for index in 0..<20 {
             try store.addUser(UserName("user\(index)")!, passwordHash: try hasher.hash("pw\(index)"))
@@ -85,7 +85,7 @@ final class DurabilityTests: XCTestCase {
 
         // Restart on the same file: the store is intact and everyone can log in.
         let (restarted, newPort) = try startServer(certificates, database: database)
-        let reopened = try UserStore(path: database)
+        let reopened = try SQLiteStore(path: database)
         XCTAssertEqual(try reopened.allUsers().count, 20 + added.count)
         for (name, password) in (0..<20).map({ ("user\($0)", "pw\($0)") }) + added.map({ ($0, "late-pw") }) {
             let client = try await TestLineClient.connect(port: newPort, context: clientContext, group: ServerHarness.clientGroup)
@@ -159,7 +159,7 @@ final class DurabilityTests: XCTestCase {
         XCTAssertNotEqual(readOnly.status, 0)
         XCTAssertTrue(readOnly.standardError.hasPrefix("chat-useradd: "), readOnly.standardError)
         _ = try await ChildProcess.run("/bin/mount", ["-o", "remount,rw", mountPoint.path])
-        let users = try UserStore(path: database).allUsers().map(\.name.display)
+        let users = try SQLiteStore(path: database).allUsers().map(\.name.display)
         XCTAssertEqual(users, ["alice", "bob", "carol"])
         certificates.remove()
     }

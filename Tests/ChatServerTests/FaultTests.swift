@@ -1,3 +1,4 @@
+import ChatModel
 import ChatCrypto
 import ChatServer
 import ChatStore

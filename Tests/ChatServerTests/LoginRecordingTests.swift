@@ -79,7 +79,7 @@ final class LoginRecordingTests: XCTestCase {
         let first = try await harness.login("carol")
         await first.close()
 
-        let tool = try UserStore(path: harness.databasePath)
+        let tool = try SQLiteStore(path: harness.databasePath)
         try tool.setPasswordHash(try PasswordHasher(cost: .minimum).hash("carol-new"), for: UserName("carol")!)
         try tool.close()
         let old = try await harness.connect()
@@ -96,13 +96,13 @@ final class LoginRecordingTests: XCTestCase {
     func testRecorderBatchesAndKeepsTheLatestTimePerAccount() async throws {
         let directory = try ServerHarness.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try UserStore(path: directory.appendingPathComponent("users.db").path)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("users.db").path)
         for name in ["alice", "bob"] {
             try store.addUser(UserName(name)!, passwordHash: "h")
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // Long enough that a busy test machine checks "not yet written" well inside it.
-        let recorder = LoginRecorder(store: store, interval: .seconds(1), logger: Logger(label: "test"))
+        let recorder = LoginRecorder(accounts: store, interval: .seconds(1), logger: Logger(label: "test"))
         let alice = UserName("alice")!
         let bob = UserName("bob")!
         let early = Date(timeIntervalSince1970: 1_800_000_000)
@@ -127,7 +127,7 @@ final class LoginRecordingTests: XCTestCase {
 
     private func waitForLastLogin(
         of user: UserName,
-        in store: UserStore,
+        in store: SQLiteStore,
         within limit: Duration,
         file: StaticString = #filePath,
         line: UInt = #line

@@ -17,7 +17,7 @@ final class ServerHarness: @unchecked Sendable {
 
     let certificates: TestCertificates
     let directory: URL
-    let store: UserStore
+    let store: SQLiteStore
     let server: ChatServer
     let port: Int
     let clientContext: TLSContext
@@ -35,7 +35,7 @@ final class ServerHarness: @unchecked Sendable {
         var configuration = testConfiguration(certificates, directory)
         configure(&configuration)
 
-        let store = try UserStore(path: configuration.databasePath)
+        let store = try SQLiteStore(path: configuration.databasePath)
         let hasher = PasswordHasher(cost: .minimum)
         for (name, password) in users {
             try store.addUser(UserName(name)!, passwordHash: try hasher.hash(password))
@@ -79,7 +79,7 @@ final class ServerHarness: @unchecked Sendable {
     private init(
         certificates: TestCertificates,
         directory: URL,
-        store: UserStore,
+        store: SQLiteStore,
         server: ChatServer,
         port: Int,
         clientContext: TLSContext,

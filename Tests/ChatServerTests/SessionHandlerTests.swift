@@ -16,7 +16,7 @@ import XCTest
 /// at its lowest cost) and a real SQLite file, but no socket: for the orderings a live
 /// connection produces only by chance.
 final class SessionHandlerTests: XCTestCase {
-    private var store: UserStore!
+    private var store: SQLiteStore!
     private var authenticator: Authenticator!
     private var directory: AccountDirectory!
     private let hub = Hub(limits: Hub.Limits(roomsPerAccount: 100, rooms: 100, namesPerLine: 100))
@@ -24,16 +24,15 @@ final class SessionHandlerTests: XCTestCase {
 
     override func setUp() async throws {
         let folder = try ServerHarness.makeTemporaryDirectory()
-        store = try UserStore(path: folder.appendingPathComponent("users.db").path)
+        store = try SQLiteStore(path: folder.appendingPathComponent("users.db").path)
         try store.addUser(UserName("alice")!, passwordHash: try PasswordHasher(cost: .minimum).hash("alice-pw"))
-        authenticator = try Authenticator(store: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
-        directory = AccountDirectory(store: store)
+        authenticator = try Authenticator(accounts: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
+        directory = AccountDirectory(accounts: store, keys: store)
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     }
 
     override func tearDown() async throws {
         await authenticator.shutdown()
-        await directory.shutdown()
         try store.close()
     }
 

@@ -34,7 +34,7 @@ final class ChatUserAddTests: XCTestCase {
     }
 
     private func stored(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> UserRecord? {
-        try UserStore(path: db).user(named: try XCTUnwrap(UserName(name), file: file, line: line))
+        try SQLiteStore(path: db).user(named: try XCTUnwrap(UserName(name), file: file, line: line))
     }
 
     // MARK: add
@@ -138,7 +138,7 @@ final class ChatUserAddTests: XCTestCase {
         let result = try ToolRunner.run(["--cost", "minimum", "--password-stdin", "alice"], stdin: Data("pw\n".utf8), in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
         let path = directory.appendingPathComponent("data/securechat.db").path
-        XCTAssertNotNil(try UserStore(path: path).user(named: try XCTUnwrap(UserName("alice"))))
+        XCTAssertNotNil(try SQLiteStore(path: path).user(named: try XCTUnwrap(UserName("alice"))))
         let fileMode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
         XCTAssertEqual(fileMode.intValue & 0o777, 0o600)
         let dirMode = try XCTUnwrap(
@@ -189,7 +189,7 @@ final class ChatUserAddTests: XCTestCase {
     func testListShowsLastLogin() throws {
         XCTAssertEqual(try add("alice", password: "pw").status, 0)
         let name = try XCTUnwrap(UserName("alice"))
-        try UserStore(path: db).recordLogin(name, at: Date(timeIntervalSince1970: 1_700_000_000))
+        try SQLiteStore(path: db).recordLogin(name, at: Date(timeIntervalSince1970: 1_700_000_000))
         let result = try run(["list", "--db", db])
         XCTAssertTrue(result.stdout.contains("last login 2023-11-14T22:13:20Z"), result.stdout)
     }
@@ -232,7 +232,7 @@ final class ChatUserAddTests: XCTestCase {
 
     /// A store held open (as by the running server) sees the tool's changes at once.
     func testOpenStoreSeesToolChanges() throws {
-        let server = try UserStore(path: db)
+        let server = try SQLiteStore(path: db)
         let name = try XCTUnwrap(UserName("alice"))
         XCTAssertNil(try server.user(named: name))
         XCTAssertEqual(try add("alice", password: "pw").status, 0)

@@ -1,6 +1,6 @@
 internal import GRDB
 
-extension UserStore {
+extension SQLiteStore {
     /// Append-only: a shipped migration is never edited, a change is a new one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

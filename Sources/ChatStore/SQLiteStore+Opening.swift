@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 
-extension UserStore {
+extension SQLiteStore {
     /// How long a statement waits for another process's lock before failing.
     /// Writes here take milliseconds, so this only matters under real contention.
     static let busyTimeout: TimeInterval = 5
