@@ -87,7 +87,7 @@ final class Authenticator: Sendable {
             } else {
                 loginRecorder.record(record.name, timingOn: eventLoop)
             }
-            return .verified(Authenticator.makeVerifiedLogin(record.name, record.credential))
+            return .verified(VerifiedLogin(user: record.name, credential: record.credential))
         }
     }
 
@@ -143,7 +143,7 @@ final class Authenticator: Sendable {
                 // Changed by someone else between the check and the write.
                 return .stale(.active(generation: login.credential.generation + 1))
             }
-            return .changed(Authenticator.makeVerifiedLogin(record.name, credential))
+            return .changed(VerifiedLogin(user: record.name, credential: credential))
         }
     }
 
@@ -173,4 +173,33 @@ final class Authenticator: Sendable {
         }
         for continuation in waiting { continuation.resume() }
     }
+}
+
+/// Proof that a password was checked against the store. Only `Authenticator` can make
+/// one, and the session's authenticated state cannot be entered without it.
+///
+/// It names the account by identity and credential generation as well as by name: a
+/// session speaks for that account only while the generation is current, and never
+/// for a different account later created under the same name.
+struct VerifiedLogin: Sendable, Equatable {
+    let user: UserName
+    let credential: CredentialStamp
+
+    /// Deliberately the only initialiser, and private to this file: nothing but a
+    /// password check in `Authenticator` (tests included) can make one.
+    fileprivate init(user: UserName, credential: CredentialStamp) {
+        self.user = user
+        self.credential = credential
+    }
+}
+
+extension Authenticator {
+    /// Outcome of a login attempt. `rejected` carries the real reason for the log; the
+    /// peer sees one generic reply whatever it is.
+    enum LoginOutcome: Sendable {
+        case verified(VerifiedLogin)
+        case rejected(reason: String)
+        case busy
+    }
+
 }

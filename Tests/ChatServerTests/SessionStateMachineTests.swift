@@ -7,10 +7,12 @@ import XCTest
 
 /// The session state machine on its own: events in, actions out, no I/O.
 final class SessionStateMachineTests: XCTestCase {
-    private let alice = Authenticator.makeVerifiedLogin(
-        UserName("alice")!,
-        CredentialStamp(account: AccountID(1), generation: 1)
-    )
+    private var logins: TestLogins!
+    private var alice: VerifiedLogin { logins.alice }
+
+    override func setUp() async throws {
+        logins = try await TestLogins.make()
+    }
     private let loginRequired = ServerEvent.error(.loginRequired, "log in first: /login <name> <password>")
     private let authFailed = ServerEvent.error(.authFailed, "invalid name or password")
 
@@ -228,7 +230,7 @@ final class SessionStateMachineTests: XCTestCase {
         assertAwaitingLogin(waiting, failures: 0)
 
         var loggedIn = authenticated()
-        let bob = Authenticator.makeVerifiedLogin(UserName("bob")!, CredentialStamp(account: AccountID(2), generation: 1))
+        let bob = logins.bob
         XCTAssertEqual(loggedIn.loginVerified(bob), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginRejected(), SessionStateMachine.Action.none)
         XCTAssertEqual(loggedIn.loginBusy(), SessionStateMachine.Action.none)
@@ -268,7 +270,7 @@ final class SessionStateMachineTests: XCTestCase {
 
     func testOwnPasswordChangeKeepsTheSessionUnderTheNewGeneration() {
         var machine = authenticated()
-        let renewed = Authenticator.makeVerifiedLogin(alice.user, CredentialStamp(account: alice.credential.account, generation: 2))
+        let renewed = logins.aliceRenewed
         XCTAssertEqual(machine.passwordChanged(renewed), .reply([.ok(command: "passwd", details: nil)]))
         XCTAssertEqual(machine.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none)
         XCTAssertEqual(machine.lineParsed(.success(.rooms(after: nil))), .perform(.rooms(after: nil), renewed))
@@ -280,7 +282,7 @@ final class SessionStateMachineTests: XCTestCase {
         var machine = authenticated()
         _ = machine.lineParsed(.success(.passwd(old: "old", new: "new")))
         XCTAssertEqual(machine.credentialsChanged(.active(generation: 2)), SessionStateMachine.Action.none, "held")
-        let renewed = Authenticator.makeVerifiedLogin(alice.user, CredentialStamp(account: alice.credential.account, generation: 2))
+        let renewed = logins.aliceRenewed
         XCTAssertEqual(machine.passwordChanged(renewed), .reply([.ok(command: "passwd", details: nil)]), "it was our own")
         XCTAssertTrue(machine.isAuthenticated)
 
