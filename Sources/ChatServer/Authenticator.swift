@@ -29,10 +29,12 @@ final class Authenticator: Sendable {
     /// time as "wrong password" and cannot be told apart by timing.
     private let dummyHash: String
     private let logger: Logger
+    private let metrics: ServerMetrics?
 
-    init(store: UserStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
+    init(store: UserStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger, metrics: ServerMetrics? = nil) throws {
         self.store = store
-        self.loginRecorder = LoginRecorder(store: store, logger: logger)
+        self.metrics = metrics
+        self.loginRecorder = LoginRecorder(store: store, logger: logger, metrics: metrics)
         self.hasher = hasher
         self.capacity = max(1, threads) + max(0, maxQueued)
         self.passwordChangeShare = max(1, threads / 2)
@@ -135,7 +137,7 @@ final class Authenticator: Sendable {
             inFlight.subtract(1, ordering: .relaxed)
             return eventLoop.makeSucceededFuture(whenBusy)
         }
-        return pool.runIfActive(eventLoop: eventLoop, work).always { _ in
+        return pool.runIfActive(eventLoop: eventLoop, metrics?.timingHashWait(work) ?? work).always { _ in
             self.inFlight.subtract(1, ordering: .relaxed)
         }
     }

@@ -24,13 +24,15 @@ final class LoginRecorder: Sendable {
     private let store: UserStore
     private let interval: TimeAmount
     private let logger: Logger
+    private let metrics: ServerMetrics?
     private let state = NIOLockedValueBox(State())
     /// The writes block on disk, so they stay off the event loops, and apart from the
     /// password checks so a login flood cannot hold a batch back.
     private let pool = NIOThreadPool(numberOfThreads: 1)
 
-    init(store: UserStore, interval: TimeAmount = .seconds(1), logger: Logger) {
+    init(store: UserStore, interval: TimeAmount = .seconds(1), logger: Logger, metrics: ServerMetrics? = nil) {
         self.store = store
+        self.metrics = metrics
         self.interval = interval
         self.logger = logger
         pool.start()
@@ -76,7 +78,7 @@ final class LoginRecorder: Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try store.recordLogins(batch)
+            try metrics.timingLoginStamps { try store.recordLogins(batch) }
         } catch {
             // As when each login wrote its own stamp: a failure costs the stamps, never a
             // login.
