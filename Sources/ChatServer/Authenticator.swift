@@ -31,10 +31,12 @@ final class Authenticator: Sendable {
     private let dummyHash: String
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    private let metrics: ServerMetrics?
 
-    init(accounts: any AccountStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger) throws {
+    init(accounts: any AccountStore, hasher: PasswordHasher, threads: Int, maxQueued: Int, logger: Logger, metrics: ServerMetrics? = nil) throws {
         self.accounts = accounts
-        self.loginRecorder = LoginRecorder(accounts: accounts, logger: logger)
+        self.metrics = metrics
+        self.loginRecorder = LoginRecorder(accounts: accounts, logger: logger, metrics: metrics)
         self.hasher = hasher
         self.state = NIOLockedValueBox(State(admission: HashingAdmission(threads: threads, maxQueued: maxQueued)))
         self.logger = logger
@@ -62,7 +64,7 @@ final class Authenticator: Sendable {
         runAdmitted(.login, on: eventLoop, whenBusy: .busy) { [self] in
             let userName = UserName(name)
             let record = if let userName { try await accounts.account(named: userName) } else { UserRecord?.none }
-            let (matches, upgradedHash) = try await pool.runIfActive { [hasher, dummyHash, logger] in
+            let (matches, upgradedHash) = try await hashing { [hasher, dummyHash, logger] in
                 // Always run exactly one verification, whatever is wrong with the request.
                 let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
                 guard let record, matches, !record.isLocked, hasher.needsRehash(record.passwordHash) else {
@@ -131,7 +133,7 @@ final class Authenticator: Sendable {
             let record = try await accounts.account(id: login.credential.account)
             let status = record?.status ?? .deleted
             let current = record != nil && status.admits(login.credential)
-            let (matches, newHash) = try await pool.runIfActive { [hasher, dummyHash] in
+            let (matches, newHash) = try await hashing { [hasher, dummyHash] in
                 // Still one verification whatever the account's state, as at login.
                 let matches = hasher.verify(old, against: record?.passwordHash ?? dummyHash)
                 guard current, matches else { return (matches, String?.none) }
@@ -145,6 +147,11 @@ final class Authenticator: Sendable {
             }
             return .changed(VerifiedLogin(user: record.name, credential: credential))
         }
+    }
+
+    /// Runs Argon2id work on the pool, timing its wait for a thread when metrics are on.
+    private func hashing<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await pool.runIfActive(metrics?.timingHashWait(work) ?? work)
     }
 
     /// Runs `work` in a task if admission lets it in; otherwise answers `whenBusy` at

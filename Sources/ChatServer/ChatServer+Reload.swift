@@ -55,7 +55,7 @@ extension ChatServer {
 
     func installTLSContext(for configuration: ServerConfiguration) -> Bool {
         do {
-            let context = try Self.loadTLSContext(configuration, logger: logger)
+            let context = try Self.loadTLSContext(configuration, logger: logger, metrics: metrics)
             tlsContext.withLockedValue { $0 = context }
             logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateChainPath)"])
             return true
@@ -67,7 +67,7 @@ extension ChatServer {
 
     /// Refuses a key others can read, loads the pair (a mismatch fails here, before
     /// the port is opened), and warns about a certificate near or past expiry.
-    static func loadTLSContext(_ configuration: ServerConfiguration, logger: Logger) throws -> TLSContext {
+    static func loadTLSContext(_ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics?) throws -> TLSContext {
         try SecretFile.check(
             configuration.privateKeyPath,
             what: "private key",
@@ -83,6 +83,7 @@ extension ChatServer {
         } catch let error as TLSError {
             throw StartupError("cannot load TLS certificate and key: \(error.diagnostics)")
         }
+        metrics?.certificateExpires(inSeconds: context.secondsUntilCertificateExpiry)
         if let remaining = context.secondsUntilCertificateExpiry {
             let days = remaining / 86_400
             if remaining <= 0 {

@@ -42,10 +42,13 @@ public final class ChatServer: Service, Sendable {
     private let directory: AccountDirectory
     private let accountWatcher: AccountWatcher
     private let connections: ConnectionTracker
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
     private let flushers: PerEventLoop<OutboundFlusher>
     private let timeouts: PerEventLoop<SessionTimeouts>
     private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
+    /// Nil unless `metricsListen` is set: then every part counts into it.
+    let metrics: ServerMetrics?
+    let metricsListener = NIOLockedValueBox<Channel?>(nil)
 
     /// Reads the configuration again, e.g. from a file, for SIGHUP; throws if it is
     /// broken.
@@ -60,7 +63,9 @@ public final class ChatServer: Service, Sendable {
         self.logger = logger
         self.running = NIOLockedValueBox(configuration)
         self.configurationSource = configurationSource
-        self.tlsContext = NIOLockedValueBox(try Self.loadTLSContext(configuration, logger: logger))
+        let metrics = configuration.metricsListen.map { _ in ServerMetrics() }
+        self.metrics = metrics
+        self.tlsContext = NIOLockedValueBox(try Self.loadTLSContext(configuration, logger: logger, metrics: metrics))
         try SecretFile.check(
             configuration.databasePath,
             what: "user database",
@@ -78,7 +83,8 @@ public final class ChatServer: Service, Sendable {
             hasher: PasswordHasher(cost: configuration.passwordCost),
             threads: configuration.hashingThreads,
             maxQueued: configuration.maxQueuedPasswordChecks,
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
         let directory = AccountDirectory(accounts: store, keys: store)
         self.directory = directory
@@ -86,7 +92,7 @@ public final class ChatServer: Service, Sendable {
             roomsPerAccount: configuration.maxRoomsPerAccount,
             rooms: configuration.maxRooms,
             namesPerLine: configuration.maxNamesPerLine
-        ))
+        ), metrics: metrics)
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,
@@ -132,6 +138,7 @@ public final class ChatServer: Service, Sendable {
             try? await channel.close()
             throw StartupError("server already started or stopped")
         }
+        try await startMetrics(closingOnFailure: channel)
         await accountWatcher.start()
         let address = channel.localAddress!
         logger.info("listening", metadata: [
@@ -178,6 +185,7 @@ public final class ChatServer: Service, Sendable {
         }
         guard let listening else { return }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
+        await stopMetrics()
         if let (listener, quiescing) = listening {
             await quiesce(listener, quiescing)
         }
@@ -225,7 +233,8 @@ public final class ChatServer: Service, Sendable {
             accounts: directory,
             passwords: authenticator,
             throttle: throttle,
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
         let server = self
         let flushers = flushers
@@ -291,7 +300,7 @@ public final class ChatServer: Service, Sendable {
             }
     }
 
-    private static func reason(_ error: Error) -> String {
+    static func reason(_ error: Error) -> String {
         if let error = error as? IOError {
             return String(cString: strerror(error.errnoCode))
         }

@@ -90,9 +90,11 @@ final class Hub: Sendable {
     private let limits: Limits
     private let directory = NIOLockedValueBox(Directory())
     private let allocator = ByteBufferAllocator()
+    private let metrics: ServerMetrics?
 
-    init(limits: Limits) {
+    init(limits: Limits, metrics: ServerMetrics? = nil) {
         self.limits = limits
+        self.metrics = metrics
     }
 
     // MARK: Presence
@@ -236,6 +238,11 @@ final class Hub: Sendable {
             guard let entry = directory.rooms[room.key] else { return }
             let event = ServerEvent.message(room: entry.name.display, sender: session.user.display, text: text)
             entry.members.dispatch(event.rendered(allocator: allocator), excluding: session.id)
+            if let metrics {
+                // Once per post, whatever the room's size: two atomic adds.
+                metrics.roomMessages.increment()
+                metrics.deliveries.increment(by: Int64(entry.members.count - (entry.members.contains(session.id) ? 1 : 0)))
+            }
         }
     }
 
@@ -272,6 +279,14 @@ final class Hub: Sendable {
                 return nil
             }
             sessions.dispatch(bytes)
+            if let metrics {
+                if case .encryptedDirect = event {
+                    metrics.encryptedDirectMessages.increment()
+                } else {
+                    metrics.directMessages.increment()
+                }
+                metrics.deliveries.increment(by: Int64(sessions.count))
+            }
             return first.user
         }
     }

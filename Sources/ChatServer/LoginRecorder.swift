@@ -27,10 +27,12 @@ final class LoginRecorder: Sendable {
     private let accounts: any AccountStore
     private let interval: TimeAmount
     private let logger: Logger
+    private let metrics: ServerMetrics?
     private let state = NIOLockedValueBox(State())
 
-    init(accounts: any AccountStore, interval: TimeAmount = .seconds(1), logger: Logger) {
+    init(accounts: any AccountStore, interval: TimeAmount = .seconds(1), logger: Logger, metrics: ServerMetrics? = nil) {
         self.accounts = accounts
+        self.metrics = metrics
         self.interval = interval
         self.logger = logger
     }
@@ -79,7 +81,7 @@ final class LoginRecorder: Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try await accounts.recordLogins(batch)
+            try await metrics.timingLoginStamps { try await accounts.recordLogins(batch) }
         } catch {
             // As when each login wrote its own stamp: a failure costs the stamps, never a
             // login.

@@ -104,5 +104,10 @@ public struct ServerConfiguration: Sendable {
     /// On shutdown, how long sessions get to receive `BYE` and close cleanly.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
 
+    /// Where to serve Prometheus metrics over plain HTTP (`GET /metrics`); nil, the
+    /// default, counts nothing and opens no port. It carries no user data but is
+    /// neither encrypted nor authenticated: loopback or a private interface only.
+    public var metricsListen: MetricsAddress? = nil
+
     public init() {}
 }

@@ -132,6 +132,7 @@ struct SessionCommands: Sendable {
         let penalty = throttle.delay(address: address, account: account)
         let changed: EventLoopFuture<Authenticator.PasswordChangeOutcome>
         if penalty > .zero {
+            session.services.metrics?.penalties.increment()
             changed = eventLoop.flatScheduleTask(in: penalty) { [passwords] in
                 passwords.changePassword(login, old: old, new: new, on: eventLoop)
             }.futureResult

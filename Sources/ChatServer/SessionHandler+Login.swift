@@ -10,6 +10,7 @@ extension SessionHandler {
         let penalty = services.throttle.delay(address: peerAddress, account: name)
         let verified: EventLoopFuture<Authenticator.LoginOutcome>
         if penalty > .zero {
+            services.metrics?.penalties.increment()
             log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
             let session = NIOLoopBound(self, eventLoop: eventLoop)
             verified = eventLoop.flatScheduleTask(in: penalty) { [passwords = services.passwords] in
@@ -24,11 +25,13 @@ extension SessionHandler {
             switch result {
             case .success(.verified(let login)):
                 services.throttle.recordSuccess(address: peerAddress, account: name)
+                services.metrics?.logins.increment()
                 log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
                 loginVerified(login)
             case .success(.rejected(let reason)):
                 // Counted even if the peer has gone: hanging up does not buy a free guess.
                 services.throttle.recordFailure(address: peerAddress, account: name)
+                services.metrics?.loginFailures.counter(forReason: reason)?.increment()
                 // One line per failure, with peer and name, for fail2ban and friends.
                 log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
                 loginRejected()

@@ -37,6 +37,8 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
     private(set) var handle: SessionHandle?
     private var context: ChannelHandlerContext?
+    /// Which connection gauge counts this connection; nil once closed.
+    private var connectionState: ServerMetrics.ConnectionGauges.State?
 
     /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
     /// own.
@@ -66,6 +68,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        moveConnection(to: .handshaking)
         outbox.attach(context)
         if let peer = context.channel.remoteAddress {
             peerAddress = peer.ipAddress ?? "unknown"
@@ -74,6 +77,7 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        moveConnection(to: nil)
         stopTimeouts()
         outbox.detach()
         self.context = nil
@@ -88,6 +92,7 @@ final class SessionHandler: ChannelDuplexHandler {
         // Closing wins over anything that completes later: a login that finishes after
         // its connection reset must not leave a session without a socket.
         machine.connectionClosed()
+        moveConnection(to: nil)
         outbox.detach()
         if let handle {
             router.unregister(handle, rooms: membership.rooms)
@@ -105,6 +110,7 @@ final class SessionHandler: ChannelDuplexHandler {
             switch event {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
+                moveConnection(to: .awaitingLogin)
                 send(.hello(server: serverName, text: "welcome; log in with /login <name> <password>"))
                 startTimeouts(now: context.eventLoop.now)
             }
@@ -124,6 +130,7 @@ final class SessionHandler: ChannelDuplexHandler {
         case let error as TLSError where error.kind == .uncleanShutdown:
             log(.debug, "peer closed without close_notify")
         case let error as TLSError:
+            if connectionState == .handshaking { services.metrics?.handshakeFailures.increment() }
             log(.info, "TLS failure", ["kind": "\(error.kind.rawValue)", "detail": "\(error.diagnostics)"])
             closeNow()
         default:
@@ -169,6 +176,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 process(line)
                 continue
             case .wait(let wait):
+                services.metrics?.rateLimitDelays.increment()
                 context.eventLoop.assumeIsolated().scheduleTask(in: wait) { [self] in
                     gate.rateWaitEnded()
                     processPendingLines()
@@ -218,6 +226,7 @@ final class SessionHandler: ChannelDuplexHandler {
     func registered(_ handle: SessionHandle) -> AccountStatus? {
         if let change = router.register(handle) { return change }
         self.handle = handle
+        moveConnection(to: .loggedIn)
         loggedInUser = handle.user
         deadlines.loggedIn()
         return nil
@@ -233,7 +242,11 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// The account changed (`Hub.credentialsChanged`, or a stale write): the session
     /// ends unless `status` still admits its credentials.
-    func credentialsChanged(_ status: AccountStatus) { perform(machine.credentialsChanged(status)) }
+    func credentialsChanged(_ status: AccountStatus) {
+        let action = machine.credentialsChanged(status)
+        if case .farewell = action { services.metrics?.accountChangeDisconnects.increment() }
+        perform(action)
+    }
 
     func updateMembership(_ change: (inout RoomMembership) -> Void) {
         change(&membership)
@@ -277,6 +290,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func send(_ event: ServerEvent) {
         guard let context else { return }
+        if case .error(.busy, _) = event { services.metrics?.busyReplies.increment() }
         enqueue(event.rendered(allocator: context.channel.allocator))
     }
 
@@ -284,9 +298,17 @@ final class SessionHandler: ChannelDuplexHandler {
     /// `SessionHandle`, by the hub for everyone else's messages.
     func enqueue(_ bytes: ByteBuffer) {
         if case .overflow(let queued) = outbox.enqueue(bytes) {
+            services.metrics?.slowConsumers.increment()
             log(.warning, "slow consumer disconnected", ["queuedBytes": "\(queued)"])
             closeNow()
         }
+    }
+
+    /// Moves this connection from one connection-state gauge to another.
+    private func moveConnection(to state: ServerMetrics.ConnectionGauges.State?) {
+        guard state != connectionState else { return }
+        services.metrics?.connections.move(from: connectionState, to: state)
+        connectionState = state
     }
 
     private func closeGracefully() {

@@ -14,18 +14,22 @@ final class SessionServices: Sendable {
     /// holds no metadata dictionary (about 450 bytes each, measured) and formats no
     /// strings for levels that are off.
     let logger: Logger
+    /// Nil when metrics are off.
+    let metrics: ServerMetrics?
 
     init(
         router: any ChatRouting,
         accounts: any AccountLookups,
         passwords: any PasswordChecking,
         throttle: LoginThrottle,
-        logger: Logger
+        logger: Logger,
+        metrics: ServerMetrics? = nil
     ) {
         self.router = router
         self.passwords = passwords
         self.throttle = throttle
         self.logger = logger
+        self.metrics = metrics
         self.commands = SessionCommands(router: router, accounts: accounts, passwords: passwords, throttle: throttle)
     }
 }

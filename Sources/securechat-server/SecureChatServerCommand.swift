@@ -116,6 +116,12 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: info).")
     var logLevel: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics over plain HTTP at http://ADDRESS/metrics; loopback or a private interface only (default: off).",
+        valueName: "host:port"
+    ))
+    var metricsListen: String?
+
     /// The flags given, by configuration key; the top layer of the hierarchy. Each
     /// key is the one `ServerSettings.all` lists with this flag.
     var flagValues: [String: ConfigContent] {
@@ -150,6 +156,7 @@ struct SecureChatServerCommand: AsyncParsableCommand {
             ("hashing.cost", passwordCost.map { .string($0) }),
             ("hashing.threads", hashingThreads.map { .int($0) }),
             ("hashing.max-queued-checks", maxQueuedPasswordChecks.map { .int($0) }),
+            ("metrics.listen", metricsListen.map { .string($0) }),
         ]
         for case (let key, let content?) in given {
             values[key] = content

@@ -128,6 +128,8 @@ extension ServerSettings {
         Setting("hashing.cost", flag: "--password-cost", .restart, \.server.passwordCost, .passwordCost),
         Setting("hashing.threads", flag: "--hashing-threads", .restart, \.server.hashingThreads, .integer(1...1024)),
         Setting("hashing.max-queued-checks", flag: "--max-queued-password-checks", .restart, \.server.maxQueuedPasswordChecks, .integer(0...Int.max)),
+
+        Setting("metrics.listen", flag: "--metrics-listen", .restart, \.server.metricsListen, .listenAddress),
     ]
 
     /// The key `--config` names a file with in the environment.

@@ -1,4 +1,5 @@
 import ChatCrypto
+import ChatServer
 import ChatTLS
 import Configuration
 import Logging
@@ -87,6 +88,20 @@ extension SettingFormat where Value == TimeAmount {
             }
             return .nanoseconds(Int64((seconds * 1e9).rounded()))
         }, encode: { .double(Double($0.nanoseconds) / 1e9) })
+    }
+}
+
+extension SettingFormat where Value == MetricsAddress? {
+    /// `host:port` (`[v6]:port` for an IPv6 address), or `off`.
+    static var listenAddress: Self {
+        Self(type: .string, expected: "host:port or off", decode: { content throws(InvalidSettingValue) in
+            guard case .string(let text) = content else { throw InvalidSettingValue(reason: "expected host:port or off") }
+            if text == "off" { return nil }
+            guard let address = MetricsAddress(text) else {
+                throw InvalidSettingValue(reason: "expected host:port ([v6]:port for IPv6) or off, got '\(text)'")
+            }
+            return address
+        }, encode: { .string($0?.description ?? "off") })
     }
 }
 

@@ -104,6 +104,7 @@ final class ConfigurationTests: XCTestCase {
             ("--allow-symlinked-secrets", nil, "allow-symlinked-secrets", "true"),
             ("--event-loop-threads", "3", "event-loop-threads", "3"),
             ("--log-level", "debug", "log-level", "\"debug\""),
+            ("--metrics-listen", "127.0.0.1:9464", "metrics.listen", "\"127.0.0.1:9464\""),
         ]
         let arguments = flags.flatMap { [$0.flag] + ($0.value.map { [$0] } ?? []) }
         let report = try await printConfig(arguments)
@@ -116,7 +117,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(report.rows["accounts.check-interval"]?.source, "default")
         XCTAssertEqual(report.rows["timeouts.login-grace-period"]?.reload, "reloads")
         XCTAssertEqual(report.rows["port"]?.reload, "restart")
-        XCTAssertEqual(report.rows.count, 35, "one row per key")
+        XCTAssertEqual(report.rows.count, 36, "one row per key")
         XCTAssertTrue(report.header.contains("# file: none"), report.header)
 
         // A flag turned off outranks a file that turns it on.

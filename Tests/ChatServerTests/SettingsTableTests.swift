@@ -54,6 +54,7 @@ final class SettingsTableTests: XCTestCase {
         case ("tls.profile", _): return .string("modern")
         case ("hashing.cost", _): return .string("minimum")
         case ("log-level", _): return .string("debug")
+        case ("metrics.listen", _): return .string("127.0.0.1:9464")
         case (_, .string(let text)): return .string(text + "-changed")
         case (_, .int(let number)): return .int(number + 1)
         case (_, .double(let number)): return .double(number + 1)
