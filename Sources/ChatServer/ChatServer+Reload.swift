@@ -35,6 +35,8 @@ extension ChatServer {
         let next = runningConfiguration.takingRuntimeChanges(from: new)
         guard installTLSContext(for: next) else { return false }
         running.withLockedValue { $0 = next }
+        connections.update(maxConnections: next.maxConnections, maxPerAddress: next.maxConnectionsPerIP)
+        throttle.update(base: next.loginPenaltyBase, cap: next.loginPenaltyMax, decay: next.loginPenaltyDecay)
         logger.info("configuration reloaded")
         return true
     }

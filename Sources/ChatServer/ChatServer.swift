@@ -34,14 +34,14 @@ public final class ChatServer: Service, Sendable {
     let configurationSource: ConfigurationSource?
     /// Replaced on reload; each new connection takes the current one.
     let tlsContext: NIOLockedValueBox<TLSContext>
-    private let throttle: LoginThrottle
+    let throttle: LoginThrottle
     private let hub: Hub
     /// Only this knows the stores are an SQLite file; the rest sees their protocols.
     private let store: SQLiteStore
     private let authenticator: Authenticator
     private let directory: AccountDirectory
     private let accountWatcher: AccountWatcher
-    private let connections: ConnectionTracker
+    let connections: ConnectionTracker
     let group: MultiThreadedEventLoopGroup
     private let flushers: PerEventLoop<OutboundFlusher>
     private let timeouts: PerEventLoop<SessionTimeouts>

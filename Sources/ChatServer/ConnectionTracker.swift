@@ -9,6 +9,10 @@ final class ConnectionTracker: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: Channel] = [:]
         var perAddress: [String: Int] = [:]
+        /// SIGHUP may change the caps (`update(maxConnections:maxPerAddress:)`); a
+        /// lower cap refuses new connections and closes none.
+        var maxConnections: Int
+        var maxPerAddress: Int
     }
 
     enum Admission: Equatable {
@@ -17,13 +21,17 @@ final class ConnectionTracker: Sendable {
         case tooManyFromAddress
     }
 
-    private let state = NIOLockedValueBox(State())
-    private let maxConnections: Int
-    private let maxPerAddress: Int
+    private let state: NIOLockedValueBox<State>
 
     init(maxConnections: Int, maxPerAddress: Int) {
-        self.maxConnections = maxConnections
-        self.maxPerAddress = maxPerAddress
+        self.state = NIOLockedValueBox(State(maxConnections: maxConnections, maxPerAddress: maxPerAddress))
+    }
+
+    func update(maxConnections: Int, maxPerAddress: Int) {
+        state.withLockedValue {
+            $0.maxConnections = maxConnections
+            $0.maxPerAddress = maxPerAddress
+        }
     }
 
     var count: Int {
@@ -35,8 +43,8 @@ final class ConnectionTracker: Sendable {
         let key = ObjectIdentifier(channel)
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLockedValue { state -> Admission in
-            if state.channels.count >= maxConnections { return .tooManyConnections }
-            if state.perAddress[address, default: 0] >= maxPerAddress { return .tooManyFromAddress }
+            if state.channels.count >= state.maxConnections { return .tooManyConnections }
+            if state.perAddress[address, default: 0] >= state.maxPerAddress { return .tooManyFromAddress }
             state.channels[key] = channel
             state.perAddress[address, default: 0] += 1
             return .admitted

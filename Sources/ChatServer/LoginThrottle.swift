@@ -45,18 +45,27 @@ final class LoginThrottle: Sendable {
     /// bound cannot help a guesser: failures left untracked are cleared only by time.
     static let maxAccountsPerAddress = 8
 
+    /// The wait after one failure, its cap, and how long a failure is remembered.
+    /// SIGHUP may replace them (`update(base:cap:decay:)`); each call reads them once.
+    struct Policy: Sendable {
+        var base: TimeAmount
+        var cap: TimeAmount
+        var decay: TimeAmount
+    }
+
     private let records: NIOLockedValueBox<RecencyTable<Key, Record>>
-    private let base: TimeAmount
-    private let cap: TimeAmount
-    private let decay: TimeAmount
+    private let policy: NIOLockedValueBox<Policy>
 
     init(base: TimeAmount, cap: TimeAmount, decay: TimeAmount, maxTrackedKeys: Int = LoginThrottle.defaultMaxTrackedKeys) {
         // A failure writes two entries; with room for fewer, the second would evict the first.
         precondition(maxTrackedKeys >= 2, "the penalty table needs room for an address and an account")
         self.records = NIOLockedValueBox(RecencyTable(capacity: maxTrackedKeys))
-        self.base = base
-        self.cap = cap
-        self.decay = decay
+        self.policy = NIOLockedValueBox(Policy(base: base, cap: cap, decay: decay))
+    }
+
+    /// New penalties from a reloaded configuration; the failures on record stay.
+    func update(base: TimeAmount, cap: TimeAmount, decay: TimeAmount) {
+        policy.withLockedValue { $0 = Policy(base: base, cap: cap, decay: decay) }
     }
 
     /// Addresses and accounts with failures on record, expired ones included until
@@ -69,10 +78,11 @@ final class LoginThrottle: Sendable {
     func delay(address: String, account: String, now: NIODeadline = .now()) -> TimeAmount {
         let addressKey = Key(address: address)
         let accountKey = Key(account: account)
+        let (base, cap, decay) = policy.withLockedValue { ($0.base, $0.cap, $0.decay) }
         let failures = records.withLockedValue { records in
             max(
-                liveRecord(addressKey, in: &records, now: now)?.failures ?? 0,
-                liveRecord(accountKey, in: &records, now: now)?.failures ?? 0
+                liveRecord(addressKey, in: &records, now: now, decay: decay)?.failures ?? 0,
+                liveRecord(accountKey, in: &records, now: now, decay: decay)?.failures ?? 0
             )
         }
         guard failures > 0, base > .zero else { return .zero }
@@ -86,6 +96,7 @@ final class LoginThrottle: Sendable {
     func recordFailure(address: String, account: String, now: NIODeadline = .now()) {
         let addressKey = Key(address: address)
         let accountKey = Key(account: account)
+        let decay = policy.withLockedValue { $0.decay }
         records.withLockedValue { records in
             // The table is ordered by last failure, so whatever has expired sits at
             // the old end: dropping it here keeps a full table full of live entries,
@@ -94,8 +105,8 @@ final class LoginThrottle: Sendable {
                 records.removeLeastRecent()
             }
             // Both are read before either is written: inserting one may evict the other.
-            var addressRecord = liveRecord(addressKey, in: &records, now: now) ?? Record(lastFailure: now)
-            var accountRecord = liveRecord(accountKey, in: &records, now: now) ?? Record(lastFailure: now)
+            var addressRecord = liveRecord(addressKey, in: &records, now: now, decay: decay) ?? Record(lastFailure: now)
+            var accountRecord = liveRecord(accountKey, in: &records, now: now, decay: decay) ?? Record(lastFailure: now)
             addressRecord.failures += 1
             addressRecord.lastFailure = now
             if accountKey.isAccount {
@@ -134,7 +145,7 @@ final class LoginThrottle: Sendable {
         }
     }
 
-    private func liveRecord(_ key: Key, in records: inout RecencyTable<Key, Record>, now: NIODeadline) -> Record? {
+    private func liveRecord(_ key: Key, in records: inout RecencyTable<Key, Record>, now: NIODeadline, decay: TimeAmount) -> Record? {
         guard let record = records[key] else { return nil }
         if now - record.lastFailure > decay {
             records.remove(key)

@@ -3,11 +3,11 @@ extension ServerConfiguration {
     /// taken from `new`; everything else stays as it is.
     ///
     /// Each value taken here is read when a connection starts (or, for the certificate,
-    /// key and TLS profile, when the TLS context is rebuilt on reload), so a change
-    /// reaches new connections and open sessions keep what they started with. The rest
-    /// is built into long-lived parts at start-up (the listener, event loops, hashing
-    /// pool, database, hub, connection tracker, login throttle, account watcher) and
-    /// needs a restart.
+    /// key and TLS profile, when the TLS context is rebuilt on reload; for the
+    /// connection caps and login penalties, at each admission and each login), so a
+    /// change reaches new connections and open sessions keep what they started with.
+    /// The rest is built into long-lived parts at start-up (the listener, event loops,
+    /// hashing pool, database, hub, account watcher) and needs a restart.
     public func takingRuntimeChanges(from new: ServerConfiguration) -> ServerConfiguration {
         var next = self
         next.serverName = new.serverName
@@ -26,6 +26,11 @@ extension ServerConfiguration {
         next.lineBurst = new.lineBurst
         next.maxLinesBeforeLogin = new.maxLinesBeforeLogin
         next.maxBytesBeforeLogin = new.maxBytesBeforeLogin
+        next.maxConnections = new.maxConnections
+        next.maxConnectionsPerIP = new.maxConnectionsPerIP
+        next.loginPenaltyBase = new.loginPenaltyBase
+        next.loginPenaltyMax = new.loginPenaltyMax
+        next.loginPenaltyDecay = new.loginPenaltyDecay
         return next
     }
 }

@@ -107,8 +107,8 @@ extension ServerSettings {
         Setting("limits.line-burst", flag: "--line-burst", .live, \.server.lineBurst, .integer(1...Int.max)),
         Setting("limits.max-lines-before-login", .live, \.server.maxLinesBeforeLogin, .integer(1...Int.max)),
         Setting("limits.max-bytes-before-login", .live, \.server.maxBytesBeforeLogin, .integer(1...Int.max)),
-        Setting("limits.max-connections", flag: "--max-connections", .restart, \.server.maxConnections, .integer(1...Int.max)),
-        Setting("limits.max-connections-per-ip", flag: "--max-connections-per-ip", .restart, \.server.maxConnectionsPerIP, .integer(1...Int.max)),
+        Setting("limits.max-connections", flag: "--max-connections", .live, \.server.maxConnections, .integer(1...Int.max)),
+        Setting("limits.max-connections-per-ip", flag: "--max-connections-per-ip", .live, \.server.maxConnectionsPerIP, .integer(1...Int.max)),
         Setting("limits.max-rooms-per-account", flag: "--max-rooms-per-account", .restart, \.server.maxRoomsPerAccount, .integer(0...Int.max)),
         Setting("limits.max-rooms", flag: "--max-rooms", .restart, \.server.maxRooms, .integer(0...Int.max)),
         Setting("limits.max-names-per-line", .restart, \.server.maxNamesPerLine, .integer(1...Int.max)),
@@ -119,9 +119,9 @@ extension ServerSettings {
         Setting("timeouts.shutdown-grace-period", .restart, \.server.shutdownGracePeriod, .seconds),
 
         Setting("logins.max-failures", flag: "--max-login-failures", .live, \.server.maxLoginFailures, .integer(1...Int.max)),
-        Setting("logins.penalty-base", flag: "--login-penalty-ms", .restart, \.server.loginPenaltyBase, .seconds),
-        Setting("logins.penalty-max", flag: "--login-penalty-max", .restart, \.server.loginPenaltyMax, .seconds),
-        Setting("logins.penalty-decay", .restart, \.server.loginPenaltyDecay, .seconds),
+        Setting("logins.penalty-base", flag: "--login-penalty-ms", .live, \.server.loginPenaltyBase, .seconds),
+        Setting("logins.penalty-max", flag: "--login-penalty-max", .live, \.server.loginPenaltyMax, .seconds),
+        Setting("logins.penalty-decay", .live, \.server.loginPenaltyDecay, .seconds),
 
         Setting("accounts.check-interval", .restart, \.server.accountCheckInterval, .positiveSeconds),
 
