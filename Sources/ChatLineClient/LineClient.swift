@@ -85,8 +85,8 @@ public struct LineClient: Sendable {
     }
 
     /// Connects and completes the TLS handshake; throws `TLSError` if it fails, or
-    /// NIO's error when no TCP connection can be made. Events after the handshake go
-    /// to `onEvent`, on the channel's event loop; it must not block.
+    /// NIO's error when no TCP connection can be made. From `handshakeCompleted` on,
+    /// events go to `onEvent`, on the channel's event loop; it must not block.
     public func connect(
         to endpoint: LineClientEndpoint,
         group: any EventLoopGroup,
