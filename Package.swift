@@ -4,7 +4,9 @@ import PackageDescription
 // Layers (dependencies point down only):
 //   executables  → ChatServer / ChatClient / ChatStore + ChatCrypto, ChatVersion
 //   ChatServer   → ChatTLS, ChatProtocol, ChatStore, ChatCrypto, ChatModel
-//   ChatClient   → ChatTLS, ChatProtocol, ChatCrypto, ChatModel
+//   ChatClient   → ChatLineClient, ChatTLS, ChatProtocol, ChatCrypto, ChatModel
+//   ChatLineClient → ChatTLS, ChatProtocol (the TLS line-client pipeline of the
+//                  client, the bench and the test client)
 //   ChatProtocol, ChatStore → ChatModel (the names both speak of; no dependencies)
 //   ChatTLS      → COpenSSL (its only importer)
 //   ChatCrypto   → CSodium  (its only importer)
@@ -77,6 +79,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The TLS line-client pipeline (bootstrap, TLSHandler, LineFrameDecoder, events)
+        // shared by the securechat client, the load generator and the test client.
+        .target(
+            name: "ChatLineClient",
+            dependencies: [
+                "ChatTLS", "ChatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "ChatStore",
             dependencies: [
@@ -103,7 +115,7 @@ let package = Package(
         .target(
             name: "ChatClient",
             dependencies: [
-                "ChatTLS", "ChatProtocol", "ChatCrypto", "ChatModel",
+                "ChatLineClient", "ChatTLS", "ChatProtocol", "ChatCrypto", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -140,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "securechat-bench",
             dependencies: [
-                "ChatTLS", "ChatProtocol",
+                "ChatLineClient", "ChatTLS", "ChatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -153,10 +165,9 @@ let package = Package(
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatTLS", "ChatProtocol",
+                "ChatLineClient", "ChatTLS", "ChatProtocol",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -171,6 +182,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatCryptoTests", dependencies: ["ChatCrypto"]),
+        .testTarget(
+            name: "ChatLineClientTests",
+            dependencies: [
+                "ChatLineClient", "ChatProtocol", "ChatTLS", "ChatTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         .testTarget(
             name: "ChatClientTests",

@@ -1,10 +1,11 @@
+import ChatLineClient
 import ChatProtocol
 import ChatTLS
 import NIOCore
-import NIOPosix
 
-/// A TLS line client for tests: the project's own client `TLSContext` and
-/// `TLSHandler`, over a real socket, collecting the server's lines.
+/// A TLS line client for tests: the shared line-client pipeline (`LineClient`: the
+/// project's own `TLSHandler` and `LineFrameDecoder`) over a real socket, collecting
+/// the server's lines in an inbox.
 public final class TestLineClient: Sendable {
     public let channel: Channel
     public let session: TLSSessionInfo
@@ -27,36 +28,22 @@ public final class TestLineClient: Sendable {
         receiveBufferSize: Int? = nil
     ) async throws -> TestLineClient {
         let inbox = LineInbox()
-        let handshake = group.any().makePromise(of: TLSSessionInfo.self)
-        var bootstrap = ClientBootstrap(group: group)
-        if let receiveBufferSize {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
-        }
-        let connecting = bootstrap
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        try TLSHandler.client(context: context, serverName: serverName),
-                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: 1 << 20)),
-                        Collector(inbox: inbox, handshake: handshake),
-                    ])
-                }
+        let client = LineClient(
+            context: context,
+            serverName: serverName,
+            // Far above the server's own lines: a test sees whatever the server sends.
+            maxLineLength: 1 << 20,
+            receiveBufferBytes: receiveBufferSize
+        )
+        let (channel, session) = try await client.connect(to: .host(host, port: port), group: group) { event in
+            switch event {
+            case .handshakeCompleted: break
+            case .line(.text(let line)): inbox.push(line)
+            case .line(.badEncoding): inbox.push("<bad encoding>")
+            case .closed: inbox.finish()
             }
-            .connect(host: host, port: port)
-        let channel: Channel
-        do {
-            channel = try await connecting.get()
-        } catch {
-            handshake.fail(error)
-            throw error
         }
-        do {
-            let session = try await handshake.futureResult.get()
-            return TestLineClient(channel: channel, session: session, inbox: inbox)
-        } catch {
-            try? await channel.close()
-            throw error
-        }
+        return TestLineClient(channel: channel, session: session, inbox: inbox)
     }
 
     /// Sends `line` followed by LF.
@@ -89,48 +76,5 @@ public final class TestLineClient: Sendable {
 
     public func close() async {
         try? await channel.close()
-    }
-
-    /// Feeds lines to the inbox and reports the handshake.
-    private final class Collector: ChannelInboundHandler {
-        typealias InboundIn = InboundLine
-
-        let inbox: LineInbox
-        let handshake: EventLoopPromise<TLSSessionInfo>
-        var handshakeDone = false
-
-        init(inbox: LineInbox, handshake: EventLoopPromise<TLSSessionInfo>) {
-            self.inbox = inbox
-            self.handshake = handshake
-        }
-
-        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case .handshakeCompleted(let info) = event as? TLSEvent {
-                handshakeDone = true
-                handshake.succeed(info)
-            }
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .text(let line): inbox.push(line)
-            case .badEncoding: inbox.push("<bad encoding>")
-            }
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: Error) {
-            if !handshakeDone {
-                handshakeDone = true
-                handshake.fail(error)
-            }
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            if !handshakeDone {
-                handshakeDone = true
-                handshake.fail(ChannelError.eof)
-            }
-            inbox.finish()
-        }
     }
 }
