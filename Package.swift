@@ -160,14 +160,16 @@ let package = Package(
             ]
         ),
 
-        // Shared by the test targets: certificates made with the openssl CLI, and a
-        // TLS line client built on ChatTLS. Not a product; nothing ships it.
+        // Shared by the test targets: certificates made with the openssl CLI, a TLS
+        // line client built on ChatTLS, the live test server, temporary directories.
+        // Not a product; nothing ships it.
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatLineClient", "ChatTLS", "ChatProtocol",
+                "ChatLineClient", "ChatTLS", "ChatProtocol", "ChatServer", "ChatStore", "ChatCrypto", "ChatModel",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -205,7 +207,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatStoreTests",
-            dependencies: ["ChatStore", "ChatCrypto", "ChatModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ChatUserAddTests",

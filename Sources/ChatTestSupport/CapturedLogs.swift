@@ -1,20 +1,19 @@
-import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// Every log line a server wrote during a test, for checks on what is (and is
 /// never) logged: a password must not appear, a failed login must.
-public final class CapturedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
+public final class CapturedLogs: Sendable {
+    private let entries = NIOLockedValueBox<[String]>([])
 
     public init() {}
 
     public func append(_ entry: String) {
-        lock.withLock { entries.append(entry) }
+        entries.withLockedValue { $0.append(entry) }
     }
 
     public var all: [String] {
-        lock.withLock { entries }
+        entries.withLockedValue { $0 }
     }
 
     public var joined: String { all.joined(separator: "\n") }

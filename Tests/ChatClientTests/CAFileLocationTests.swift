@@ -6,12 +6,12 @@ import XCTest
 /// config directory or the system, never the directory it happens to run in, which
 /// anyone who can leave a file there (a shared folder, a cloned repository) controls.
 final class CAFileLocationTests: XCTestCase {
-    private func arguments(_ server: LiveServer, extra: [String] = []) -> [String] {
+    private func arguments(_ server: ServerHarness, extra: [String] = []) -> [String] {
         ["--port", "\(server.port)", "--user", "alice", "--password-stdin"] + extra
     }
 
     private func input() -> [ChildProcess.Input] {
-        [.line(LiveServer.password(of: "alice"), pause: .zero), .line("/ping through", pause: .zero)]
+        [.line(ServerHarness.password(of: "alice"), pause: .zero), .line("/ping through", pause: .zero)]
     }
 
     private func place(_ caPath: String, at file: URL) throws {
@@ -22,11 +22,10 @@ final class CAFileLocationTests: XCTestCase {
     }
 
     func testACAFileInTheWorkingDirectoryIsNotTrustedAndThePasswordIsNotSent() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
         // As if an attacker left their CA (here: the one that signed this server) where the client runs.
-        let workingDirectory = try LiveServer.makeTemporaryDirectory()
+        let workingDirectory = try makeTemporaryDirectory()
         try place(server.certificates.caPath, at: workingDirectory.appendingPathComponent("certs/ca.pem"))
 
         let result = try await ClientBinary.runScript(arguments(server), input: input(), home: home, currentDirectory: workingDirectory)
@@ -41,9 +40,8 @@ final class CAFileLocationTests: XCTestCase {
     }
 
     func testACAFileInTheConfigDirectoryIsTrustedAndCAOverridesIt() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
         let configCA = home.appendingPathComponent(".config/securechat/ca.pem")
         try place(server.certificates.caPath, at: configCA)
 

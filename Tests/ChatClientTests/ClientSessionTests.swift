@@ -1,6 +1,7 @@
 @testable import ChatClient
 import ChatCrypto
 import ChatProtocol
+import ChatTestSupport
 import Foundation
 import XCTest
 
@@ -202,7 +203,7 @@ final class ClientSessionTests: XCTestCase {
 
 final class FileStoreTests: XCTestCase {
     func testPinsAndKnownServersSurviveARestartAndKeepOtherLines() throws {
-        let directory = try LiveServer.makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let config = ConfigDirectory(url: directory.appendingPathComponent("securechat"))
         let here = ServerEndpoint(host: "127.0.0.1", port: 7443)
         let there = ServerEndpoint(host: "::1", port: 9000)
@@ -240,7 +241,7 @@ final class FileStoreTests: XCTestCase {
     }
 
     func testIdentityKeyFileRoundTripAndWrongPassword() throws {
-        let directory = try LiveServer.makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let file = IdentityKeyFile(url: directory.appendingPathComponent("keys/a.key"), cost: .minimum)
         guard case .absent = try file.load(password: "pw") else { return XCTFail() }
         let keys = BoxKeyPair.generate()

@@ -2,6 +2,7 @@ import ChatClient
 import ChatCrypto
 import ChatModel
 import ChatStore
+import ChatTestSupport
 import Foundation
 import XCTest
 
@@ -9,7 +10,7 @@ import XCTest
 /// server keeps, and what the recipient does with payloads that are not right.
 final class EndToEndMessageTests: XCTestCase {
     func testTwoClientsExchangeEndToEndDMsThatTheServerNeverSeesInClear() async throws {
-        let server = try await LiveServer.start()
+        let server = try await startServer()
         let bob = try ScriptClient(server: server, user: "bob")
         try await bob.waitUntilReady()
         let alice = try ScriptClient(server: server, user: "alice")
@@ -34,8 +35,8 @@ final class EndToEndMessageTests: XCTestCase {
         XCTAssertFalse(bob.output.all.contains { $0.hasPrefix("WARNING") }, "\(bob.output.all)")
 
         // The server relayed ciphertext: the plaintext is in no byte it kept.
-        await server.stop(keepFiles: true)
-        defer { try? FileManager.default.removeItem(at: server.directory); server.certificates.remove() }
+        // Stopped, its files kept until the test ends.
+        await server.server.stop()
         let logs = Data(server.logs.joined.utf8)
         XCTAssertFalse(logs.isEmpty)
         var databaseBytes = Data()
@@ -53,14 +54,13 @@ final class EndToEndMessageTests: XCTestCase {
     }
 
     func testTamperedTruncatedReflectedAndReplayedPayloadsAreRejectedVisibly() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let bob = try ScriptClient(server: server, user: "bob")
         try await bob.waitUntilReady()
 
         // carol speaks raw protocol with a key of her own, so the test can build
         // payloads and then spoil them in transit.
-        let carol = try await server.rawLogin("carol")
+        let carol = try await server.login("carol")
         let carolKeys = BoxKeyPair.generate()
         try await carol.send("/key set \(carolKeys.publicKey.base64)")
         try await carol.expectLine("OK key")
@@ -106,11 +106,10 @@ final class EndToEndMessageTests: XCTestCase {
     }
 
     func testAReplacedPublicKeyIsDetectedAndNothingIsSentUntilTrusted() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let bob = try ScriptClient(server: server, user: "bob")
         try await bob.waitUntilReady()
-        let aliceConfig = try ConfigDirectory(url: LiveServer.makeTemporaryDirectory())
+        let aliceConfig = try ConfigDirectory(url: makeTemporaryDirectory())
         let alice = try ScriptClient(server: server, user: "alice", config: aliceConfig)
         alice.type("/msg bob hello while the key is honest")
         try await alice.waitForLine("OK emsg bob")
@@ -148,9 +147,8 @@ final class EndToEndMessageTests: XCTestCase {
     }
 
     func testMsgToAUserWithoutKeyIsRefusedAndPlainIsAnExplicitChoice() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let carol = try await server.rawLogin("carol")  // no key published
+        let server = try await startServer()
+        let carol = try await server.login("carol")  // no key published
         let alice = try ScriptClient(server: server, user: "alice")
         alice.type("/msg carol are you there?")
         try await alice.waitForLine { $0.hasPrefix("WARNING carol has no end-to-end key; nothing sent") }
@@ -163,9 +161,8 @@ final class EndToEndMessageTests: XCTestCase {
     }
 
     func testAnOpenSSLStyleRawClientSeesEndToEndDMsAsOpaqueBase64() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let carol = try await server.rawLogin("carol")
+        let server = try await startServer()
+        let carol = try await server.login("carol")
         let carolKeys = BoxKeyPair.generate()
         try await carol.send("/key set \(carolKeys.publicKey.base64)")
         try await carol.expectLine("OK key")

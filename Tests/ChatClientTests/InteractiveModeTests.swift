@@ -10,22 +10,21 @@ final class InteractiveModeTests: XCTestCase {
     func testIncomingLinesAppearAboveWithoutManglingWhatIsBeingTyped() async throws {
         let tmux = try Tmux.start()
         defer { tmux.kill() }
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
 
         try tmux.run(
             "cd \(home.path) && env -u NO_COLOR HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
         )
         try await tmux.waitForScreen { $0.contains("Password for alice:") }
-        tmux.type(LiveServer.password(of: "alice"))
+        tmux.type(ServerHarness.password(of: "alice"))
         tmux.press("Enter")
         try await tmux.waitForScreen { $0.contains("[#lobby] >") }
-        XCTAssertFalse(tmux.screen().contains(LiveServer.password(of: "alice")), "the password was echoed")
+        XCTAssertFalse(tmux.screen().contains(ServerHarness.password(of: "alice")), "the password was echoed")
 
         tmux.type("half typed wor")
         try await tmux.waitForScreen { $0.contains("[#lobby] > half typed wor") }
-        let bob = try await server.rawLogin("bob")
+        let bob = try await server.login("bob")
         try await bob.send("hi alice, are you typing?")
         try await bob.send("/msg alice psst, a plain DM")
         try await bob.send(String(repeating: "long ", count: 40) + "end")
@@ -68,9 +67,8 @@ final class InteractiveModeTests: XCTestCase {
     func testEndToEndDMsAreMarkedOnScreenAndCtrlDLeaves() async throws {
         let tmux = try Tmux.start()
         defer { tmux.kill() }
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
         let bob = try ScriptClient(server: server, user: "bob")
         try await bob.waitUntilReady()
 
@@ -78,7 +76,7 @@ final class InteractiveModeTests: XCTestCase {
             "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
         )
         try await tmux.waitForScreen { $0.contains("Password for alice:") }
-        tmux.type(LiveServer.password(of: "alice"))
+        tmux.type(ServerHarness.password(of: "alice"))
         tmux.press("Enter")
         try await tmux.waitForScreen { $0.contains("[#lobby] >") && $0.contains("made your end-to-end key") }
 

@@ -20,14 +20,14 @@ final class ScriptClient: Sendable {
     }
 
     init(
-        server: LiveServer,
+        server: ServerHarness,
         user: String,
         password: String? = nil,
         config: ConfigDirectory? = nil,
         trustRootsPath: String? = nil,
         trustOnFirstUse: Bool = false
     ) throws {
-        let config = try config ?? ConfigDirectory(url: LiveServer.makeTemporaryDirectory())
+        let config = try config ?? ConfigDirectory(url: TemporaryDirectory.make())
         self.config = config
         var options = ClientOptions()
         options.port = server.port
@@ -40,10 +40,10 @@ final class ScriptClient: Sendable {
         self.input = input
         let output = self.output
         let errors = self.errors
-        let password = password ?? LiveServer.password(of: user)
+        let password = password ?? ServerHarness.password(of: user)
         task = Task {
             await ChatClientApp.runScript(
-                options, password: password, group: LiveServer.clientGroup, input: lines,
+                options, password: password, group: ServerHarness.clientGroup, input: lines,
                 output: { output.append($0) }, errorOutput: { errors.append($0) }
             )
         }

@@ -6,19 +6,18 @@ import XCTest
 /// The real `securechat` binary in script mode: stdin lines in, one line per event
 /// out, and exit statuses a script can rely on.
 final class ScriptModeBinaryTests: XCTestCase {
-    private func arguments(_ server: LiveServer, user: String, extra: [String] = []) -> [String] {
+    private func arguments(_ server: ServerHarness, user: String, extra: [String] = []) -> [String] {
         ["--port", "\(server.port)", "--ca", server.certificates.caPath, "--user", user, "--password-stdin"] + extra
     }
 
     func testScriptChatsWaitsForEveryAnswerAndExitsZero() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let bob = try await server.rawLogin("bob")
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let bob = try await server.login("bob")
+        let home = try makeTemporaryDirectory()
         let result = try await ClientBinary.runScript(
             arguments(server, user: "alice"),
             input: [
-                .line(LiveServer.password(of: "alice"), pause: .zero),
+                .line(ServerHarness.password(of: "alice"), pause: .zero),
                 .line("hello from a script", pause: .zero),
                 .line("/join #scripts", pause: .zero),
                 .line("/who", pause: .zero),
@@ -63,12 +62,11 @@ final class ScriptModeBinaryTests: XCTestCase {
     }
 
     func testWrongPasswordExitsOneWithOneLine() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let result = try await ClientBinary.runScript(
             arguments(server, user: "alice"),
             input: [.line("not the password", pause: .zero), .line("hello", pause: .zero)],
-            home: try LiveServer.makeTemporaryDirectory()
+            home: try makeTemporaryDirectory()
         )
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.standardError, "securechat: login failed: invalid name or password\n")
@@ -76,14 +74,13 @@ final class ScriptModeBinaryTests: XCTestCase {
     }
 
     func testUntrustedCertificateExitsOneWithTheFingerprint() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
         let result = try await ClientBinary.runScript(
             ["--port", "\(server.port)", "--ca", otherCA.caPath, "--user", "alice", "--password-stdin"],
-            input: [.line(LiveServer.password(of: "alice"), pause: .zero)],
-            home: try LiveServer.makeTemporaryDirectory()
+            input: [.line(ServerHarness.password(of: "alice"), pause: .zero)],
+            home: try makeTemporaryDirectory()
         )
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.standardError.filter { $0 == "\n" }.count, 1, result.standardError)
@@ -94,12 +91,11 @@ final class ScriptModeBinaryTests: XCTestCase {
     }
 
     func testTrustOnFirstUseFromTheCommandLine() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
         // No --ca, and no ca.pem in the config directory: only the system roots.
         let base = ["--port", "\(server.port)", "--user", "bob", "--password-stdin"]
-        let password = ChildProcess.Input.line(LiveServer.password(of: "bob"), pause: .zero)
+        let password = ChildProcess.Input.line(ServerHarness.password(of: "bob"), pause: .zero)
         let refused = try await ClientBinary.runScript(base, input: [password], home: home)
         XCTAssertEqual(refused.status, 1, refused.standardError)
         let pinned = try await ClientBinary.runScript(base + ["--trust-on-first-use"], input: [password, .line("/ping x", pause: .zero)], home: home)
@@ -114,7 +110,7 @@ final class ScriptModeBinaryTests: XCTestCase {
     }
 
     func testNoServerAndMissingArgumentsExitOne() async throws {
-        let home = try LiveServer.makeTemporaryDirectory()
+        let home = try makeTemporaryDirectory()
         let noUser = try await ClientBinary.runScript(["--port", "1", "--password-stdin"], input: [.line("pw", pause: .zero)], home: home)
         XCTAssertEqual(noUser.status, 1)
         XCTAssertEqual(noUser.standardError, "securechat: --user is required when stdin is not a terminal\n")
@@ -124,7 +120,7 @@ final class ScriptModeBinaryTests: XCTestCase {
         XCTAssertEqual(noTerminal.standardError, "securechat: no terminal to ask for the password on; use --password-stdin\n")
 
         // A port nobody listens on (bound and closed again).
-        let server = try await LiveServer.start()
+        let server = try await startServer()
         let port = server.port
         await server.stop()
         let refused = try await ClientBinary.runScript(
@@ -135,13 +131,13 @@ final class ScriptModeBinaryTests: XCTestCase {
     }
 
     func testServerShutdownDuringAScriptExitsNonZero() async throws {
-        let server = try await LiveServer.start()
-        let home = try LiveServer.makeTemporaryDirectory()
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
         let arguments = arguments(server, user: "carol")
         async let run = ClientBinary.runScript(
             arguments,
             // Input stays open (in short steps, so the run ends as soon as the client does).
-            input: [.line(LiveServer.password(of: "carol"), pause: .zero)] + Array(repeating: .pause(.milliseconds(100)), count: 250),
+            input: [.line(ServerHarness.password(of: "carol"), pause: .zero)] + Array(repeating: .pause(.milliseconds(100)), count: 250),
             home: home
         )
         // Stop once carol is logged in, while her script is still open.

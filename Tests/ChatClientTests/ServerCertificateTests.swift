@@ -9,8 +9,7 @@ import XCTest
 /// the person chose trust on first use, and loud refusals otherwise.
 final class ServerCertificateTests: XCTestCase {
     func testAServerSignedByAnotherCAIsRefusedWithItsFingerprintAndAWayForward() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
         let fingerprint = SHA256.colonHex(try await server.certificateSHA256())
@@ -29,11 +28,11 @@ final class ServerCertificateTests: XCTestCase {
     }
 
     func testTrustOnFirstUsePinsTheCertificateAndThePinIsEnforced() async throws {
-        let first = try await LiveServer.start()
+        let first = try await startServer()
         let port = first.port
         let unrelatedCA = try TestCertificates.make()
         defer { unrelatedCA.remove() }
-        let config = try ConfigDirectory(url: LiveServer.makeTemporaryDirectory())
+        let config = try ConfigDirectory(url: makeTemporaryDirectory())
         let fingerprint = try await first.certificateSHA256()
 
         // First contact: the CA does not vouch for it, the person opted in.
@@ -53,8 +52,7 @@ final class ServerCertificateTests: XCTestCase {
         // Another certificate at the same address: refused loudly, even with
         // --trust-on-first-use and a CA that vouches for it.
         await first.stop()
-        let impostor = try await LiveServer.start(port: port)
-        defer { Task { await impostor.stop() } }
+        let impostor = try await startServer(port: port)
         let refused = try ScriptClient(server: impostor, user: "alice", config: config, trustOnFirstUse: true)
         await refused.assertExit(1)
         let reason = refused.errors.all.joined()
@@ -68,9 +66,8 @@ final class ServerCertificateTests: XCTestCase {
     }
 
     func testAPinnedServerIsAcceptedWithoutAnyMatchingCA() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let config = try ConfigDirectory(url: LiveServer.makeTemporaryDirectory())
+        let server = try await startServer()
+        let config = try ConfigDirectory(url: makeTemporaryDirectory())
         try KnownServers(file: config.knownServers).add(try await server.certificateSHA256(), for: ServerEndpoint(host: "127.0.0.1", port: server.port))
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
@@ -82,13 +79,12 @@ final class ServerCertificateTests: XCTestCase {
     // MARK: The ChatTLS policies underneath
 
     func testPolicyCertificateAuthorityIsTheDefaultCheckAndReportsWhatWasRefused() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
 
         let good = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .certificateAuthority)
-        let connection = try await TestLineClient.connect(port: server.port, context: good, group: LiveServer.clientGroup)
+        let connection = try await TestLineClient.connect(port: server.port, context: good, group: ServerHarness.clientGroup)
         XCTAssertEqual(connection.session.serverCertificate?.chainVerified, true)
         XCTAssertEqual(connection.session.serverCertificate?.der, connection.session.peerCertificateDER)
         await connection.close()
@@ -96,24 +92,23 @@ final class ServerCertificateTests: XCTestCase {
         // The name is checked too: the certificate is for localhost/127.0.0.1/::1 only.
         let wrongName = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .certificateAuthority)
         let wrongNameError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(
-            port: server.port, serverName: "chat.example.org", context: wrongName, group: LiveServer.clientGroup
+            port: server.port, serverName: "chat.example.org", context: wrongName, group: ServerHarness.clientGroup
         ))
         XCTAssertEqual(wrongNameError?.serverCertificate?.chainProblem, "hostname mismatch")
 
         let wrongCA = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .certificateAuthority)
-        let wrongCAError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: wrongCA, group: LiveServer.clientGroup))
+        let wrongCAError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: wrongCA, group: ServerHarness.clientGroup))
         XCTAssertNotNil(wrongCAError?.serverCertificate?.chainProblem)
     }
 
     func testPolicyPinnedAcceptsOnlyThePinnedCertificate() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
         let pin = try await server.certificateSHA256()
 
         let matching = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .pinned(sha256: pin))
-        let connection = try await TestLineClient.connect(port: server.port, context: matching, group: LiveServer.clientGroup)
+        let connection = try await TestLineClient.connect(port: server.port, context: matching, group: ServerHarness.clientGroup)
         try await connection.expectLine { $0.hasPrefix("HELLO ") }
         XCTAssertEqual(connection.session.serverCertificate?.chainVerified, false)
         await connection.close()
@@ -122,18 +117,17 @@ final class ServerCertificateTests: XCTestCase {
         wrongPin[0] ^= 0xFF
         // Even a chain the CA vouches for is refused when the pin differs.
         let mismatch = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .pinned(sha256: wrongPin))
-        let mismatchError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: mismatch, group: LiveServer.clientGroup))
+        let mismatchError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: mismatch, group: ServerHarness.clientGroup))
         XCTAssertEqual(mismatchError?.serverCertificate?.sha256, pin)
         XCTAssertEqual(mismatchError?.serverCertificate?.chainVerified, true)
     }
 
     func testPolicyAcceptAnyReportsTheChainVerdict() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let otherCA = try TestCertificates.make()
         defer { otherCA.remove() }
         let context = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .acceptAnyForFirstUse)
-        let connection = try await TestLineClient.connect(port: server.port, context: context, group: LiveServer.clientGroup)
+        let connection = try await TestLineClient.connect(port: server.port, context: context, group: ServerHarness.clientGroup)
         await connection.close()
         let presented = try XCTUnwrap(connection.session.serverCertificate)
         XCTAssertFalse(presented.chainVerified)
@@ -142,10 +136,9 @@ final class ServerCertificateTests: XCTestCase {
     }
 
     func testTheSystemRootsAreUsedWhenNoCAFileIsGiven() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
+        let server = try await startServer()
         let context = try TLSContext.client(trustRootsPath: nil, policy: .certificateAuthority)
-        let error = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: context, group: LiveServer.clientGroup))
+        let error = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: context, group: ServerHarness.clientGroup))
         XCTAssertNotNil(error?.serverCertificate?.chainProblem)
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// rate limits and login penalties, each crossed over real TLS.
 final class AbuseLimitTests: XCTestCase {
     func testConnectionsBeyondThePerAddressCapAreClosedBeforeTLS() async throws {
-        let harness = try await ServerHarness.start { $0.maxConnectionsPerIP = 2 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxConnectionsPerIP = 2 }
         let first = try await harness.connect()
         let second = try await harness.connect()
         do {
@@ -21,11 +21,10 @@ final class AbuseLimitTests: XCTestCase {
         let third = try await harness.connect()
         await second.close()
         await third.close()
-        await harness.stop()
     }
 
     func testConnectionsBeyondTheGlobalCapAreClosed() async throws {
-        let harness = try await ServerHarness.start { $0.maxConnections = 1 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxConnections = 1 }
         let first = try await harness.connect()
         do {
             _ = try await harness.connect()
@@ -33,11 +32,10 @@ final class AbuseLimitTests: XCTestCase {
         } catch {}
         XCTAssertTrue(harness.logs.joined.contains("reason=connection limit"))
         await first.close()
-        await harness.stop()
     }
 
     func testLoginGracePeriodClosesSessionsThatNeverLogIn() async throws {
-        let harness = try await ServerHarness.start { $0.loginGracePeriod = .milliseconds(300) }
+        let harness = try await ServerHarness.start(for: self) { $0.loginGracePeriod = .milliseconds(300) }
         let loggedIn = try await harness.login("alice")
         let idler = try await harness.connect()
         let rest = try await idler.linesUntilClosed()
@@ -46,11 +44,10 @@ final class AbuseLimitTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(400))
         try await expectNothingPending(loggedIn)
         await loggedIn.close()
-        await harness.stop()
     }
 
     func testIdleClientsArePingedAndOnlySilentOnesAreClosed() async throws {
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.idleTimeout = .milliseconds(300)
             $0.pingTimeout = .milliseconds(400)
         }
@@ -82,11 +79,10 @@ final class AbuseLimitTests: XCTestCase {
             try await expect(healthy, "LEAVE #lobby bob")
         }
         await healthy.close()
-        await harness.stop()
     }
 
     func testLinesBeyondTheRateAreDelayedNotDropped() async throws {
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.linesPerSecond = 10
             $0.lineBurst = 3
         }
@@ -106,11 +102,10 @@ final class AbuseLimitTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(900))
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testRepeatedLoginFailuresCostMoreEachTime() async throws {
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.loginPenaltyBase = .milliseconds(400)
             $0.maxLoginFailures = 10
         }
@@ -138,11 +133,10 @@ final class AbuseLimitTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(1600))
         await client.close()
         await next.close()
-        await harness.stop()
     }
 
     func testBruteForceOfAHundredPasswordsGetsNowhere() async throws {
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.loginPenaltyBase = .milliseconds(1)
             $0.loginPenaltyMax = .milliseconds(20)
         }
@@ -168,6 +162,5 @@ final class AbuseLimitTests: XCTestCase {
         // The real user still gets in once the guessing stops.
         let alice = try await harness.login("alice")
         await alice.close()
-        await harness.stop()
     }
 }

@@ -12,11 +12,6 @@ import XCTest
 final class AccountChangeTests: XCTestCase {
     private var harness: ServerHarness!
 
-    override func tearDown() async throws {
-        await harness?.stop()
-        harness = nil
-    }
-
     private func useradd(_ arguments: [String], input: String? = nil) async throws {
         let tool = try BuiltProducts.path(of: "chat-useradd")
         let result = try await ChildProcess.run(
@@ -40,7 +35,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testLockByChatUseraddEndsEverySessionOfTheAccountWithinTwoSeconds() async throws {
-        harness = try await ServerHarness.start()
+        harness = try await ServerHarness.start(for: self)
         let first = try await harness.login("carol")
         let second = try await harness.login("carol")
         let bob = try await harness.login("bob")
@@ -59,7 +54,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testPasswordResetByChatUseraddEndsSessions() async throws {
-        harness = try await ServerHarness.start()
+        harness = try await ServerHarness.start(for: self)
         let carol = try await harness.login("carol")
         try await useradd(["passwd", "--db", harness.databasePath, "--cost", "minimum", "--password-stdin", "carol"], input: "carol-new")
         try await expectEnded(carol, "password changed")
@@ -67,7 +62,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testDeleteThenRecreateGivesTheOldSessionsNothingOfTheNewAccount() async throws {
-        harness = try await ServerHarness.start()
+        harness = try await ServerHarness.start(for: self)
         let oldCarol = try await harness.login("carol")
         try await useradd(["delete", "--db", harness.databasePath, "carol"])
         try await useradd(["--db", harness.databasePath, "--cost", "minimum", "--password-stdin", "carol"], input: "new-carol-pw")
@@ -84,7 +79,7 @@ final class AccountChangeTests: XCTestCase {
     /// With the feed read rarely, the commands that write account state must still
     /// refuse a session whose credentials are stale, and end it.
     func testStaleSessionCannotPublishAKeyForARecreatedName() async throws {
-        harness = try await ServerHarness.start { $0.accountCheckInterval = .seconds(3600) }
+        harness = try await ServerHarness.start(for: self) { $0.accountCheckInterval = .seconds(3600) }
         let oldCarol = try await harness.login("carol")
         try harness.store.deleteUser(UserName("carol")!)
         try harness.store.addUser(UserName("carol")!, passwordHash: try PasswordHasher(cost: .minimum).hash("new-carol-pw"))
@@ -96,7 +91,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testLockedAccountsOpenSessionCannotChangeThePassword() async throws {
-        harness = try await ServerHarness.start { $0.accountCheckInterval = .seconds(3600) }
+        harness = try await ServerHarness.start(for: self) { $0.accountCheckInterval = .seconds(3600) }
         let bob = try await harness.login("bob")
         try harness.store.setLocked(true, for: UserName("bob")!)
         try await bob.send("/passwd bob-pw bob-new")
@@ -106,7 +101,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testOwnPasswordChangeKeepsThisSessionAndEndsTheOthers() async throws {
-        harness = try await ServerHarness.start()
+        harness = try await ServerHarness.start(for: self)
         let here = try await harness.login("bob")
         let elsewhere = try await harness.login("bob")
         try await expect(here, "JOIN #lobby bob")
@@ -122,7 +117,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testGuessingTheCurrentPasswordEndsTheSession() async throws {
-        harness = try await ServerHarness.start { $0.loginPenaltyBase = .zero }
+        harness = try await ServerHarness.start(for: self) { $0.loginPenaltyBase = .zero }
         let bob = try await harness.login("bob")
         for _ in 1...2 {
             try await bob.send("/passwd wrong-guess x")
@@ -134,7 +129,7 @@ final class AccountChangeTests: XCTestCase {
     }
 
     func testWrongCurrentPasswordsPenaliseLaterLoginsLikeFailedLogins() async throws {
-        harness = try await ServerHarness.start { $0.loginPenaltyBase = .milliseconds(50) }
+        harness = try await ServerHarness.start(for: self) { $0.loginPenaltyBase = .milliseconds(50) }
         let bob = try await harness.login("bob")
         try await bob.send("/passwd wrong-guess x")
         try await expect(bob, "ERR auth-failed current password is wrong")
@@ -145,7 +140,7 @@ final class AccountChangeTests: XCTestCase {
 
     /// Sessions hammering `/passwd` must leave logins a share of the hashing pool.
     func testPasswordChangesCannotStarveLogins() async throws {
-        harness = try await ServerHarness.start {
+        harness = try await ServerHarness.start(for: self) {
             $0.hashingThreads = 2
             $0.maxQueuedPasswordChecks = 2
             $0.loginPenaltyBase = .zero

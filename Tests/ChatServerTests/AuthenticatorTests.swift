@@ -9,6 +9,7 @@ import NIOPosix
 import XCTest
 
 @testable import ChatServer
+import ChatTestSupport
 
 /// The authenticator against a store that answers slowly: the look-up happens before
 /// and outside the hashing work, and admission stays bounded while look-ups wait.
@@ -22,8 +23,7 @@ final class AuthenticatorTests: XCTestCase {
     private var authenticators: [Authenticator] = []
 
     override func setUp() async throws {
-        let folder = try ServerHarness.makeTemporaryDirectory()
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let folder = try makeTemporaryDirectory()
         store = try SQLiteStore(path: folder.appendingPathComponent("users.db").path)
         let hasher = PasswordHasher(cost: .minimum)
         try store.addUser(alice, passwordHash: try hasher.hash("alice-pw"))

@@ -11,12 +11,11 @@ final class ConfigurationTests: XCTestCase {
 
     override func setUp() async throws {
         certificates = try TestCertificates.make()
-        directory = try ServerHarness.makeTemporaryDirectory()
+        directory = try makeTemporaryDirectory()
     }
 
     override func tearDown() async throws {
         certificates.remove()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     /// Flags a test server always needs: its own certificate, database and port 0.

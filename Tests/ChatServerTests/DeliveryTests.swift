@@ -1,4 +1,5 @@
 import ChatTestSupport
+import NIOConcurrencyHelpers
 import XCTest
 
 /// Ordering and flow control under load, over real TLS.
@@ -6,7 +7,7 @@ final class DeliveryTests: XCTestCase {
     func testAllMembersSeeOneOrderAndNoSenderIsOvertaken() async throws {
         let users = (1...4).map { ("user\($0)", "pw\($0)") }
         // The rate limit would only delay the senders here; ordering is the point.
-        let harness = try await ServerHarness.start(users: users) { $0.linesPerSecond = 0 }
+        let harness = try await ServerHarness.start(for: self, users: users) { $0.linesPerSecond = 0 }
         var clients: [TestLineClient] = []
         for (index, (name, password)) in users.enumerated() {
             let client = try await harness.login(name, password)
@@ -33,7 +34,6 @@ final class DeliveryTests: XCTestCase {
             XCTAssertEqual(sequence, (0..<count).map { "MSG #lobby \(sender) \(tag)\($0)" })
         }
         for client in clients { await client.close() }
-        await harness.stop()
     }
 
     private static func send(_ count: Int, from client: TestLineClient, tag: String) async throws {
@@ -43,7 +43,7 @@ final class DeliveryTests: XCTestCase {
     }
 
     func testSlowReaderIsCutOffWhileOthersReceiveEverything() async throws {
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.maxOutboundQueueBytes = 32 * 1024
             $0.linesPerSecond = 0
         }
@@ -68,10 +68,10 @@ final class DeliveryTests: XCTestCase {
         // Alice stays at most 50 lines (~50 KB) ahead of bob, so bob, however slow
         // this machine makes the test's own client, never looks like a stalled
         // reader; carol, who reads nothing, falls further behind with every line.
-        let bobProgress = NIOLockedBox(0)
+        let bobProgress = NIOLockedValueBox(0)
         let sender = Task {
             for index in 0..<count {
-                while index - bobProgress.value > 50 {
+                while index - bobProgress.withLockedValue({ $0 }) > 50 {
                     try await Task.sleep(for: .milliseconds(1))
                 }
                 try await alice.send("\(index) \(payload)")
@@ -86,7 +86,7 @@ final class DeliveryTests: XCTestCase {
             } else {
                 XCTAssertEqual(line, "MSG #lobby alice \(received) \(payload)")
                 received += 1
-                bobProgress.value = received
+                bobProgress.withLockedValue { $0 = received }
             }
         }
         try await sender.value
@@ -98,6 +98,5 @@ final class DeliveryTests: XCTestCase {
         await alice.close()
         await bob.close()
         await slow.close()
-        await harness.stop()
     }
 }

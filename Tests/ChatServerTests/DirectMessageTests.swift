@@ -1,8 +1,9 @@
+import ChatTestSupport
 import XCTest
 
 final class DirectMessageTests: XCTestCase {
     func testDirectMessageReachesEverySessionOfTheUser() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bobPhone = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -18,11 +19,10 @@ final class DirectMessageTests: XCTestCase {
         let carol = try await harness.login("carol")
         try await expectNothingPending(carol)
         for client in [alice, bobPhone, bobLaptop, carol] { await client.close() }
-        await harness.stop()
     }
 
     func testUnknownAndOfflineRecipients() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         try await alice.send("/msg carol are you there?")
         try await expect(alice, "ERR user-offline carol is not connected")
@@ -33,6 +33,5 @@ final class DirectMessageTests: XCTestCase {
         try await alice.send("/msg carol")
         try await expect(alice, prefix: "ERR bad-arguments ")
         await alice.close()
-        await harness.stop()
     }
 }

@@ -36,7 +36,7 @@ final class DurabilityTests: XCTestCase {
 
     func testKillDashNineDuringLoginsAndWritesLosesNothingStored() async throws {
         let certificates = try TestCertificates.make()
-        let directory = try ServerHarness.makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let database = directory.appendingPathComponent("users.db").path
         let store = try SQLiteStore(path: database)
         let hasher = PasswordHasher(cost: .minimum)
@@ -104,14 +104,14 @@ final class DurabilityTests: XCTestCase {
     /// Needs root to mount a small tmpfs; CI and the dev machines here run as root.
     func testFullOrReadOnlyDiskKeepsLoggedInUsersServedAndLosesNothing() async throws {
         XCTAssertEqual(getuid(), 0, "this test mounts a tmpfs and must run as root")
-        let mountPoint = try ServerHarness.makeTemporaryDirectory()
+        let mountPoint = try makeTemporaryDirectory()
         let mounted = try await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.path])
         XCTAssertEqual(mounted.status, 0, mounted.standardError)
         // Waited for: an unwaited Process is never freed on Linux (see ChildProcess).
         defer { (try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: ["-l", mountPoint.path]))?.waitUntilExit() }
 
         let database = mountPoint.appendingPathComponent("users.db").path
-        let harness = try await ServerHarness.start { $0.databasePath = database }
+        let harness = try await ServerHarness.start(for: self) { $0.databasePath = database }
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")

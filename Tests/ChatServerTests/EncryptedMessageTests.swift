@@ -1,5 +1,6 @@
 import ChatModel
 import ChatStore
+import ChatTestSupport
 import Foundation
 import XCTest
 
@@ -10,7 +11,7 @@ final class EncryptedMessageTests: XCTestCase {
     private let payload = Data((0..<80).map { UInt8(255 - $0) }).base64EncodedString()
 
     func testKeysArePublishedStoredAndFetched() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -31,11 +32,10 @@ final class EncryptedMessageTests: XCTestCase {
         }
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testEncryptedMessagesAreRelayedAsIsToEverySession() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob1 = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -60,6 +60,5 @@ final class EncryptedMessageTests: XCTestCase {
         }
         try await expectNothingPending(bob1)
         for client in [alice, bob1, bob2] { await client.close() }
-        await harness.stop()
     }
 }

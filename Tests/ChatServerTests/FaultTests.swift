@@ -5,6 +5,7 @@ import ChatStore
 import ChatTestSupport
 import ChatTLS
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOPosix
@@ -29,13 +30,13 @@ final class FaultTests: XCTestCase {
     }
 
     func testClientHelloTrickledByteByByteIsCutOffAtTheDeadline() async throws {
-        let harness = try await ServerHarness.start { $0.handshakeTimeout = .seconds(1) }
+        let harness = try await ServerHarness.start(for: self) { $0.handshakeTimeout = .seconds(1) }
         let hello = try clientHello(harness)
         XCTAssertEqual(hello.first, 0x16, "not a TLS handshake record")
-        let closedByServer = NIOLockedBox(false)
+        let closedByServer = NIOLockedValueBox(false)
         let channel = try await ClientBootstrap(group: ServerHarness.clientGroup)
             .connect(host: "127.0.0.1", port: harness.port).get()
-        channel.closeFuture.whenComplete { _ in closedByServer.value = true }
+        channel.closeFuture.whenComplete { _ in closedByServer.withLockedValue { $0 = true } }
         let started = ContinuousClock.now
         for byte in hello {
             guard channel.isActive else { break }
@@ -43,14 +44,13 @@ final class FaultTests: XCTestCase {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await channel.closeFuture.get()
-        XCTAssertTrue(closedByServer.value)
+        XCTAssertTrue(closedByServer.withLockedValue { $0 })
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(5), "the trickle was not cut off")
         XCTAssertTrue(harness.logs.joined.contains("kind=handshake-timeout"))
-        await harness.stop()
     }
 
     func testResetInTheMiddleOfALineDisturbsNobody() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -65,11 +65,10 @@ final class FaultTests: XCTestCase {
         try await expect(alice, "JOIN #lobby carol")
         await alice.close()
         await carol.close()
-        await harness.stop()
     }
 
     func testThousandConnectionsFromOneAddressGetOnlyTheirShare() async throws {
-        let harness = try await ServerHarness.start()  // default: 16 per address
+        let harness = try await ServerHarness.start(for: self)  // default: 16 per address
         var channels: [Channel] = []
         for _ in 0..<1000 {
             if let channel = try? await ClientBootstrap(group: ServerHarness.clientGroup)
@@ -87,11 +86,10 @@ final class FaultTests: XCTestCase {
         // Once they are gone, a real client gets in.
         let alice = try await harness.login("alice")
         await alice.close()
-        await harness.stop()
     }
 
     func testHostileUserNamesAreJustFailedLogins() async throws {
-        let harness = try await ServerHarness.start { $0.maxLoginFailures = 10 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxLoginFailures = 10 }
         let client = try await harness.connect()
         for name in ["alice:admin", "a\u{1B}[31m", String(repeating: "a", count: 33), "ålice", "../../etc"] {
             try await client.send("/login \(name) alice password")
@@ -104,12 +102,11 @@ final class FaultTests: XCTestCase {
         }
         XCTAssertTrue(harness.logs.joined.contains("user=alice?admin"), "the log line was not sanitised")
         await client.close()
-        await harness.stop()
     }
 
     func testAccountChangesDuringFiftyConcurrentLogins() async throws {
         let users = (0..<50).map { ("user\($0)", "pw\($0)") }
-        let harness = try await ServerHarness.start(users: users) { $0.maxConnectionsPerIP = 100 }
+        let harness = try await ServerHarness.start(for: self, users: users) { $0.maxConnectionsPerIP = 100 }
         let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
         async let adding: [Int32] = {
             var statuses: [Int32] = []
@@ -141,17 +138,5 @@ final class FaultTests: XCTestCase {
             let client = try await harness.login("new\(index)", "new-pw\(index)")
             await client.close()
         }
-        await harness.stop()
-    }
-}
-
-/// A tiny lock-protected box for flags set from event loop callbacks.
-final class NIOLockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

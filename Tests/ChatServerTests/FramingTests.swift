@@ -5,7 +5,7 @@ import XCTest
 /// Framing limits as a connected user meets them, over real TLS.
 final class FramingTests: XCTestCase {
     func testOverlongLineGetsAnErrorAndTheConnectionCloses() async throws {
-        let harness = try await ServerHarness.start { $0.maxLineLength = 64 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxLineLength = 64 }
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -21,11 +21,10 @@ final class FramingTests: XCTestCase {
         try await expect(bob, "LEAVE #lobby alice")
         try await expectNothingPending(bob)
         await bob.close()
-        await harness.stop()
     }
 
     func testMegabyteWithoutNewlineIsCutOffEarly() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let client = try await harness.connect()
         let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 64 * 1024)
         // The server closes after the first 4 KiB; later writes may fail, which is fine.
@@ -34,11 +33,10 @@ final class FramingTests: XCTestCase {
         }
         let rest = try await client.linesUntilClosed()
         XCTAssertEqual(rest.first, "ERR line-too-long lines are limited to 4096 bytes")
-        await harness.stop()
     }
 
     func testBadEncodingIsRefusedAndTheConnectionStays() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -60,11 +58,10 @@ final class FramingTests: XCTestCase {
         try await expect(bob, "MSG #lobby alice tab\tis fine")
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testLineEndingsSplitAcrossRecordsAndBytes() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -83,6 +80,5 @@ final class FramingTests: XCTestCase {
         try await expect(bob, "MSG #lobby alice two")
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 }

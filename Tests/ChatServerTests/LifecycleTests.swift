@@ -6,7 +6,7 @@ import XCTest
 
 final class LifecycleTests: XCTestCase {
     func testShutdownSaysByeToEverySessionAndClosesCleanly() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -25,13 +25,12 @@ final class LifecycleTests: XCTestCase {
             _ = try await harness.connect()
             XCTFail("connected after shutdown")
         } catch {}
-        await harness.stop()
     }
 
     func testStartupFailsFastWithOneClearLine() async throws {
         let certificates = try TestCertificates.make()
         let other = try TestCertificates.make()
-        let directory = try ServerHarness.makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let logger = Logger(label: "test")
 
         func startupError(_ change: (inout ServerConfiguration) -> Void) -> String? {
@@ -78,7 +77,7 @@ final class LifecycleTests: XCTestCase {
     func testExecutableExitsNonZeroWithOneLineReloadsOnSIGHUPAndExitsZeroOnSIGTERM() async throws {
         let executable = try Self.productsDirectory.appendingPathComponent("securechat-server").path
         let certificates = try TestCertificates.make()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-\(UUID().uuidString)")
+        let directory = try makeTemporaryDirectory()
         let failed = try await ChildProcess.run(executable, [
             "--cert", "/nonexistent.pem", "--key", certificates.keyPath,
             "--db", directory.appendingPathComponent("db").path, "--port", "0",

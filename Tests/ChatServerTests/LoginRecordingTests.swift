@@ -8,13 +8,14 @@ import NIOPosix
 import XCTest
 
 @testable import ChatServer
+import ChatTestSupport
 
 /// Last-login stamps are written in batches, not one write per login: they must still
 /// reach the database (within a second, and at the latest when the server stops), never
 /// bring back a deleted account, and never get in the way of a lock.
 final class LoginRecordingTests: XCTestCase {
     func testLastLoginIsStoredWithinABatchInterval() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = UserName("alice")!
         XCTAssertNil(try harness.store.user(named: alice)?.lastLoginAt)
         let loggedIn = Date()
@@ -25,11 +26,10 @@ final class LoginRecordingTests: XCTestCase {
         XCTAssertFalse(harness.logs.joined.contains("could not record login times"))
 
         await client.close()
-        await harness.stop()
     }
 
     func testServerStopWritesPendingStamps() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let bob = try await harness.login("bob")
         let carol = try await harness.login("carol")
 
@@ -41,11 +41,10 @@ final class LoginRecordingTests: XCTestCase {
 
         await bob.close()
         await carol.close()
-        await harness.stop()
     }
 
     func testAccountDeletedWhileItsStampIsPendingStaysDeleted() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let client = try await harness.login("alice")
         await client.close()
         XCTAssertTrue(try harness.store.deleteUser(UserName("alice")!))
@@ -54,11 +53,10 @@ final class LoginRecordingTests: XCTestCase {
         XCTAssertNil(try harness.store.user(named: UserName("alice")!))
         XCTAssertEqual(try harness.store.allUsers().map(\.name.display), ["bob", "carol"])
         XCTAssertFalse(harness.logs.joined.contains("could not record login times"), harness.logs.joined)
-        await harness.stop()
     }
 
     func testLockBetweenTwoLoginsRefusesTheSecond() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let first = try await harness.login("bob")
         await first.close()
 
@@ -71,11 +69,10 @@ final class LoginRecordingTests: XCTestCase {
         try harness.store.setLocked(false, for: UserName("bob")!)
         let third = try await harness.login("bob")
         await third.close()
-        await harness.stop()
     }
 
     func testPasswordChangedByAnotherProcessBetweenTwoLoginsTakesEffect() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let first = try await harness.login("carol")
         await first.close()
 
@@ -88,14 +85,12 @@ final class LoginRecordingTests: XCTestCase {
         await old.close()
         let new = try await harness.login("carol", "carol-new")
         await new.close()
-        await harness.stop()
     }
 
     /// The recorder on its own: one write per interval holding every login since the
     /// last, the latest time per account, and the rest on shutdown.
     func testRecorderBatchesAndKeepsTheLatestTimePerAccount() async throws {
-        let directory = try ServerHarness.makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory()
         let store = try SQLiteStore(path: directory.appendingPathComponent("users.db").path)
         for name in ["alice", "bob"] {
             try store.addUser(UserName(name)!, passwordHash: "h")

@@ -8,18 +8,17 @@ import XCTest
 
 final class LoginTests: XCTestCase {
     func testLoginPutsTheSessionInTheLobby() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         try await alice.send("/who")
         try await expect(alice, "USERS #lobby alice")
         try await alice.send("/rooms")
         try await expect(alice, "ROOMS #lobby")
         await alice.close()
-        await harness.stop()
     }
 
     func testUnknownUserWrongPasswordAndLockedAccountGetTheSameReply() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         try harness.store.setLocked(true, for: UserName("carol")!)
         let client = try await harness.connect()
 
@@ -42,13 +41,12 @@ final class LoginTests: XCTestCase {
         XCTAssertTrue(logs.contains("peer=127.0.0.1:"))
         await client.close()
         await other.close()
-        await harness.stop()
     }
 
     /// A failed name goes into the log line, which an operator reads and fail2ban
     /// parses: look-alike letters and piles of combining marks must not pass as they are.
     func testFailedNamesAreLoggedAsShortASCII() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let client = try await harness.connect()
         try await client.send("/login \u{430}lice whatever")
         try await expect(client, "ERR auth-failed invalid name or password")
@@ -61,11 +59,10 @@ final class LoginTests: XCTestCase {
         XCTAssertTrue(failures.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(failures)")
         XCTAssertLessThan(failures[1].utf8.count, 400, failures[1])
         await client.close()
-        await harness.stop()
     }
 
     func testThirdFailureSaysByeAndCloses() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let client = try await harness.connect()
         for attempt in 1...2 {
             try await client.send("/login alice guess\(attempt)")
@@ -74,11 +71,10 @@ final class LoginTests: XCTestCase {
         try await client.send("/login alice guess3")
         let rest = try await client.linesUntilClosed()
         XCTAssertEqual(rest, ["ERR auth-failed invalid name or password", "BYE too many failed logins"])
-        await harness.stop()
     }
 
     func testBeforeLoginOnlyLoginPingHelpAndQuitAreAccepted() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let client = try await harness.connect()
         for line in ["hello", "/join #rust", "/who", "/rooms", "/msg bob hi", "/say #lobby x", "/leave #lobby", "/passwd a b", "/frobnicate", "/join bad"] {
             try await client.send(line)
@@ -97,13 +93,12 @@ final class LoginTests: XCTestCase {
         try await client.send("/quit see you")
         let rest = try await client.linesUntilClosed()
         XCTAssertEqual(rest, ["BYE see you"])
-        await harness.stop()
     }
 
     func testPasswordsWithSpacesUnicodeAndLengthWork() async throws {
         let long = String(repeating: "pässwörd ", count: 120)  // > 1,000 bytes
         let users = [("dora", "correct horse battery staple"), ("lena", "😀 🔑 ключ"), ("max", long)]
-        let harness = try await ServerHarness.start(users: users)
+        let harness = try await ServerHarness.start(for: self, users: users)
         for (name, password) in users {
             let client = try await harness.login(name, password)
             await client.close()
@@ -114,11 +109,10 @@ final class LoginTests: XCTestCase {
         await client.close()
         XCTAssertFalse(harness.logs.joined.contains("horse"), "a password reached the log")
         XCTAssertFalse(harness.logs.joined.contains("ключ"), "a password reached the log")
-        await harness.stop()
     }
 
     func testRealInteractiveCostLoginUpgradesAWeakerHash() async throws {
-        let harness = try await ServerHarness.start { $0.passwordCost = .interactive }
+        let harness = try await ServerHarness.start(for: self) { $0.passwordCost = .interactive }
         let interactive = PasswordHasher(cost: .interactive)
         let before = try XCTUnwrap(harness.store.user(named: UserName("bob")!))
         XCTAssertTrue(interactive.needsRehash(before.passwordHash))
@@ -133,11 +127,10 @@ final class LoginTests: XCTestCase {
         // The upgraded hash still logs in.
         let again = try await harness.login("bob")
         await again.close()
-        await harness.stop()
     }
 
     func testAccountAddedWithChatUseraddWhileRunningLogsInAtOnce() async throws {
-        let harness = try await ServerHarness.start(users: [])
+        let harness = try await ServerHarness.start(for: self, users: [])
         let client = try await harness.connect()
         try await client.send("/login dave dave-pw")
         try await expect(client, prefix: "ERR auth-failed ")
@@ -161,11 +154,10 @@ final class LoginTests: XCTestCase {
         try await expect(again, prefix: "ERR auth-failed ")
         await client.close()
         await again.close()
-        await harness.stop()
     }
 
     func testPasswdChangesThePassword() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let bob = try await harness.login("bob")
         try await bob.send("/passwd wrong new-secret")
         try await expect(bob, prefix: "ERR auth-failed ")
@@ -183,13 +175,12 @@ final class LoginTests: XCTestCase {
         try await client.send("/login bob again")
         try await expect(client, prefix: "ERR bad-arguments ")
         await client.close()
-        await harness.stop()
     }
 
     func testFullPasswordCheckQueueAnswersBusy() async throws {
         // One hashing thread, no queue, and a deliberately slow cost: while the first
         // check runs, a second login cannot be admitted.
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.passwordCost = .moderate
             $0.hashingThreads = 1
             $0.maxQueuedPasswordChecks = 0
@@ -206,6 +197,5 @@ final class LoginTests: XCTestCase {
         try await expect(second, "OK login alice")
         await first.close()
         await second.close()
-        await harness.stop()
     }
 }

@@ -4,7 +4,7 @@ import XCTest
 /// A person at `openssl s_client -crlf`, the way README and PROTOCOL.md show it.
 final class OpenSSLClientTests: XCTestCase {
     func testPersonOnSClientLogsInChatsAndQuits() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let bob = try await harness.login("bob")
         let result = try await ChildProcess.run(
             "/usr/bin/openssl",
@@ -31,6 +31,5 @@ final class OpenSSLClientTests: XCTestCase {
         // The server saw a clean TLS close (close_notify), not a dropped connection.
         XCTAssertFalse(harness.logs.joined.contains("without close_notify"))
         await bob.close()
-        await harness.stop()
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// Certificate reload and the startup checks on secret files.
 final class OperationsTests: XCTestCase {
     func testReloadServesTheNewCertificateAndKeepsSessions() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let before = try await harness.connect()
         let oldCertificate = before.session.peerCertificateDER
@@ -31,11 +31,10 @@ final class OperationsTests: XCTestCase {
         await after.close()
         await alice.close()
         renewed.remove()
-        await harness.stop()
     }
 
     func testBrokenRenewalIsRefusedAndTheOldCertificateStays() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let other = try TestCertificates.make()
         // A key that does not match the certificate.
         try replace(harness.certificates.keyPath, with: other.keyPath)
@@ -52,12 +51,11 @@ final class OperationsTests: XCTestCase {
         let again = try await harness.connect()
         await again.close()
         other.remove()
-        await harness.stop()
     }
 
     func testPrivateKeyReadableByOthersOrSymlinkedIsRefused() async throws {
         let certificates = try TestCertificates.make()
-        let directory = try ServerHarness.makeTemporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         var configuration = ServerHarness.testConfiguration(certificates, directory)
         let logger = Logger(label: "test")
 
@@ -88,14 +86,13 @@ final class OperationsTests: XCTestCase {
 
     func testCertificateNearExpiryIsWarnedAbout() async throws {
         let soon = try TestCertificates.make(days: 10)
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.certificateChainPath = soon.chainPath
             $0.privateKeyPath = soon.keyPath
         }
         XCTAssertTrue(harness.logs.joined.contains("the TLS certificate expires soon"), harness.logs.joined)
         XCTAssertTrue(harness.logs.joined.contains("daysLeft=9") || harness.logs.joined.contains("daysLeft=10"))
         soon.remove()
-        await harness.stop()
     }
 
     /// Overwrites in place, as `cp` would, so the file keeps its 0600 mode.

@@ -3,7 +3,7 @@ import XCTest
 
 final class RoomTests: XCTestCase {
     func testPlainTextReachesEveryOtherMemberButNotTheSender() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -21,11 +21,10 @@ final class RoomTests: XCTestCase {
         try await expect(alice, "MSG #lobby bob /shrug")
         try await expect(carol, "MSG #lobby bob /shrug")
         for client in [alice, bob, carol] { await client.close() }
-        await harness.stop()
     }
 
     func testRoomsAreIsolatedAndNamesCaseInsensitive() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -54,11 +53,10 @@ final class RoomTests: XCTestCase {
         try await carol.send("/say #rust sneaky")
         try await expect(carol, prefix: "ERR not-in-room ")
         for client in [alice, bob, carol] { await client.close() }
-        await harness.stop()
     }
 
     func testLeavingRulesAndRoomErrors() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -103,11 +101,10 @@ final class RoomTests: XCTestCase {
         try await expect(alice, prefix: "ERR unknown-command ")
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testDisconnectIsSeenAsLeaveInEveryRoom() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -122,7 +119,6 @@ final class RoomTests: XCTestCase {
         notices.sort()
         XCTAssertEqual(notices, ["LEAVE #dev bob", "LEAVE #lobby bob"])
         await alice.close()
-        await harness.stop()
     }
 }
 
@@ -133,7 +129,7 @@ extension RoomTests {
         // 300 rooms with 32-letter names: all of them in one ROOMS line (≈ 10 KB)
         // would be past this outbound cap and cut the asker off as a slow consumer;
         // a page of 100 (≈ 3.4 KB) is well inside it.
-        let harness = try await ServerHarness.start { configuration in
+        let harness = try await ServerHarness.start(for: self) { configuration in
             configuration.maxOutboundQueueBytes = 8 * 1024
             configuration.linesPerSecond = 0
             // Exactly the rooms alice creates: #lobby does not count.
@@ -179,11 +175,10 @@ extension RoomTests {
         try await expectNothingPending(bob)
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testJoiningPastTheAccountRoomCapIsRefusedAndChangesNothing() async throws {
-        let harness = try await ServerHarness.start { $0.maxRoomsPerAccount = 3 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxRoomsPerAccount = 3 }
         let alice = try await harness.login("alice")
         for room in ["#a", "#b", "#c"] {
             try await alice.send("/join \(room)")
@@ -227,11 +222,10 @@ extension RoomTests {
         try await expect(alice, prefix: "ERR too-many-rooms account limit: ")
         try await expectNothingPending(alice)
         await alice.close()
-        await harness.stop()
     }
 
     func testCreatingPastTheServerRoomCapIsRefusedButExistingRoomsStayOpen() async throws {
-        let harness = try await ServerHarness.start { $0.maxRooms = 3 }
+        let harness = try await ServerHarness.start(for: self) { $0.maxRooms = 3 }
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
         try await expect(alice, "JOIN #lobby bob")
@@ -267,12 +261,11 @@ extension RoomTests {
         try await expectNothingPending(bob)
         await alice.close()
         await bob.close()
-        await harness.stop()
     }
 
     func testListingsPageAtTheConfiguredLineLengthAndListEachUserOnce() async throws {
         let users = ServerHarness.defaultUsers + [("Erin", "erin-pw"), ("dave", "dave-pw")]
-        let harness = try await ServerHarness.start(users: users) { $0.maxNamesPerLine = 2 }
+        let harness = try await ServerHarness.start(for: self, users: users) { $0.maxNamesPerLine = 2 }
         // Logged in one after another, the asker (dave) last, so nobody's JOIN
         // notices are waiting for him.
         var others: [TestLineClient] = []
@@ -306,6 +299,5 @@ extension RoomTests {
         try await expect(dave, prefix: "ERR bad-room-name ")
         try await expectNothingPending(dave)
         for client in others + [dave] { await client.close() }
-        await harness.stop()
     }
 }

@@ -23,12 +23,11 @@ final class SessionHandlerTests: XCTestCase {
     private let logs = CapturedLogs()
 
     override func setUp() async throws {
-        let folder = try ServerHarness.makeTemporaryDirectory()
+        let folder = try makeTemporaryDirectory()
         store = try SQLiteStore(path: folder.appendingPathComponent("users.db").path)
         try store.addUser(UserName("alice")!, passwordHash: try PasswordHasher(cost: .minimum).hash("alice-pw"))
         authenticator = try Authenticator(accounts: store, hasher: PasswordHasher(cost: .minimum), threads: 1, maxQueued: 4, logger: logger)
         directory = AccountDirectory(accounts: store, keys: store)
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     }
 
     override func tearDown() async throws {

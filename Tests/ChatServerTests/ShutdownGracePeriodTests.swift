@@ -9,7 +9,7 @@ import XCTest
 /// waits for peers that never do.
 final class ShutdownGracePeriodTests: XCTestCase {
     func testAPeerThatNeverAnswersIsClosedWhenTheGracePeriodEnds() async throws {
-        let harness = try await ServerHarness.start { $0.shutdownGracePeriod = .milliseconds(100) }
+        let harness = try await ServerHarness.start(for: self) { $0.shutdownGracePeriod = .milliseconds(100) }
         // The peer's own event loop, so the test can freeze it.
         let peerLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let peer = try await TestLineClient.connect(port: harness.port, context: harness.clientContext, group: peerLoop)
@@ -29,6 +29,5 @@ final class ShutdownGracePeriodTests: XCTestCase {
         XCTAssertTrue(harness.logs.joined.contains("all connections closed"), harness.logs.joined)
         await peer.close()
         try await peerLoop.shutdownGracefully()
-        await harness.stop()
     }
 }

@@ -17,17 +17,16 @@ final class TLSPolicyTests: XCTestCase {
     }
 
     func testTLS11IsRefused() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         // SECLEVEL=0 lets the client offer TLS 1.1 at all; the server must still say no.
         let result = try await sClient(harness, ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.standardError.contains("alert protocol version"), result.standardError)
         XCTAssertFalse(result.standardOutput.contains("HELLO"))
-        await harness.stop()
     }
 
     func testTLS12UsesAForwardSecretAEADSuiteAndTLS13Works() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let tls12 = try await sClient(harness, ["-tls1_2", "-brief"], input: [.line("/quit")])
         XCTAssertTrue(tls12.standardError.contains("Protocol version: TLSv1.2"), tls12.standardError)
         XCTAssertTrue(tls12.standardError.contains("Ciphersuite: ECDHE-ECDSA-AES128-GCM-SHA256"), tls12.standardError)
@@ -42,12 +41,11 @@ final class TLSPolicyTests: XCTestCase {
         let weak = try await sClient(harness, ["-tls1_2", "-cipher", "AES128-SHA:ECDHE-RSA-AES128-SHA"])
         XCTAssertNotEqual(weak.status, 0)
         XCTAssertFalse(weak.standardOutput.contains("HELLO"))
-        await harness.stop()
     }
 
     func testRSACertificateWorksToo() async throws {
         let rsa = try TestCertificates.make(rsa: true)
-        let harness = try await ServerHarness.start {
+        let harness = try await ServerHarness.start(for: self) {
             $0.certificateChainPath = rsa.chainPath
             $0.privateKeyPath = rsa.keyPath
         }
@@ -59,11 +57,10 @@ final class TLSPolicyTests: XCTestCase {
         XCTAssertTrue(result.standardError.contains("Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256"), result.standardError)
         XCTAssertTrue(result.standardOutput.contains("BYE goodbye"))
         rsa.remove()
-        await harness.stop()
     }
 
     func testPlaintextAndHTTPAreClosedWithoutAPlaintextAnswer() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         for probe in ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "/login alice alice password\n"] {
             let answer = try await RawConnection.exchange(port: harness.port, send: Array(probe.utf8))
             XCTAssertTrue(answer.closed, "the server kept a plaintext connection open")
@@ -71,11 +68,10 @@ final class TLSPolicyTests: XCTestCase {
             XCTAssertTrue(answer.bytes.isEmpty || answer.bytes.first == 21, "plaintext answer: \(answer.bytes)")
             XCTAssertFalse(String(decoding: answer.bytes, as: UTF8.self).contains("ERR"))
         }
-        await harness.stop()
     }
 
     func testStalledHandshakeIsClosedAtTheDeadline() async throws {
-        let harness = try await ServerHarness.start { $0.handshakeTimeout = .milliseconds(500) }
+        let harness = try await ServerHarness.start(for: self) { $0.handshakeTimeout = .milliseconds(500) }
         // The first bytes of a ClientHello, then silence.
         let started = ContinuousClock.now
         let answer = try await RawConnection.exchange(
@@ -86,22 +82,20 @@ final class TLSPolicyTests: XCTestCase {
         XCTAssertTrue(answer.closed)
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(4))
         XCTAssertTrue(harness.logs.joined.contains("kind=handshake-timeout"))
-        await harness.stop()
     }
 
     func testImpossibleRecordLengthClosesTheConnection() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         // A handshake record header claiming 65,535 bytes (more than TLS allows).
         let answer = try await RawConnection.exchange(port: harness.port, send: [0x16, 0x03, 0x01, 0xFF, 0xFF, 0x01, 0x00])
         XCTAssertTrue(answer.closed)
         // And the server keeps serving everyone else.
         let alice = try await harness.login("alice")
         await alice.close()
-        await harness.stop()
     }
 
     func testClientRefusesServerFromAnotherCAOrWithAnotherName() async throws {
-        let harness = try await ServerHarness.start()
+        let harness = try await ServerHarness.start(for: self)
         let stranger = try TestCertificates.make()
         let wrongCA = try TLSContext.client(trustRootsPath: stranger.caPath)
         do {
@@ -132,7 +126,6 @@ final class TLSPolicyTests: XCTestCase {
         try await expect(byName, prefix: "HELLO ")
         await byName.close()
         stranger.remove()
-        await harness.stop()
     }
 }
 

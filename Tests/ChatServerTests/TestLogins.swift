@@ -6,6 +6,7 @@ import Logging
 import NIOPosix
 
 @testable import ChatServer
+import ChatTestSupport
 
 /// Verified logins for tests, made the only way there is: a real password check by a
 /// real `Authenticator` against a real SQLite file (Argon2id at its lowest cost).
@@ -16,7 +17,7 @@ struct TestLogins {
     let bob: VerifiedLogin
 
     static func make() async throws -> TestLogins {
-        let folder = try ServerHarness.makeTemporaryDirectory()
+        let folder = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("users.db").path)
         defer { try? store.close() }

@@ -1,4 +1,5 @@
 import ChatModel
+import ChatTestSupport
 @testable import ChatStore
 import Foundation
 import GRDB

@@ -1,4 +1,5 @@
 import ChatStore
+import ChatTestSupport
 import XCTest
 
 /// The embedded store against the contract every store must meet.

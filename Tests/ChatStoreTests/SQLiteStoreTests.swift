@@ -1,6 +1,8 @@
 import ChatModel
 import ChatStore
+import ChatTestSupport
 import Foundation
+import NIOConcurrencyHelpers
 import XCTest
 
 /// What only the SQLite store has to do: its file, its permissions, its mode, and
@@ -106,16 +108,16 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testConcurrentOpeningOfANewFile() throws {
         let target = path
-        let failures = ErrorLog()
+        let failures = NIOLockedValueBox<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             do {
                 let store = try SQLiteStore(path: target)
                 try store.addUser(try XCTUnwrap(UserName("user\(index)")), passwordHash: "h")
             } catch {
-                failures.append(error)
+                failures.withLockedValue { $0.append(String(describing: error)) }
             }
         }
-        XCTAssertEqual(failures.messages, [])
+        XCTAssertEqual(failures.withLockedValue { $0 }, [])
         XCTAssertEqual(try SQLiteStore(path: target).allUsers().count, 4)
     }
 
@@ -165,19 +167,5 @@ final class SQLiteStoreTests: XCTestCase {
             StoreError.unusableDatabase(path: "/x.db", reason: "Permission denied").description,
             "cannot use database /x.db: Permission denied"
         )
-    }
-}
-
-/// Collects errors from concurrent closures; the lock makes it safe to share.
-private final class ErrorLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var collected: [String] = []
-
-    func append(_ error: any Error) {
-        lock.withLock { collected.append(String(describing: error)) }
-    }
-
-    var messages: [String] {
-        lock.withLock { collected }
     }
 }

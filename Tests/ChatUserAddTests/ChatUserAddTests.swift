@@ -1,6 +1,7 @@
 import ChatCrypto
 import ChatModel
 import ChatStore
+import ChatTestSupport
 import Foundation
 import XCTest
 
@@ -12,11 +13,7 @@ final class ChatUserAddTests: XCTestCase {
     private let hasher = PasswordHasher(cost: .minimum)
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("chat-useradd-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let created = directory
-        addTeardownBlock { try? FileManager.default.removeItem(at: created) }
+        directory = try makeTemporaryDirectory()
     }
 
     // MARK: helpers

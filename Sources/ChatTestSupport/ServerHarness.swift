@@ -2,36 +2,57 @@ import ChatCrypto
 import ChatModel
 import ChatServer
 import ChatStore
-import ChatTestSupport
 import ChatTLS
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
 
 /// A real server on loopback port 0: real certificates from the openssl CLI, a real
-/// SQLite file in a temp directory, real Argon2id. One per test.
-final class ServerHarness: @unchecked Sendable {
-    static let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+/// SQLite file in a temp directory, real Argon2id, every log line captured. One per
+/// test, for the server's tests and the client's alike.
+public final class ServerHarness: Sendable {
+    public static let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
-    let certificates: TestCertificates
-    let directory: URL
-    let store: SQLiteStore
-    let server: ChatServer
-    let port: Int
-    let clientContext: TLSContext
-    let logs: CapturedLogs
-    var databasePath: String { directory.appendingPathComponent("users.db").path }
+    public let certificates: TestCertificates
+    public let directory: URL
+    public let store: SQLiteStore
+    public let server: ChatServer
+    public let port: Int
+    public let clientContext: TLSContext
+    public let logs: CapturedLogs
+    private let stopped = NIOLockedValueBox(false)
+    public var databasePath: String { directory.appendingPathComponent("users.db").path }
 
-    static let defaultUsers = [("alice", "alice password"), ("bob", "bob-pw"), ("carol", "carol-pw")]
+    public static let defaultUsers = [("alice", "alice password"), ("bob", "bob-pw"), ("carol", "carol-pw")]
 
-    static func start(
+    /// The password `defaultUsers` gives `user`.
+    public static func password(of user: String) -> String {
+        defaultUsers.first { $0.0 == user }!.1
+    }
+
+    /// A server stopped (and its files removed) when `testCase` ends, however it
+    /// ends: a test that throws or fails early never leaks a listening server.
+    /// Stopping it earlier on purpose (restarts, shutdown tests) is fine.
+    public static func start(
+        for testCase: XCTestCase,
+        users: [(String, String)] = defaultUsers,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> ServerHarness {
+        let harness = try await start(users: users, configure: configure)
+        testCase.addTeardownBlock { await harness.stop() }
+        return harness
+    }
+
+    /// A server the caller stops; prefer `start(for:users:configure:)`.
+    public static func start(
         users: [(String, String)] = defaultUsers,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ServerHarness {
         let certificates = try TestCertificates.make()
-        let directory = try makeTemporaryDirectory()
+        let directory = try TemporaryDirectory.make()
         var configuration = testConfiguration(certificates, directory)
         configure(&configuration)
 
@@ -56,15 +77,8 @@ final class ServerHarness: @unchecked Sendable {
         )
     }
 
-    /// A fresh directory for a test's database and files.
-    static func makeTemporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securechat-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Port 0, the given certificates, a database in `directory`.
-    static func testConfiguration(_ certificates: TestCertificates, _ directory: URL) -> ServerConfiguration {
+    public static func testConfiguration(_ certificates: TestCertificates, _ directory: URL) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.certificateChainPath = certificates.chainPath
@@ -94,7 +108,14 @@ final class ServerHarness: @unchecked Sendable {
         self.logs = logs
     }
 
-    func stop() async {
+    /// Stops the server and removes its files; later calls do nothing. To stop the
+    /// server but keep its database and logs for a check, call `server.stop()`.
+    public func stop() async {
+        let first = stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         await server.stop()
         try? store.close()
         certificates.remove()
@@ -102,7 +123,7 @@ final class ServerHarness: @unchecked Sendable {
     }
 
     /// A TLS connection that has read the server's HELLO.
-    func connect(
+    public func connect(
         receiveBufferSize: Int? = nil,
         file: StaticString = #filePath,
         line: UInt = #line
@@ -119,7 +140,7 @@ final class ServerHarness: @unchecked Sendable {
     }
 
     /// A connection logged in as `name`.
-    func login(
+    public func login(
         _ name: String,
         _ password: String? = nil,
         file: StaticString = #filePath,
@@ -131,51 +152,11 @@ final class ServerHarness: @unchecked Sendable {
         try await expect(client, "OK login \(name)", file: file, line: line)
         return client
     }
+
+    /// The SHA-256 of the server's leaf certificate, as a client sees it.
+    public func certificateSHA256() async throws -> [UInt8] {
+        let client = try await TestLineClient.connect(port: port, context: clientContext, group: Self.clientGroup)
+        defer { Task { await client.close() } }
+        return SHA256.hash(client.session.peerCertificateDER ?? [])
+    }
 }
-
-// MARK: Assertions
-
-/// Reads the next line and checks it.
-func expect(
-    _ client: TestLineClient,
-    _ expected: String,
-    file: StaticString = #filePath,
-    line: UInt = #line
-) async throws {
-    let got = try await client.nextLine()
-    XCTAssertEqual(got, expected, file: file, line: line)
-}
-
-/// Reads the next line and checks that it starts with `prefix`; returns it.
-@discardableResult
-func expect(
-    _ client: TestLineClient,
-    prefix: String,
-    file: StaticString = #filePath,
-    line: UInt = #line
-) async throws -> String? {
-    let got = try await client.nextLine()
-    XCTAssertTrue(got?.hasPrefix(prefix) == true, "expected '\(prefix)…', got \(got.map { "'\($0)'" } ?? "connection closed")", file: file, line: line)
-    return got
-}
-
-/// Proves that nothing else is waiting for `client`: a ping's PONG is the next line.
-func expectNothingPending(
-    _ client: TestLineClient,
-    file: StaticString = #filePath,
-    line: UInt = #line
-) async throws {
-    let token = "marker-\(UInt32.random(in: 0 ... .max))"
-    try await client.send("/ping \(token)")
-    try await expect(client, "PONG \(token)", file: file, line: line)
-}
-
-/// Checks that the server closed the connection, after at most `lines`.
-func expectClosed(
-    _ client: TestLineClient,
-    file: StaticString = #filePath,
-    line: UInt = #line
-) async throws -> [String] {
-    try await client.linesUntilClosed()
-}
-
