@@ -36,10 +36,11 @@ public enum ChatClientApp {
         }
         do {
             var prepared = try await prepare(options, password: password, group: group, interactive: true)
-            let renderer = TerminalRenderer(colors: TerminalRenderer.wantsColors(
-                stdoutIsTerminal: Terminal.isTerminal(STDOUT_FILENO),
-                environment: ProcessInfo.processInfo.environment
-            ))
+            let renderer = TerminalRenderer(
+                colors: TerminalRenderer.wantsColors(
+                    stdoutIsTerminal: Terminal.isTerminal(STDOUT_FILENO),
+                    environment: ProcessInfo.processInfo.environment
+                ))
             let runner = InteractiveRunner(
                 driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation
             )
@@ -117,7 +118,8 @@ public enum ChatClientApp {
             )
             var startup: [Notice] = connected.pinnedNow.map { [.note($0)] } ?? []
             let identityFile = IdentityKeyFile(url: config.keyFile(user: me, server: options.server), cost: options.keyFileCost)
-            let askOldPassword: (() -> String?)? = interactive
+            let askOldPassword: (() -> String?)? =
+                interactive
                 ? { try? PasswordPrompt.ask("Your key file was sealed under another password; that password (empty to skip): ", echo: false) }
                 : nil
             let unlocked = ClientIdentity.unlock(file: identityFile, password: password, askOldPassword: askOldPassword)

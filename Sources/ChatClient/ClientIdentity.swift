@@ -18,7 +18,14 @@ enum ClientIdentity {
             case .absent:
                 let keyPair = BoxKeyPair.generate()
                 try file.save(keyPair, password: password)
-                return (keyPair, [.note("made your end-to-end key for this device (fingerprint \(keyPair.publicKey.fingerprint)), sealed under your password in \(file.url.path)")])
+                return (
+                    keyPair,
+                    [
+                        .note(
+                            "made your end-to-end key for this device (fingerprint \(keyPair.publicKey.fingerprint)), sealed under your password in \(file.url.path)"
+                        )
+                    ]
+                )
             case .locked:
                 if let old = askOldPassword?(), !old.isEmpty {
                     if case .unlocked(let keyPair) = try file.load(password: old) {
@@ -26,9 +33,14 @@ enum ClientIdentity {
                         return (keyPair, [.note("opened your key file with the earlier password and sealed it again under the current one")])
                     }
                 }
-                return (nil, [.warning(
-                    "your key file \(file.url.path) does not open with this password (sealed under an earlier one?); \(off). To start over with a new key, move the file away; your contacts will then see a key-change warning"
-                )])
+                return (
+                    nil,
+                    [
+                        .warning(
+                            "your key file \(file.url.path) does not open with this password (sealed under an earlier one?); \(off). To start over with a new key, move the file away; your contacts will then see a key-change warning"
+                        )
+                    ]
+                )
             }
         } catch {
             return (nil, [.warning("\(error); \(off)")])

@@ -65,9 +65,12 @@ extension ClientSession {
         case .key(let published) where published == identity.publicKey:
             return []
         case .key(let published):
-            return [.show(.warning(
-                "the server held another end-to-end key for you (fingerprint \(published.fingerprint)): another device of yours, or a replaced key. Publishing this device's key (\(identity.publicKey.fingerprint)); DMs sealed for the other key cannot be read here"
-            ))] + publishOwnKey()
+            return [
+                .show(
+                    .warning(
+                        "the server held another end-to-end key for you (fingerprint \(published.fingerprint)): another device of yours, or a replaced key. Publishing this device's key (\(identity.publicKey.fingerprint)); DMs sealed for the other key cannot be read here"
+                    ))
+            ] + publishOwnKey()
         case .noKey:
             return publishOwnKey()
         case .noSuchUser:
@@ -95,9 +98,12 @@ extension ClientSession {
             }
         case .noKey:
             if pins.pin(for: user) != nil {
-                return [.show(.warning(
-                    "\(user) had an end-to-end key pinned, but the server now offers none; nothing sent. If \(user) really lost their key, /plain sends a DM the server can read"
-                ))]
+                return [
+                    .show(
+                        .warning(
+                            "\(user) had an end-to-end key pinned, but the server now offers none; nothing sent. If \(user) really lost their key, /plain sends a DM the server can read"
+                        ))
+                ]
             }
             return [.show(.warning("\(user) has no end-to-end key; nothing sent. /plain \(user) <text> sends a DM the server can read"))]
         case .noSuchUser:

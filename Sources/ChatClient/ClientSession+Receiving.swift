@@ -20,7 +20,12 @@ extension ClientSession {
         let key = sender.lowercased()
         if changedKeys[key] != nil {
             heldForTrust[key, default: []].append(message)
-            return [.show(.warning("a DM from \(sender) is held: \(sender)'s key has changed. Check /fingerprint \(sender), then /trust \(sender) <fingerprint> to read it"))]
+            return [
+                .show(
+                    .warning(
+                        "a DM from \(sender) is held: \(sender)'s key has changed. Check /fingerprint \(sender), then /trust \(sender) <fingerprint> to read it"
+                    ))
+            ]
         }
         if awaitingKey[key] != nil {
             awaitingKey[key]?.append(message)
@@ -50,9 +55,12 @@ extension ClientSession {
                 return outputs + messages.map { openOrReject($0, with: offered) }
             case .changed:
                 heldForTrust[sender.lowercased(), default: []] += messages
-                return outputs + [.show(.warning(
-                    "\(messages.count) DM(s) from \(sender) held until you check /fingerprint \(sender) and /trust \(sender) <fingerprint>"
-                ))]
+                return outputs + [
+                    .show(
+                        .warning(
+                            "\(messages.count) DM(s) from \(sender) held until you check /fingerprint \(sender) and /trust \(sender) <fingerprint>"
+                        ))
+                ]
             }
         case .noKey:
             return messages.map { .show(.rejectedDirect(sender: $0.sender, reason: "\(sender) has published no key to check it against")) }
@@ -73,10 +81,12 @@ extension ClientSession {
         case .done(let output):
             return output
         case .forged:
-            return .show(.rejectedDirect(
-                sender: message.sender,
-                reason: "it does not verify against \(message.sender)'s key: changed or cut in transit, not sealed by \(message.sender), or sealed for another device's key of yours"
-            ))
+            return .show(
+                .rejectedDirect(
+                    sender: message.sender,
+                    reason:
+                        "it does not verify against \(message.sender)'s key: changed or cut in transit, not sealed by \(message.sender), or sealed for another device's key of yours"
+                ))
         }
     }
 

@@ -15,22 +15,31 @@ extension ClientSession {
         }
         let pinned = pins.pin(for: user)
         guard !typed.isEmpty else {
-            return usage(Self.trustUsage) + [.show(.note(
-                "the server offers \(user) a key with fingerprint \(offered.fingerprint) (pinned: \(pinned.map { $0.fingerprint.description } ?? "none")); compare it with \(user) out of band, then type /trust \(user) and the fingerprint you compared"
-            ))]
+            return usage(Self.trustUsage) + [
+                .show(
+                    .note(
+                        "the server offers \(user) a key with fingerprint \(offered.fingerprint) (pinned: \(pinned.map { $0.fingerprint.description } ?? "none")); compare it with \(user) out of band, then type /trust \(user) and the fingerprint you compared"
+                    ))
+            ]
         }
         guard let fingerprint = TypedFingerprint(typed) else {
             return [.show(.warning("\"\(typed)\" is not a key fingerprint (32 hex digits, as /fingerprint shows them); nothing trusted"))]
         }
         if let pinned, fingerprint.matches(pinned.fingerprint) {
-            return [.show(.note(
-                "\(fingerprint) is \(user)'s pinned key, which stays pinned; the key the server offers instead (\(offered.fingerprint)) is not trusted, and nothing is sent to \(user) while it offers that one"
-            ))]
+            return [
+                .show(
+                    .note(
+                        "\(fingerprint) is \(user)'s pinned key, which stays pinned; the key the server offers instead (\(offered.fingerprint)) is not trusted, and nothing is sent to \(user) while it offers that one"
+                    ))
+            ]
         }
         guard fingerprint.matches(offered.fingerprint) else {
-            return [.show(.warning(
-                "REFUSED: \(fingerprint) is not the fingerprint of the key the server now offers for \(user) (\(offered.fingerprint)): the key may have been swapped after the warning you checked. Nothing trusted; compare again with /fingerprint \(user)"
-            ))]
+            return [
+                .show(
+                    .warning(
+                        "REFUSED: \(fingerprint) is not the fingerprint of the key the server now offers for \(user) (\(offered.fingerprint)): the key may have been swapped after the warning you checked. Nothing trusted; compare again with /fingerprint \(user)"
+                    ))
+            ]
         }
         changedKeys.removeValue(forKey: key)
         var outputs: [Output] = []

@@ -186,9 +186,12 @@ public final class ClientSession {
 
     private func sendEncrypted(_ text: String, to user: String) -> [Output] {
         guard identity != nil else {
-            return [.show(.warning(
-                "end-to-end DMs are off on this device (your key is not unlocked); nothing sent. /plain \(user) <text> sends a DM the server can read"
-            ))]
+            return [
+                .show(
+                    .warning(
+                        "end-to-end DMs are off on this device (your key is not unlocked); nothing sent. /plain \(user) <text> sends a DM the server can read"
+                    ))
+            ]
         }
         let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
         guard Self.base64Length(sealedLength) <= ProtocolLimits.maxEncryptedPayloadLength else {
@@ -197,7 +200,9 @@ public final class ClientSession {
         }
         let key = user.lowercased()
         if changedKeys[key] != nil {
-            return [.show(.warning("\(user)'s key has changed and is not confirmed; nothing sent. Check /fingerprint \(user), then /trust \(user) <fingerprint>"))]
+            return [
+                .show(.warning("\(user)'s key has changed and is not confirmed; nothing sent. Check /fingerprint \(user), then /trust \(user) <fingerprint>"))
+            ]
         }
         if let pin = pins.pin(for: user), let checked = verifiedAt[key], now().timeIntervalSince(checked) < Self.verifiedKeyLifetime {
             return seal(text, to: user, key: pin)
@@ -245,11 +250,12 @@ public final class ClientSession {
             return [.show(.server(event))] + noticeUnrequestedKey(user: user, base64: base64)
         case .error(let code, let text):
             if let lookup = lookups.first, lookup.barrierPassed {
-                let answer: KeyAnswer = switch code {
-                case .noKey: .noKey
-                case .noSuchUser: .noSuchUser
-                default: .failed("\(code.rawValue): \(text)")
-                }
+                let answer: KeyAnswer =
+                    switch code {
+                    case .noKey: .noKey
+                    case .noSuchUser: .noSuchUser
+                    default: .failed("\(code.rawValue): \(text)")
+                    }
                 return resolveFirstLookup(answer)
             }
             if code == .authFailed { pendingPassword = nil }

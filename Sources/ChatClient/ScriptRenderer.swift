@@ -17,7 +17,8 @@ public enum ScriptRenderer {
         case .ownRoomMessage, .ownDirect:
             lines = []
         case .encryptedDirect(let sender, let text, let sentAt, let stale):
-            lines = (stale ? ["WARNING edm-stale \(sender) sent at \(ISO8601DateFormatter().string(from: sentAt)), possibly replayed"] : [])
+            lines =
+                (stale ? ["WARNING edm-stale \(sender) sent at \(ISO8601DateFormatter().string(from: sentAt)), possibly replayed"] : [])
                 + ["EDM \(sender) \(text)"]
         case .rejectedDirect(let sender, let reason):
             lines = ["WARNING edm-rejected \(sender) \(reason)"]

@@ -77,7 +77,8 @@ public enum ServerTrust {
         let chain = presented.chainProblem.map { "not verified by a CA: \($0)" } ?? "also verified by the CA"
         return Connected(
             connection: connection,
-            pinnedNow: "trusted \(server) on first use and pinned its certificate, SHA-256 \(SHA256.colonHex(presented.sha256)) (\(chain)), in \(known.file.path)"
+            pinnedNow:
+                "trusted \(server) on first use and pinned its certificate, SHA-256 \(SHA256.colonHex(presented.sha256)) (\(chain)), in \(known.file.path)"
         )
     }
 

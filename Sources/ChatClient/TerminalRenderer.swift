@@ -58,14 +58,20 @@ public struct TerminalRenderer: Sendable {
         case .rejectedDirect(let sender, let reason):
             return [paint("!! end-to-end DM from \(safe(sender)) rejected, not shown: \(safe(reason))", .boldRed)]
         case .keyPinned(let user, let fingerprint):
-            return [paint("* pinned \(safe(user))'s end-to-end key on first use, fingerprint \(fingerprint) (compare it with them: /fingerprint \(safe(user)))", .yellow)]
+            return [
+                paint(
+                    "* pinned \(safe(user))'s end-to-end key on first use, fingerprint \(fingerprint) (compare it with them: /fingerprint \(safe(user)))",
+                    .yellow)
+            ]
         case .keyChanged(let user, let pinned, let offered):
             let name = safe(user)
             return [
                 paint("!! WARNING: \(name)'s end-to-end key has CHANGED.", .boldRed),
                 paint("!! pinned:        \(pinned)", .boldRed),
                 paint("!! server offers: \(offered)", .boldRed),
-                paint("!! Nothing is sent to \(name) until you compare fingerprints with \(name) out of band and confirm with /trust \(name) <fingerprint>.", .boldRed),
+                paint(
+                    "!! Nothing is sent to \(name) until you compare fingerprints with \(name) out of band and confirm with /trust \(name) <fingerprint>.",
+                    .boldRed),
             ]
         case .keyTrusted(let user, let fingerprint):
             return [paint("* now trusting \(safe(user))'s key \(fingerprint)", .green)]

@@ -12,9 +12,13 @@ public struct BoxKeyPair: Sendable {
     /// A fresh random key pair.
     public static func generate() -> BoxKeyPair {
         var publicBytes = [UInt8](repeating: 0, count: BoxPublicKey.length)
-        guard let secret = SecretBytes(count: secretKeyLength, fill: { out in
-            crypto_box_keypair(&publicBytes, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
-        }) else {
+        guard
+            let secret = SecretBytes(
+                count: secretKeyLength,
+                fill: { out in
+                    crypto_box_keypair(&publicBytes, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+                })
+        else {
             fatalError("cannot generate an X25519 key pair")
         }
         return BoxKeyPair(publicKey: BoxPublicKey(bytes: publicBytes)!, secretKey: secret)

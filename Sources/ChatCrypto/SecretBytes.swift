@@ -28,10 +28,12 @@ final class SecretBytes: @unchecked Sendable {
     static func copying(_ bytes: some Collection<UInt8>) -> SecretBytes {
         let array = ContiguousArray(bytes)
         guard !array.isEmpty,
-            let secret = SecretBytes(count: array.count, fill: { out in
-                array.withUnsafeBytes { out.copyMemory(from: $0) }
-                return true
-            })
+            let secret = SecretBytes(
+                count: array.count,
+                fill: { out in
+                    array.withUnsafeBytes { out.copyMemory(from: $0) }
+                    return true
+                })
         else {
             fatalError("cannot allocate guarded memory for a secret")
         }

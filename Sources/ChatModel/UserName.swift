@@ -16,7 +16,7 @@ public struct UserName: Hashable, Sendable, CustomStringConvertible {
     public init?(_ text: String) {
         let scalars = text.unicodeScalars
         guard (1...Self.maximumLength).contains(scalars.count),
-              scalars.allSatisfy(Self.isAllowed)
+            scalars.allSatisfy(Self.isAllowed)
         else { return nil }
         self.display = text
         // Only ASCII is allowed, so lowercasing cannot change the length or depend

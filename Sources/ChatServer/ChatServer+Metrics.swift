@@ -20,10 +20,12 @@ extension ChatServer {
             throw StartupError("cannot listen for metrics on \(address): \(Self.reason(error))")
         }
         metricsListener.withLockedValue { $0 = listener }
-        logger.info("serving metrics", metadata: [
-            "address": "\(MetricsAddress(host: address.host, port: listener.localAddress?.port ?? address.port))",
-            "path": "/metrics",
-        ])
+        logger.info(
+            "serving metrics",
+            metadata: [
+                "address": "\(MetricsAddress(host: address.host, port: listener.localAddress?.port ?? address.port))",
+                "path": "/metrics",
+            ])
     }
 
     func stopMetrics() async {

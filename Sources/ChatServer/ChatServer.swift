@@ -88,11 +88,12 @@ public final class ChatServer: Service, Sendable {
         )
         let directory = AccountDirectory(accounts: store, keys: store)
         self.directory = directory
-        self.hub = Hub(limits: Hub.Limits(
-            roomsPerAccount: configuration.maxRoomsPerAccount,
-            rooms: configuration.maxRooms,
-            namesPerLine: configuration.maxNamesPerLine
-        ), metrics: metrics)
+        self.hub = Hub(
+            limits: Hub.Limits(
+                roomsPerAccount: configuration.maxRoomsPerAccount,
+                rooms: configuration.maxRooms,
+                namesPerLine: configuration.maxNamesPerLine
+            ), metrics: metrics)
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,
@@ -141,10 +142,12 @@ public final class ChatServer: Service, Sendable {
         try await startMetrics(closingOnFailure: channel)
         await accountWatcher.start()
         let address = channel.localAddress!
-        logger.info("listening", metadata: [
-            "address": "\(configuration.host):\(address.port ?? configuration.port)",
-            "tls": "\(configuration.tlsProfile.rawValue)",
-        ])
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "\(configuration.host):\(address.port ?? configuration.port)",
+                "tls": "\(configuration.tlsProfile.rawValue)",
+            ])
         return address
     }
 
@@ -275,10 +278,12 @@ public final class ChatServer: Service, Sendable {
                     // costs one accept and one close.
                     let admission = connections.admit(channel)
                     guard admission == .admitted else {
-                        logger.warning("connection refused", metadata: [
-                            "peer": "\(channel.remoteAddress?.ipAddress ?? "?")",
-                            "reason": "\(admission == .tooManyFromAddress ? "per-address limit" : "connection limit")",
-                        ])
+                        logger.warning(
+                            "connection refused",
+                            metadata: [
+                                "peer": "\(channel.remoteAddress?.ipAddress ?? "?")",
+                                "reason": "\(admission == .tooManyFromAddress ? "per-address limit" : "connection limit")",
+                            ])
                         channel.close(promise: nil)
                         return
                     }

@@ -87,14 +87,18 @@ final class ServerMetrics: Sendable {
         hashingWait = histogram(
             "password_check_wait",
             "Time from a password check's admission to the start of its hash.",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)]
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+            ]
         )
         loginStampBatch = histogram(
             "login_stamp_batch",
             "Time to write one batch of last-login stamps to the store.",
-            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+            buckets: [
+                .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+            ]
         )
         certificateExpiry = gauge(
             "certificate_expiry",

@@ -60,7 +60,8 @@ extension SessionCommands {
         guard payload.utf8.count <= ProtocolLimits.maxEncryptedPayloadLength,
             let bytes = Data(base64Encoded: payload), bytes.count >= ProtocolLimits.minEncryptedPayloadBytes
         else {
-            session.send(.error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(ProtocolLimits.maxEncryptedPayloadLength) characters"))
+            session.send(
+                .error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(ProtocolLimits.maxEncryptedPayloadLength) characters"))
             return
         }
         deliverDirect(.encryptedDirect(sender: sender.display, payload: payload), to: recipient, command: "emsg", for: session)

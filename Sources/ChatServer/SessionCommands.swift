@@ -133,9 +133,10 @@ struct SessionCommands: Sendable {
         let changed: EventLoopFuture<Authenticator.PasswordChangeOutcome>
         if penalty > .zero {
             session.services.metrics?.penalties.increment()
-            changed = eventLoop.flatScheduleTask(in: penalty) { [passwords] in
-                passwords.changePassword(login, old: old, new: new, on: eventLoop)
-            }.futureResult
+            changed =
+                eventLoop.flatScheduleTask(in: penalty) { [passwords] in
+                    passwords.changePassword(login, old: old, new: new, on: eventLoop)
+                }.futureResult
         } else {
             changed = passwords.changePassword(login, old: old, new: new, on: eventLoop)
         }

@@ -13,11 +13,12 @@ extension SessionHandler {
             services.metrics?.penalties.increment()
             log(.debug, "login delayed by recent failures", ["delayMs": "\(penalty.nanoseconds / 1_000_000)"])
             let session = NIOLoopBound(self, eventLoop: eventLoop)
-            verified = eventLoop.flatScheduleTask(in: penalty) { [passwords = services.passwords] in
-                // Gone while it waited: spend no hashing on it.
-                guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
-                return passwords.verifyLogin(name: name, password: password, on: eventLoop)
-            }.futureResult
+            verified =
+                eventLoop.flatScheduleTask(in: penalty) { [passwords = services.passwords] in
+                    // Gone while it waited: spend no hashing on it.
+                    guard !session.value.isClosing else { return eventLoop.makeSucceededFuture(.busy) }
+                    return passwords.verifyLogin(name: name, password: password, on: eventLoop)
+                }.futureResult
         } else {
             verified = services.passwords.verifyLogin(name: name, password: password, on: eventLoop)
         }

@@ -15,11 +15,12 @@ extension SQLiteStore {
     /// One indexed range read: cheap enough to poll every fraction of a second.
     public func accountChanges(after sequence: Int64, limit: Int) async throws -> [AccountChange] {
         try await pool.unsafeRead { db in
-            let statement = try db.cachedStatement(sql: """
-                SELECT c.seq, c.user_id, u.generation, u.locked
-                FROM account_change c LEFT JOIN user u ON u.id = c.user_id
-                WHERE c.seq > ? ORDER BY c.seq LIMIT ?
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT c.seq, c.user_id, u.generation, u.locked
+                    FROM account_change c LEFT JOIN user u ON u.id = c.user_id
+                    WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+                    """)
             return try Row.fetchAll(statement, arguments: [sequence, limit]).map { row in
                 let generation: Int64? = row[2]
                 let locked: Bool? = row[3]

@@ -41,35 +41,36 @@ extension SQLiteStore {
     /// would get the old account's identity. GRDB runs migrations with foreign keys
     /// off and checks them before commit, so `dm_key` rows survive the rebuild.
     private static func migrateToAccountGenerations(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE user_v3 (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                name TEXT NOT NULL,
-                name_key TEXT NOT NULL UNIQUE,
-                password_hash TEXT NOT NULL,
-                locked BOOLEAN NOT NULL DEFAULT 0,
-                generation INTEGER NOT NULL DEFAULT 1,
-                created_at DATETIME NOT NULL,
-                updated_at DATETIME NOT NULL,
-                last_login_at DATETIME
-            );
-            INSERT INTO user_v3 (id, name, name_key, password_hash, locked, created_at, updated_at, last_login_at)
-                SELECT id, name, name_key, password_hash, locked, created_at, updated_at, last_login_at FROM user;
-            DROP TABLE user;
-            ALTER TABLE user_v3 RENAME TO user;
+        try db.execute(
+            sql: """
+                CREATE TABLE user_v3 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    name_key TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    locked BOOLEAN NOT NULL DEFAULT 0,
+                    generation INTEGER NOT NULL DEFAULT 1,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    last_login_at DATETIME
+                );
+                INSERT INTO user_v3 (id, name, name_key, password_hash, locked, created_at, updated_at, last_login_at)
+                    SELECT id, name, name_key, password_hash, locked, created_at, updated_at, last_login_at FROM user;
+                DROP TABLE user;
+                ALTER TABLE user_v3 RENAME TO user;
 
-            CREATE TABLE account_change (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                user_id INTEGER NOT NULL,
-                changed_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
-            );
-            CREATE INDEX account_change_by_time ON account_change(changed_at);
+                CREATE TABLE account_change (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL,
+                    changed_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                CREATE INDEX account_change_by_time ON account_change(changed_at);
 
-            CREATE TRIGGER user_credentials_changed AFTER UPDATE OF generation ON user
-                WHEN NEW.generation != OLD.generation
-                BEGIN INSERT INTO account_change (user_id) VALUES (NEW.id); END;
-            CREATE TRIGGER user_deleted AFTER DELETE ON user
-                BEGIN INSERT INTO account_change (user_id) VALUES (OLD.id); END;
-            """)
+                CREATE TRIGGER user_credentials_changed AFTER UPDATE OF generation ON user
+                    WHEN NEW.generation != OLD.generation
+                    BEGIN INSERT INTO account_change (user_id) VALUES (NEW.id); END;
+                CREATE TRIGGER user_deleted AFTER DELETE ON user
+                    BEGIN INSERT INTO account_change (user_id) VALUES (OLD.id); END;
+                """)
     }
 }

@@ -8,9 +8,15 @@ extension BenchResult {
         let stalled = p.stalled > 0 ? ", \(p.stalled) stalled (never read)" : ""
         switch p.mode {
         case .fast(let window):
-            self.init(scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-fast", summary: "\(p.clients) clients\(stalled), \(p.senders) senders as fast as possible (window \(window)), \(length)")
+            self.init(
+                scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-fast",
+                summary: "\(p.clients) clients\(stalled), \(p.senders) senders as fast as possible (window \(window)), \(length)")
         case .rate(let rate):
-            self.init(scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-rate", summary: "\(p.clients) clients\(stalled), \(p.senders) senders, \(Self.number(rate)) msg/s (\(Self.number(rate * Double(p.clients - 1))) deliveries/s), \(length)")
+            self.init(
+                scenario: p.stalled > 0 ? "fanout-stalled" : "fanout-rate",
+                summary:
+                    "\(p.clients) clients\(stalled), \(p.senders) senders, \(Self.number(rate)) msg/s (\(Self.number(rate * Double(p.clients - 1))) deliveries/s), \(length)"
+            )
         }
         let cpu = outcome.serverCPUSeconds
         let perCPU = cpu.flatMap { $0 > 0 ? Double(outcome.measuredDeliveries) / $0 : nil }
@@ -55,34 +61,43 @@ extension BenchResult {
             let growthMiB = outcome.rssPeakKiB.flatMap { peak in outcome.rssBeforeKiB.map { Double(peak - $0) / 1024 } }
             let allCutOff = outcome.stalledDisconnected == p.stalled
             let everything = outcome.drained && intact
-            let unit = "MiB peak RSS growth; \(outcome.stalledDisconnected)/\(p.stalled) stalled cut off; \(Self.number(Double(outcome.delivered - outcome.duplicates)))/\(Self.number(Double(outcome.expectedDeliveries))) delivered"
-            check("slow consumer (issue 4)", growthMiB, unit,
-                  target: "every normal client got every message; stalled client disconnected; RSS bounded (peak ≤ before + \(Self.number(Double(Self.stalledRSSGrowthBoundMiB))) MiB)",
-                  met: { everything && allCutOff && $0 <= Double(Self.stalledRSSGrowthBoundMiB) },
-                  bar: "", comparable: p.clients >= 99 && (p.messages ?? 0) >= 10_000)
+            let unit =
+                "MiB peak RSS growth; \(outcome.stalledDisconnected)/\(p.stalled) stalled cut off; \(Self.number(Double(outcome.delivered - outcome.duplicates)))/\(Self.number(Double(outcome.expectedDeliveries))) delivered"
+            check(
+                "slow consumer (issue 4)", growthMiB, unit,
+                target:
+                    "every normal client got every message; stalled client disconnected; RSS bounded (peak ≤ before + \(Self.number(Double(Self.stalledRSSGrowthBoundMiB))) MiB)",
+                met: { everything && allCutOff && $0 <= Double(Self.stalledRSSGrowthBoundMiB) },
+                bar: "", comparable: p.clients >= 99 && (p.messages ?? 0) >= 10_000)
             return
         }
         switch p.mode {
         case .fast:
             let comparable = p.clients == 100 && p.senders == 10
-            check("deliveries per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,500,000", met: { $0 >= 2_500_000 },
-                  bar: "mosquitto 85k, InspIRCd 1.76M, ngIRCd 1.77M", comparable: comparable)
-            check("lost + duplicated + reordered", Double(outcome.missing + outcome.duplicates + outcome.outOfOrder), "", target: "0",
-                  met: { _ in intact }, bar: "", comparable: true)
+            check(
+                "deliveries per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,500,000", met: { $0 >= 2_500_000 },
+                bar: "mosquitto 85k, InspIRCd 1.76M, ngIRCd 1.77M", comparable: comparable)
+            check(
+                "lost + duplicated + reordered", Double(outcome.missing + outcome.duplicates + outcome.outOfOrder), "", target: "0",
+                met: { _ in intact }, bar: "", comparable: true)
         case .rate(let rate):
             let comparable = p.clients >= 1000
             let p99 = outcome.latency.totalCount > 0 ? Double(outcome.latency.valueAtPercentile(99)) / 1000 : nil
             if rate <= 20 {
-                check("latency p99", p99, "ms", target: "≤ 10 ms", met: { $0 <= 10 },
-                      bar: "p50/p99: mosquitto 25/412 ms, InspIRCd 8/17 ms, ngIRCd 9/20 ms", comparable: comparable)
-                check("server CPU", cpuShare, "%", target: "≤ 20 %", met: { $0 <= 20 },
-                      bar: "mosquitto 38 %, InspIRCd 25 %, ngIRCd 31 %", comparable: comparable)
+                check(
+                    "latency p99", p99, "ms", target: "≤ 10 ms", met: { $0 <= 10 },
+                    bar: "p50/p99: mosquitto 25/412 ms, InspIRCd 8/17 ms, ngIRCd 9/20 ms", comparable: comparable)
+                check(
+                    "server CPU", cpuShare, "%", target: "≤ 20 %", met: { $0 <= 20 },
+                    bar: "mosquitto 38 %, InspIRCd 25 %, ngIRCd 31 %", comparable: comparable)
             } else {
-                check("latency p99", p99, "ms", target: "≤ 100 ms", met: { $0 <= 100 },
-                      bar: "mosquitto falls behind, InspIRCd 227 ms, ngIRCd 188 ms", comparable: comparable)
+                check(
+                    "latency p99", p99, "ms", target: "≤ 100 ms", met: { $0 <= 100 },
+                    bar: "mosquitto falls behind, InspIRCd 227 ms, ngIRCd 188 ms", comparable: comparable)
             }
-            check("lost + duplicated + reordered", Double(outcome.missing + outcome.duplicates + outcome.outOfOrder), "", target: "0",
-                  met: { _ in intact }, bar: "", comparable: true)
+            check(
+                "lost + duplicated + reordered", Double(outcome.missing + outcome.duplicates + outcome.outOfOrder), "", target: "0",
+                met: { _ in intact }, bar: "", comparable: true)
         }
     }
 
@@ -101,15 +116,18 @@ extension BenchResult {
             notes.append("\(info.protocolVersion) \(info.cipher)")
         }
         if p.logIn {
-            check("RSS per idle connection", outcome.kibPerConnection, "KiB", target: "≤ 10 KiB at 10,000", met: { $0 <= 10 },
-                  bar: "mosquitto 15.6, InspIRCd 15.6, ngIRCd 13.0 KiB (5,000)", comparable: p.connections >= 10_000)
+            check(
+                "RSS per idle connection", outcome.kibPerConnection, "KiB", target: "≤ 10 KiB at 10,000", met: { $0 <= 10 },
+                bar: "mosquitto 15.6, InspIRCd 15.6, ngIRCd 13.0 KiB (5,000)", comparable: p.connections >= 10_000)
         }
     }
 
     init(_ outcome: CycleOutcome, hashSeconds: Double, serverCores: Double) {
         let p = outcome.parameters
         let what = p.kind == .handshake ? "full handshakes" : "connect + handshake + login"
-        self.init(scenario: p.kind.rawValue, summary: "\(what), \(p.concurrency) at a time, \(Self.seconds(p.durationSeconds)) measured" + (p.pingers > 0 ? ", \(p.pingers) pingers" : ""))
+        self.init(
+            scenario: p.kind.rawValue,
+            summary: "\(what), \(p.concurrency) at a time, \(Self.seconds(p.durationSeconds)) measured" + (p.pingers > 0 ? ", \(p.pingers) pingers" : ""))
         let cpu = outcome.serverCPUSeconds
         let perCPU = cpu.flatMap { $0 > 0 ? Double(outcome.completed) / $0 : nil }
         let perSecond = Double(outcome.completed) / max(outcome.measuredSeconds, 1e-9)
@@ -136,17 +154,20 @@ extension BenchResult {
         }
         switch p.kind {
         case .handshake:
-            check("handshakes per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,500", met: { $0 >= 2500 },
-                  bar: "mosquitto 1.7k, InspIRCd 2.1k, ngIRCd 2.0k", comparable: true)
+            check(
+                "handshakes per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,500", met: { $0 >= 2500 },
+                bar: "mosquitto 1.7k, InspIRCd 2.1k, ngIRCd 2.0k", comparable: true)
         case .login where p.pingers == 0:
-            check("logins per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,200 (cheapest hash)", met: { $0 >= 2200 },
-                  bar: "mosquitto 1.5k, InspIRCd 1.9k, ngIRCd 1.9k", comparable: true)
+            check(
+                "logins per server CPU-second", perCPU, "/CPU-s", target: "≥ 2,200 (cheapest hash)", met: { $0 >= 2200 },
+                bar: "mosquitto 1.5k, InspIRCd 1.9k, ngIRCd 1.9k", comparable: true)
         case .login:
             // The default-cost run: throughput against what the cores could hash.
             let ideal = serverCores / hashSeconds
             add("ideal logins per second (\(Self.number(serverCores)) cores ÷ \(Self.number(hashSeconds * 1000)) ms)", ideal)
-            check("login throughput ÷ ideal", perSecond / ideal * 100, "%", target: "≥ 90 %", met: { $0 >= 90 },
-                  bar: "", comparable: true)
+            check(
+                "login throughput ÷ ideal", perSecond / ideal * 100, "%", target: "≥ 90 %", met: { $0 >= 90 },
+                bar: "", comparable: true)
             let p99 = outcome.pingLatency.totalCount > 0 ? Double(outcome.pingLatency.valueAtPercentile(99)) / 1000 : nil
             check("ping round trip p99 during logins", p99, "ms", target: "≤ 20 ms", met: { $0 <= 20 }, bar: "", comparable: true)
         }

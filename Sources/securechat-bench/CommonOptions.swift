@@ -127,9 +127,11 @@ struct CommonOptions: ParsableArguments {
 extension MachineInfo {
     static func current(serverPid: Int32?) -> MachineInfo {
         let cpuinfo = (try? String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/cpuinfo")), as: UTF8.self)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { trimmed($0.split(separator: ":", maxSplits: 1).last ?? "") } ?? "unknown CPU"
-        let kernel = (try? String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/sys/kernel/osrelease")), as: UTF8.self))
+        let kernel =
+            (try? String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/sys/kernel/osrelease")), as: UTF8.self))
             .map { trimmed($0[...]) } ?? "unknown"
         return MachineInfo(
             cpuModel: model,

@@ -76,7 +76,9 @@ final class CycleDriver: ClientEvents {
     private var startSample: ServerProbe.Sample?
     private var startOwnCPU: Double?
 
-    static func run(_ parameters: CycleParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws -> CycleOutcome {
+    static func run(_ parameters: CycleParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws
+        -> CycleOutcome
+    {
         try await loop.flatSubmit {
             CycleDriver(parameters, target: target, accounts: accounts, probe: probe, loop: loop).start()
         }.get()

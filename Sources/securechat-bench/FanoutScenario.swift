@@ -112,7 +112,9 @@ final class FanoutDriver {
     private var totalClients: Int { parameters.clients + parameters.stalled }
     private var totalSent = 0
 
-    static func run(_ parameters: FanoutParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws -> FanoutOutcome {
+    static func run(_ parameters: FanoutParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws
+        -> FanoutOutcome
+    {
         try await loop.flatSubmit {
             FanoutDriver(parameters, target: target, accounts: accounts, probe: probe, loop: loop).start()
         }.get()
@@ -156,7 +158,10 @@ final class FanoutDriver {
             abort(BenchError("client \(client) lost its connection during the run: \(fleet.failures.examples.last ?? "")"))
         }
         let setupDeadline = loop.assumeIsolated().scheduleTask(in: .fractionalSeconds(parameters.setupTimeoutSeconds)) { [self] in
-            abort(BenchError("setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(totalClients) sessions ready, \(fleet.joinNotices) JOIN notices)"))
+            abort(
+                BenchError(
+                    "setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(totalClients) sessions ready, \(fleet.joinNotices) JOIN notices)"
+                ))
         }
         fleet.open(count: totalClients, concurrency: parameters.connectConcurrency)
             .assumeIsolated()
@@ -349,7 +354,8 @@ final class FanoutDriver {
     private func drain() {
         outcome.sent = sentBy.reduce(0, +)
         outcome.expectedDeliveries = outcome.sent * (parameters.clients - 1)
-        waitFor({ [self] in outcome.delivered - outcome.duplicates >= outcome.expectedDeliveries }, timeout: parameters.drainTimeoutSeconds, on: loop) { [self] drained in
+        waitFor({ [self] in outcome.delivered - outcome.duplicates >= outcome.expectedDeliveries }, timeout: parameters.drainTimeoutSeconds, on: loop) {
+            [self] drained in
             guard !finished else { return }
             outcome.drained = drained
             if parameters.messages != nil {
@@ -378,9 +384,11 @@ final class FanoutDriver {
             fleet.setAutoRead(true, client: client)
         }
         let sent = outcome.sent
-        waitFor({ [self] in
-            stalled.allSatisfy { !fleet.isOpen($0) || stalledReceived[$0 - parameters.clients] >= sent }
-        }, timeout: parameters.drainTimeoutSeconds, on: loop) { [self] _ in
+        waitFor(
+            { [self] in
+                stalled.allSatisfy { !fleet.isOpen($0) || stalledReceived[$0 - parameters.clients] >= sent }
+            }, timeout: parameters.drainTimeoutSeconds, on: loop
+        ) { [self] _ in
             outcome.stalledStillOpen = stalled.filter { fleet.isOpen($0) }.count
             outcome.stalledMostReceived = stalledReceived.max() ?? 0
             then()

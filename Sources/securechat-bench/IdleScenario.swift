@@ -34,7 +34,9 @@ struct IdleOutcome: Sendable {
 }
 
 enum IdleScenario {
-    static func run(_ parameters: IdleParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws -> IdleOutcome {
+    static func run(_ parameters: IdleParameters, target: BenchTarget, accounts: BenchAccounts, probe: ServerProbe?, on loop: any EventLoop) async throws
+        -> IdleOutcome
+    {
         try await loop.flatSubmit {
             let promise = loop.makePromise(of: IdleOutcome.self)
             var outcome = IdleOutcome(parameters: parameters)
@@ -46,7 +48,8 @@ enum IdleScenario {
                 outcome.rssBeforeKiB = before?.rssKiB
                 let start = NIODeadline.now()
                 let deadline = loop.assumeIsolated().scheduleTask(in: .fractionalSeconds(parameters.setupTimeoutSeconds)) {
-                    promise.fail(BenchError("setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(parameters.connections) ready)"))
+                    promise.fail(
+                        BenchError("setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(parameters.connections) ready)"))
                 }
                 fleet.open(count: parameters.connections, concurrency: parameters.connectConcurrency)
                     .assumeIsolated()

@@ -9,7 +9,8 @@ enum TableFormat {
         for check in result.targets {
             let verdict = check.met ? "met" : "NOT MET"
             let scope = check.comparable ? "" : " (smaller run than the issue's; indicative)"
-            lines.append("  target \(check.figure) \(check.target): \(number(check.measured))\(check.unit.isEmpty ? "" : " " + check.unit) → \(verdict)\(scope)")
+            lines.append(
+                "  target \(check.figure) \(check.target): \(number(check.measured))\(check.unit.isEmpty ? "" : " " + check.unit) → \(verdict)\(scope)")
         }
         if result.failures > 0 {
             lines.append("  FAILURES: \(result.failures)")
@@ -33,7 +34,7 @@ enum TableFormat {
         var lines = [
             "machine: \(machine.cpuModel), \(machine.onlineCores) cores, Linux \(machine.kernel)"
                 + (machine.serverAffinity.map { "; server on CPU \($0)" } ?? "")
-                + (machine.generatorAffinity.map { ", generator on CPU \($0)" } ?? ""),
+                + (machine.generatorAffinity.map { ", generator on CPU \($0)" } ?? "")
         ]
         lines.append(contentsOf: table(rows))
         return lines.joined(separator: "\n")

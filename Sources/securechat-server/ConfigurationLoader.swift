@@ -43,9 +43,10 @@ struct ConfigurationLoader: Sendable {
 
         let flags = InMemoryProvider(
             name: "flags",
-            values: Dictionary(uniqueKeysWithValues: flagValues.map { key, content in
-                (AbsoluteConfigKey(ConfigKey(key)), ConfigValue(content, isSecret: ServerSettings.isSecretKey(key)))
-            })
+            values: Dictionary(
+                uniqueKeysWithValues: flagValues.map { key, content in
+                    (AbsoluteConfigKey(ConfigKey(key)), ConfigValue(content, isSecret: ServerSettings.isSecretKey(key)))
+                })
         )
         let variables = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "securechat")
         var providers: [any ConfigProvider] = [flags, variables]

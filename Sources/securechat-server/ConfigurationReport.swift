@@ -17,14 +17,16 @@ struct ConfigurationReport {
         if !loaded.unknownEnvironment.isEmpty {
             lines.append("# ignored, no such key: \(loaded.unknownEnvironment.joined(separator: ", "))")
         }
-        let rows = [["key", "value", "source", "on SIGHUP"]] + loaded.entries.map { entry in
-            [
-                entry.setting.key,
-                entry.setting.isSecret ? "<redacted>" : entry.value.shown,
-                entry.source.label,
-                entry.setting.reloads ? "reloads" : "restart",
-            ]
-        }
+        let rows =
+            [["key", "value", "source", "on SIGHUP"]]
+            + loaded.entries.map { entry in
+                [
+                    entry.setting.key,
+                    entry.setting.isSecret ? "<redacted>" : entry.value.shown,
+                    entry.source.label,
+                    entry.setting.reloads ? "reloads" : "restart",
+                ]
+            }
         let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             var line = ""

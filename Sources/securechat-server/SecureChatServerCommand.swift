@@ -116,10 +116,11 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: info).")
     var logLevel: String?
 
-    @Option(help: ArgumentHelp(
-        "Serve Prometheus metrics over plain HTTP at http://ADDRESS/metrics; loopback or a private interface only (default: off).",
-        valueName: "host:port"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics over plain HTTP at http://ADDRESS/metrics; loopback or a private interface only (default: off).",
+            valueName: "host:port"
+        ))
     var metricsListen: String?
 
     /// The flags given, by configuration key; the top layer of the hierarchy. Each
@@ -192,9 +193,11 @@ struct SecureChatServerCommand: AsyncParsableCommand {
             logger.info("configuration read", metadata: ["file": "\(file.path)"])
         }
         if !loaded.unknownEnvironment.isEmpty {
-            logger.warning("ignoring environment variables that name no setting", metadata: [
-                "names": "\(loaded.unknownEnvironment.joined(separator: ","))",
-            ])
+            logger.warning(
+                "ignoring environment variables that name no setting",
+                metadata: [
+                    "names": "\(loaded.unknownEnvironment.joined(separator: ","))"
+                ])
         }
 
         // Without a file, SIGHUP reloads the certificate and key only: flags and
@@ -229,9 +232,11 @@ struct SecureChatServerCommand: AsyncParsableCommand {
         let new = try await loader.load()
         let notApplied = new.restartOnlyChanges(comparedTo: startup)
         if !notApplied.isEmpty {
-            logger.warning("configuration changes that need a restart were not applied", metadata: [
-                "keys": "\(notApplied.joined(separator: ","))",
-            ])
+            logger.warning(
+                "configuration changes that need a restart were not applied",
+                metadata: [
+                    "keys": "\(notApplied.joined(separator: ","))"
+                ])
         }
         return new.settings.server
     }

@@ -26,50 +26,59 @@ extension SettingFormat where Value == String {
     /// Any string without control characters; `token` also refuses spaces (the server
     /// name is one word of `HELLO`).
     static func text(token: Bool = false) -> Self {
-        Self(type: .string, expected: "a string", decode: { content throws(InvalidSettingValue) in
-            guard case .string(let text) = content else { throw InvalidSettingValue(reason: "expected a string") }
-            guard !text.isEmpty else { throw InvalidSettingValue(reason: "must not be empty") }
-            guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw InvalidSettingValue(reason: "must not contain control characters")
-            }
-            if token, text.contains(where: \.isWhitespace) {
-                throw InvalidSettingValue(reason: "must be one word, without spaces")
-            }
-            return text
-        }, encode: { .string($0) })
+        Self(
+            type: .string, expected: "a string",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .string(let text) = content else { throw InvalidSettingValue(reason: "expected a string") }
+                guard !text.isEmpty else { throw InvalidSettingValue(reason: "must not be empty") }
+                guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw InvalidSettingValue(reason: "must not contain control characters")
+                }
+                if token, text.contains(where: \.isWhitespace) {
+                    throw InvalidSettingValue(reason: "must be one word, without spaces")
+                }
+                return text
+            }, encode: { .string($0) })
     }
 }
 
 extension SettingFormat where Value == Int {
     static func integer(_ range: ClosedRange<Int>) -> Self {
-        Self(type: .int, expected: "an integer", decode: { content throws(InvalidSettingValue) in
-            guard case .int(let number) = content else { throw InvalidSettingValue(reason: "expected an integer") }
-            guard range.contains(number) else {
-                throw InvalidSettingValue(reason: range.upperBound == .max
-                    ? "must be at least \(range.lowerBound), got \(number)"
-                    : "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
-            }
-            return number
-        }, encode: { .int($0) })
+        Self(
+            type: .int, expected: "an integer",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .int(let number) = content else { throw InvalidSettingValue(reason: "expected an integer") }
+                guard range.contains(number) else {
+                    throw InvalidSettingValue(
+                        reason: range.upperBound == .max
+                            ? "must be at least \(range.lowerBound), got \(number)"
+                            : "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+                }
+                return number
+            }, encode: { .int($0) })
     }
 }
 
 extension SettingFormat where Value == Double {
     static var nonNegativeNumber: Self {
-        Self(type: .double, expected: "a number", decode: { content throws(InvalidSettingValue) in
-            guard case .double(let number) = content else { throw InvalidSettingValue(reason: "expected a number") }
-            guard number.isFinite, number >= 0 else { throw InvalidSettingValue(reason: "must be 0 or more, got \(number)") }
-            return number
-        }, encode: { .double($0) })
+        Self(
+            type: .double, expected: "a number",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .double(let number) = content else { throw InvalidSettingValue(reason: "expected a number") }
+                guard number.isFinite, number >= 0 else { throw InvalidSettingValue(reason: "must be 0 or more, got \(number)") }
+                return number
+            }, encode: { .double($0) })
     }
 }
 
 extension SettingFormat where Value == Bool {
     static var flag: Self {
-        Self(type: .bool, expected: "true or false", decode: { content throws(InvalidSettingValue) in
-            guard case .bool(let flag) = content else { throw InvalidSettingValue(reason: "expected true or false") }
-            return flag
-        }, encode: { .bool($0) })
+        Self(
+            type: .bool, expected: "true or false",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .bool(let flag) = content else { throw InvalidSettingValue(reason: "expected true or false") }
+                return flag
+            }, encode: { .bool($0) })
     }
 }
 
@@ -80,39 +89,45 @@ extension SettingFormat where Value == TimeAmount {
     static var positiveSeconds: Self { seconds(allowingZero: false) }
 
     private static func seconds(allowingZero: Bool) -> Self {
-        Self(type: .double, expected: "a number of seconds", decode: { content throws(InvalidSettingValue) in
-            guard case .double(let seconds) = content else { throw InvalidSettingValue(reason: "expected a number of seconds") }
-            guard seconds.isFinite, seconds <= 10_000_000, allowingZero ? seconds >= 0 : seconds > 0 else {
-                let range = allowingZero ? "0 to 10000000" : "more than 0, at most 10000000"
-                throw InvalidSettingValue(reason: "must be \(range) seconds, got \(seconds)")
-            }
-            return .nanoseconds(Int64((seconds * 1e9).rounded()))
-        }, encode: { .double(Double($0.nanoseconds) / 1e9) })
+        Self(
+            type: .double, expected: "a number of seconds",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .double(let seconds) = content else { throw InvalidSettingValue(reason: "expected a number of seconds") }
+                guard seconds.isFinite, seconds <= 10_000_000, allowingZero ? seconds >= 0 : seconds > 0 else {
+                    let range = allowingZero ? "0 to 10000000" : "more than 0, at most 10000000"
+                    throw InvalidSettingValue(reason: "must be \(range) seconds, got \(seconds)")
+                }
+                return .nanoseconds(Int64((seconds * 1e9).rounded()))
+            }, encode: { .double(Double($0.nanoseconds) / 1e9) })
     }
 }
 
 extension SettingFormat where Value == MetricsAddress? {
     /// `host:port` (`[v6]:port` for an IPv6 address), or `off`.
     static var listenAddress: Self {
-        Self(type: .string, expected: "host:port or off", decode: { content throws(InvalidSettingValue) in
-            guard case .string(let text) = content else { throw InvalidSettingValue(reason: "expected host:port or off") }
-            if text == "off" { return nil }
-            guard let address = MetricsAddress(text) else {
-                throw InvalidSettingValue(reason: "expected host:port ([v6]:port for IPv6) or off, got '\(text)'")
-            }
-            return address
-        }, encode: { .string($0?.description ?? "off") })
+        Self(
+            type: .string, expected: "host:port or off",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .string(let text) = content else { throw InvalidSettingValue(reason: "expected host:port or off") }
+                if text == "off" { return nil }
+                guard let address = MetricsAddress(text) else {
+                    throw InvalidSettingValue(reason: "expected host:port ([v6]:port for IPv6) or off, got '\(text)'")
+                }
+                return address
+            }, encode: { .string($0?.description ?? "off") })
     }
 }
 
 extension SettingFormat where Value == TLSProfile {
     static var tlsProfile: Self {
-        Self(type: .string, expected: "a TLS profile name", decode: { content throws(InvalidSettingValue) in
-            guard case .string(let name) = content, let profile = TLSProfile(rawValue: name) else {
-                throw InvalidSettingValue(reason: "unknown TLS profile '\(content.plain)' (intermediate or modern)")
-            }
-            return profile
-        }, encode: { .string($0.rawValue) })
+        Self(
+            type: .string, expected: "a TLS profile name",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .string(let name) = content, let profile = TLSProfile(rawValue: name) else {
+                    throw InvalidSettingValue(reason: "unknown TLS profile '\(content.plain)' (intermediate or modern)")
+                }
+                return profile
+            }, encode: { .string($0.rawValue) })
     }
 }
 
@@ -120,25 +135,30 @@ extension SettingFormat where Value == PasswordCost {
     static let costNames = ["interactive", "moderate", "sensitive", "minimum"]
 
     static var passwordCost: Self {
-        Self(type: .string, expected: "a cost name", decode: { content throws(InvalidSettingValue) in
-            guard case .string(let name) = content, let cost = PasswordCost(name: name) else {
-                throw InvalidSettingValue(reason: "unknown password cost '\(content.plain)'")
-            }
-            return cost
-        }, encode: { cost in
-            .string(costNames.first { PasswordCost(name: $0) == cost } ?? "\(cost)")
-        })
+        Self(
+            type: .string, expected: "a cost name",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .string(let name) = content, let cost = PasswordCost(name: name) else {
+                    throw InvalidSettingValue(reason: "unknown password cost '\(content.plain)'")
+                }
+                return cost
+            },
+            encode: { cost in
+                .string(costNames.first { PasswordCost(name: $0) == cost } ?? "\(cost)")
+            })
     }
 }
 
 extension SettingFormat where Value == Logger.Level {
     static var logLevel: Self {
-        Self(type: .string, expected: "a log level", decode: { content throws(InvalidSettingValue) in
-            guard case .string(let name) = content, let level = Logger.Level(rawValue: name) else {
-                throw InvalidSettingValue(reason: "unknown log level '\(content.plain)'")
-            }
-            return level
-        }, encode: { .string($0.rawValue) })
+        Self(
+            type: .string, expected: "a log level",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .string(let name) = content, let level = Logger.Level(rawValue: name) else {
+                    throw InvalidSettingValue(reason: "unknown log level '\(content.plain)'")
+                }
+                return level
+            }, encode: { .string($0.rawValue) })
     }
 }
 

@@ -28,7 +28,8 @@ struct SecureChatCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("ca"),
-        help: "PEM CA certificate(s) to verify the server (default: ca.pem in the config directory if present, else the system's CAs; never the current directory)."
+        help:
+            "PEM CA certificate(s) to verify the server (default: ca.pem in the config directory if present, else the system's CAs; never the current directory)."
     )
     var caPath: String?
 

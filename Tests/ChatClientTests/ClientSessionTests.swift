@@ -58,7 +58,8 @@ final class ClientSessionTests: XCTestCase {
         let alice = try makeSession("alice", identity: aliceKeys, now: { Date(timeIntervalSinceNow: -3600) })
         let bob = try makeSession("bob", identity: bobKeys)
         let payload = emsgPayload(answerLookup(alice, alice.userLine("/msg bob an hour ago"), reply: "KEY bob \(bobKeys.publicKey.base64)"))!
-        let first = shown(answerLookup(bob, bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload)), reply: "KEY alice \(aliceKeys.publicKey.base64)"))
+        let first = shown(
+            answerLookup(bob, bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload)), reply: "KEY alice \(aliceKeys.publicKey.base64)"))
         guard case .encryptedDirect("alice", "an hour ago", _, true) = first.last else { return XCTFail("\(first)") }
         XCTAssertEqual(
             shown(bob.serverEvent(.encryptedDirect(sender: "alice", payload: payload))),
@@ -78,9 +79,11 @@ final class ClientSessionTests: XCTestCase {
         let later = ClientSession(me: "alice", identity: .generate(), pins: pins)
         let outputs = answerLookup(later, later.userLine("/msg bob second"), reply: "KEY bob \(replacement.publicKey.base64)")
         XCTAssertNil(emsgPayload(outputs))
-        XCTAssertEqual(shown(outputs).first, .keyChanged(
-            user: "bob", pinned: bobKeys.publicKey.fingerprint.description, offered: replacement.publicKey.fingerprint.description
-        ))
+        XCTAssertEqual(
+            shown(outputs).first,
+            .keyChanged(
+                user: "bob", pinned: bobKeys.publicKey.fingerprint.description, offered: replacement.publicKey.fingerprint.description
+            ))
         XCTAssertTrue(sent(later.userLine("/msg bob third")).isEmpty, "refused without asking the server")
 
         // A DM sealed with the new key waits for the decision.
@@ -169,7 +172,9 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(sent(start).last, "/key get alice")
         XCTAssertEqual(sent(answerLookup(alice, start, reply: "ERR no-key alice has published no key")), ["/key set \(keys.publicKey.base64)"])
         XCTAssertFalse(alice.isIdle)
-        XCTAssertEqual(shown(alice.serverEvent(.ok(command: "key", details: nil))), [.note("published your end-to-end public key (fingerprint \(keys.publicKey.fingerprint))")])
+        XCTAssertEqual(
+            shown(alice.serverEvent(.ok(command: "key", details: nil))),
+            [.note("published your end-to-end public key (fingerprint \(keys.publicKey.fingerprint))")])
         XCTAssertTrue(alice.isIdle)
 
         let again = try makeSession("alice", identity: keys)
@@ -195,8 +200,12 @@ final class ClientSessionTests: XCTestCase {
 
     func testMalformedPayloadsAreRejectedWithoutALookup() throws {
         let bob = try makeSession("bob")
-        XCTAssertEqual(shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: "not*base64"))), [.rejectedDirect(sender: "eve", reason: "the payload is not valid base64 (damaged in transit?)")])
-        XCTAssertEqual(shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: Data(count: 40).base64EncodedString()))), [.rejectedDirect(sender: "eve", reason: "the payload is truncated")])
+        XCTAssertEqual(
+            shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: "not*base64"))),
+            [.rejectedDirect(sender: "eve", reason: "the payload is not valid base64 (damaged in transit?)")])
+        XCTAssertEqual(
+            shown(bob.serverEvent(.encryptedDirect(sender: "eve", payload: Data(count: 40).base64EncodedString()))),
+            [.rejectedDirect(sender: "eve", reason: "the payload is truncated")])
         XCTAssertTrue(bob.isIdle)
     }
 }
@@ -227,7 +236,8 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(try known.pin(for: here), digest)
         XCTAssertNil(try known.pin(for: there))
         // A damaged line for a server is an error, never "not pinned".
-        try (String(contentsOf: config.knownServers, encoding: .utf8) + "[::1]:9000 sha256 nonsense\n").write(to: config.knownServers, atomically: true, encoding: .utf8)
+        try (String(contentsOf: config.knownServers, encoding: .utf8) + "[::1]:9000 sha256 nonsense\n").write(
+            to: config.knownServers, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try known.pin(for: there))
         XCTAssertEqual(known.lineNumber(of: here), 2)
     }

@@ -5,8 +5,12 @@ final class KeyDecoderTests: XCTestCase {
     func testKeysFromRawBytes() {
         var decoder = KeyDecoder()
         XCTAssertEqual(decoder.feed(Array("hi".utf8) + [0x0D]), [.text("hi"), .enter])
-        XCTAssertEqual(decoder.feed([0x7F, 0x03, 0x04, 0x15, 0x17, 0x0B, 0x0C, 0x01, 0x05]), [.backspace, .interrupt, .endOfInput, .eraseLine, .eraseWord, .eraseToEnd, .redraw, .home, .end])
-        XCTAssertEqual(decoder.feed(Array("\u{1B}[A\u{1B}[B\u{1B}[C\u{1B}[D\u{1B}[H\u{1B}[F\u{1B}OH\u{1B}[3~\u{1B}[1~\u{1B}[4~".utf8)), [.up, .down, .right, .left, .home, .end, .home, .delete, .home, .end])
+        XCTAssertEqual(
+            decoder.feed([0x7F, 0x03, 0x04, 0x15, 0x17, 0x0B, 0x0C, 0x01, 0x05]),
+            [.backspace, .interrupt, .endOfInput, .eraseLine, .eraseWord, .eraseToEnd, .redraw, .home, .end])
+        XCTAssertEqual(
+            decoder.feed(Array("\u{1B}[A\u{1B}[B\u{1B}[C\u{1B}[D\u{1B}[H\u{1B}[F\u{1B}OH\u{1B}[3~\u{1B}[1~\u{1B}[4~".utf8)),
+            [.up, .down, .right, .left, .home, .end, .home, .delete, .home, .end])
         XCTAssertEqual(decoder.feed(Array("\u{1B}[1;5C".utf8)), [], "ctrl-arrow is ignored, not typed")
     }
 

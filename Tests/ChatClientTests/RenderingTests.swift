@@ -31,7 +31,8 @@ final class RenderingTests: XCTestCase {
         let stale = plain.render(.encryptedDirect(sender: "bob", text: "old", sentAt: Date(timeIntervalSince1970: 0), stale: true))
         XCTAssertTrue(stale[0].hasPrefix("[e2e DM] bob: old (sealed 19"), stale[0])
         XCTAssertTrue(stale[0].contains("possibly replayed"))
-        XCTAssertEqual(plain.render(.rejectedDirect(sender: "eve", reason: "it is truncated")), ["!! end-to-end DM from eve rejected, not shown: it is truncated"])
+        XCTAssertEqual(
+            plain.render(.rejectedDirect(sender: "eve", reason: "it is truncated")), ["!! end-to-end DM from eve rejected, not shown: it is truncated"])
         let changed = plain.render(.keyChanged(user: "bob", pinned: "AAAA", offered: "BBBB"))
         XCTAssertEqual(changed.count, 4)
         XCTAssertTrue(changed[0].contains("CHANGED"))
@@ -82,7 +83,8 @@ final class RenderingTests: XCTestCase {
     func testScriptModePrintsOneLinePerEvent() {
         XCTAssertEqual(ScriptRenderer.render(.server(.message(room: "#lobby", sender: "a", text: "b"))), ["MSG #lobby a b"])
         XCTAssertEqual(ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "hi", sentAt: Date(), stale: false)), ["EDM bob hi"])
-        XCTAssertEqual(ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "line1\nline2", sentAt: Date(), stale: false)), ["EDM bob line1\u{FFFD}line2"])
+        XCTAssertEqual(
+            ScriptRenderer.render(.encryptedDirect(sender: "bob", text: "line1\nline2", sentAt: Date(), stale: false)), ["EDM bob line1\u{FFFD}line2"])
         XCTAssertEqual(ScriptRenderer.render(.ownRoomMessage(room: "#a", sender: "me", text: "x")), [])
         XCTAssertEqual(ScriptRenderer.render(.rejectedDirect(sender: "eve", reason: "it is truncated")), ["WARNING edm-rejected eve it is truncated"])
         XCTAssertEqual(ScriptRenderer.render(.keyPinned(user: "bob", fingerprint: "AAAA BBBB")), ["NOTICE key-pinned bob AAAA BBBB"])

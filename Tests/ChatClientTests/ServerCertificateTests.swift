@@ -91,13 +91,15 @@ final class ServerCertificateTests: XCTestCase {
 
         // The name is checked too: the certificate is for localhost/127.0.0.1/::1 only.
         let wrongName = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .certificateAuthority)
-        let wrongNameError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(
-            port: server.port, serverName: "chat.example.org", context: wrongName, group: ServerHarness.clientGroup
-        ))
+        let wrongNameError = await XCTAssertThrowsTLSError(
+            try await TestLineClient.connect(
+                port: server.port, serverName: "chat.example.org", context: wrongName, group: ServerHarness.clientGroup
+            ))
         XCTAssertEqual(wrongNameError?.serverCertificate?.chainProblem, "hostname mismatch")
 
         let wrongCA = try TLSContext.client(trustRootsPath: otherCA.caPath, policy: .certificateAuthority)
-        let wrongCAError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: wrongCA, group: ServerHarness.clientGroup))
+        let wrongCAError = await XCTAssertThrowsTLSError(
+            try await TestLineClient.connect(port: server.port, context: wrongCA, group: ServerHarness.clientGroup))
         XCTAssertNotNil(wrongCAError?.serverCertificate?.chainProblem)
     }
 
@@ -117,7 +119,8 @@ final class ServerCertificateTests: XCTestCase {
         wrongPin[0] ^= 0xFF
         // Even a chain the CA vouches for is refused when the pin differs.
         let mismatch = try TLSContext.client(trustRootsPath: server.certificates.caPath, policy: .pinned(sha256: wrongPin))
-        let mismatchError = await XCTAssertThrowsTLSError(try await TestLineClient.connect(port: server.port, context: mismatch, group: ServerHarness.clientGroup))
+        let mismatchError = await XCTAssertThrowsTLSError(
+            try await TestLineClient.connect(port: server.port, context: mismatch, group: ServerHarness.clientGroup))
         XCTAssertEqual(mismatchError?.serverCertificate?.sha256, pin)
         XCTAssertEqual(mismatchError?.serverCertificate?.chainVerified, true)
     }

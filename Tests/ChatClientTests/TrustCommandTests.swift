@@ -18,9 +18,11 @@ final class TrustCommandTests: XCTestCase {
         let alice = ClientSession(me: "alice", identity: .generate(), pins: pins)
         let outputs = answerLookup(alice, alice.userLine("/msg bob hello"), reply: "KEY bob \(offered.base64)")
         XCTAssertNil(emsgPayload(outputs))
-        XCTAssertEqual(shown(outputs).first, .keyChanged(
-            user: "bob", pinned: pinned.fingerprint.description, offered: offered.fingerprint.description
-        ))
+        XCTAssertEqual(
+            shown(outputs).first,
+            .keyChanged(
+                user: "bob", pinned: pinned.fingerprint.description, offered: offered.fingerprint.description
+            ))
         return (alice, pins)
     }
 
@@ -58,9 +60,13 @@ final class TrustCommandTests: XCTestCase {
 
         let outputs = alice.userLine("/trust bob \(bobsNewKey.fingerprint)")
         XCTAssertEqual(sent(outputs), [])
-        XCTAssertEqual(shown(outputs), [.warning(
-            "REFUSED: \(bobsNewKey.fingerprint) is not the fingerprint of the key the server now offers for bob (\(mallory.publicKey.fingerprint)): the key may have been swapped after the warning you checked. Nothing trusted; compare again with /fingerprint bob"
-        )])
+        XCTAssertEqual(
+            shown(outputs),
+            [
+                .warning(
+                    "REFUSED: \(bobsNewKey.fingerprint) is not the fingerprint of the key the server now offers for bob (\(mallory.publicKey.fingerprint)): the key may have been swapped after the warning you checked. Nothing trusted; compare again with /fingerprint bob"
+                )
+            ])
         XCTAssertEqual(pins.pin(for: "bob"), old, "nothing pinned")
         // The old key's fingerprint keeps the old key, and trusts nothing new either.
         guard case .note(let kept) = shown(alice.userLine("/trust bob \(old.fingerprint)")).first,
@@ -76,20 +82,27 @@ final class TrustCommandTests: XCTestCase {
         let offered = BoxKeyPair.generate().publicKey
         let (alice, pins) = try aliceSeesAChangedKey(pinned: old, offered: offered)
 
-        XCTAssertEqual(alice.userLine("/trust bob"), [
-            .show(.warning("usage: /trust <user> <fingerprint>")),
-            .show(.note(
-                "the server offers bob a key with fingerprint \(offered.fingerprint) (pinned: \(old.fingerprint)); compare it with bob out of band, then type /trust bob and the fingerprint you compared"
-            )),
-        ])
+        XCTAssertEqual(
+            alice.userLine("/trust bob"),
+            [
+                .show(.warning("usage: /trust <user> <fingerprint>")),
+                .show(
+                    .note(
+                        "the server offers bob a key with fingerprint \(offered.fingerprint) (pinned: \(old.fingerprint)); compare it with bob out of band, then type /trust bob and the fingerprint you compared"
+                    )),
+            ])
         XCTAssertEqual(pins.pin(for: "bob"), old)
 
         // Anything but the whole fingerprint is not one: a prefix, or not hex at all.
         let prefix = String(offered.fingerprint.description.prefix(19))
         for typed in [prefix, "yes please"] {
-            XCTAssertEqual(shown(alice.userLine("/trust bob \(typed)")), [.warning(
-                "\"\(typed)\" is not a key fingerprint (32 hex digits, as /fingerprint shows them); nothing trusted"
-            )])
+            XCTAssertEqual(
+                shown(alice.userLine("/trust bob \(typed)")),
+                [
+                    .warning(
+                        "\"\(typed)\" is not a key fingerprint (32 hex digits, as /fingerprint shows them); nothing trusted"
+                    )
+                ])
         }
         XCTAssertEqual(pins.pin(for: "bob"), old)
         XCTAssertEqual(sent(alice.userLine("/msg bob x")), [])

@@ -79,6 +79,8 @@ final class BoxKeyTests: XCTestCase {
         let shown = key.fingerprint.description
         XCTAssertEqual(shown.split(separator: " ").count, 8)
         XCTAssertTrue(shown.split(separator: " ").allSatisfy { $0.count == 4 })
-        XCTAssertEqual(shown.replacingOccurrences(of: " ", with: ""), SHA256.colonHex(SHA256.hash(key.bytes)).replacingOccurrences(of: ":", with: "").prefix(32).description)
+        XCTAssertEqual(
+            shown.replacingOccurrences(of: " ", with: ""),
+            SHA256.colonHex(SHA256.hash(key.bytes)).replacingOccurrences(of: ":", with: "").prefix(32).description)
     }
 }

@@ -34,7 +34,9 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testFlagOutranksEnvironmentWhichOutranksFileWhichOutranksDefault() async throws {
-        let config = try writeFile("securechat.yaml", """
+        let config = try writeFile(
+            "securechat.yaml",
+            """
             server-name: from-file
             limits:
               max-line-length: 1000
@@ -131,11 +133,13 @@ final class ConfigurationTests: XCTestCase {
 
     func testConfigFileFromTheEnvironmentAndUnknownVariablesAreReported() async throws {
         let config = try writeFile("c.yml", "logins:\n  penalty-decay: 60\n")
-        let report = try await printConfig([], environment: [
-            "SECURECHAT_CONFIG": config,
-            "SECURECHAT_LIMITS_MAX_LINE_LENGHT": "10",
-            "SECURECHAT_HASHING_THREADS": "1",
-        ])
+        let report = try await printConfig(
+            [],
+            environment: [
+                "SECURECHAT_CONFIG": config,
+                "SECURECHAT_LIMITS_MAX_LINE_LENGHT": "10",
+                "SECURECHAT_HASHING_THREADS": "1",
+            ])
         XCTAssertTrue(report.header.contains("# file: \(config) (env SECURECHAT_CONFIG)"), report.header)
         XCTAssertTrue(report.header.contains("# ignored, no such key: SECURECHAT_LIMITS_MAX_LINE_LENGHT"), report.header)
         XCTAssertEqual(report.rows["logins.penalty-decay"]?.value, "60")
@@ -180,7 +184,9 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testSIGHUPAppliesLimitsToNewConnectionsAndABrokenFileChangesNothing() async throws {
-        let config = try writeFile("securechat.yaml", """
+        let config = try writeFile(
+            "securechat.yaml",
+            """
             server-name: before
             timeouts:
               login-grace-period: 30
@@ -189,13 +195,15 @@ final class ConfigurationTests: XCTestCase {
         let early = try await connect(server, hello: "before")
 
         // A live limit, a live name, and a key that needs a restart.
-        try Data("""
+        try Data(
+            """
             server-name: after
             limits:
               max-rooms: 5
             timeouts:
               login-grace-period: 1
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: config))
         var mark = server.logged.count
         server.signal(SIGHUP)
         let reloaded = try await server.waitForLog("configuration reloaded", since: mark)

@@ -78,10 +78,12 @@ final class LifecycleTests: XCTestCase {
         let executable = try Self.productsDirectory.appendingPathComponent("securechat-server").path
         let certificates = try TestCertificates.make()
         let directory = try makeTemporaryDirectory()
-        let failed = try await ChildProcess.run(executable, [
-            "--cert", "/nonexistent.pem", "--key", certificates.keyPath,
-            "--db", directory.appendingPathComponent("db").path, "--port", "0",
-        ])
+        let failed = try await ChildProcess.run(
+            executable,
+            [
+                "--cert", "/nonexistent.pem", "--key", certificates.keyPath,
+                "--db", directory.appendingPathComponent("db").path, "--port", "0",
+            ])
         XCTAssertEqual(failed.status, 1)
         let errorLines = failed.standardError.split(separator: "\n").filter { $0.hasPrefix("securechat-server:") }
         XCTAssertEqual(errorLines.count, 1, failed.standardError)

@@ -61,7 +61,9 @@ final class OperationsTests: XCTestCase {
 
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: certificates.keyPath)
         XCTAssertThrowsError(try ChatServer(configuration: configuration, logger: logger)) { error in
-            XCTAssertEqual("\(error)", "refusing private key \(certificates.keyPath): group or others can access it (mode 644); fix with: chmod 600 \(certificates.keyPath)")
+            XCTAssertEqual(
+                "\(error)",
+                "refusing private key \(certificates.keyPath): group or others can access it (mode 644); fix with: chmod 600 \(certificates.keyPath)")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: certificates.keyPath)
 

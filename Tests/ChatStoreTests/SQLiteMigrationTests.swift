@@ -34,7 +34,9 @@ final class SQLiteMigrationTests: XCTestCase {
                     arguments: [id, user, user.lowercased(), "hash-\(user)", id == 2]
                 )
             }
-            try db.execute(sql: "INSERT INTO dm_key (user_id, public_key, updated_at) VALUES (1, ?, '2026-11-01 10:00:00.000')", arguments: [Data(repeating: 9, count: 32)])
+            try db.execute(
+                sql: "INSERT INTO dm_key (user_id, public_key, updated_at) VALUES (1, ?, '2026-11-01 10:00:00.000')", arguments: [Data(repeating: 9, count: 32)]
+            )
         }
         try queue.close()
 
