@@ -29,66 +29,12 @@ final class Hub: Sendable {
         case serverAtLimit(Int)
     }
 
-    private struct Room {
-        let name: RoomName
-        var members = SessionGroups()
-    }
-
-    private struct Directory {
-        /// Keyed by `RoomName.key`. A room exists while it has members.
-        var rooms: [String: Room] = [:]
-        /// Keyed by `UserName.key`; every connected session of that user.
-        var online: [String: SessionGroups] = [:]
-        /// Which user key each online account is under: one account per name at a
-        /// time, since a name is only re-created after its account is deleted.
-        var onlineAccounts: [AccountID: String] = [:]
-        /// Credential changes seen lately, so that a login whose password check raced
-        /// with a change is refused when it arrives (see `register`).
-        var recentChanges: [AccountID: (status: AccountStatus, seen: NIODeadline)] = [:]
-
-        /// Keyed by `UserName.key`, then `RoomName.key`: how many of the account's
-        /// sessions are in each room it is in, so the per-account cap counts a room
-        /// once however many of its sessions joined it. `#lobby` is left out, as the
-        /// caps leave it out.
-        var accountRooms: [String: [String: Int]] = [:]
-
-        /// Rooms that count against `Limits.rooms`: all but the lobby.
-        var countedRooms: Int {
-            rooms.count - (rooms[RoomName.lobby.key] == nil ? 0 : 1)
-        }
-
-        func account(_ user: UserName, isIn room: RoomName) -> Bool {
-            accountRooms[user.key]?[room.key] != nil
-        }
-
-        func roomCount(of user: UserName) -> Int {
-            accountRooms[user.key]?.count ?? 0
-        }
-
-        mutating func recordJoin(_ user: UserName, _ room: RoomName) {
-            guard room != .lobby else { return }
-            accountRooms[user.key, default: [:]][room.key, default: 0] += 1
-        }
-
-        mutating func recordLeave(_ user: UserName, _ room: RoomName) {
-            guard room != .lobby, let sessions = accountRooms[user.key]?[room.key] else { return }
-            if sessions > 1 {
-                accountRooms[user.key]?[room.key] = sessions - 1
-            } else {
-                accountRooms[user.key]?[room.key] = nil
-                if accountRooms[user.key]?.isEmpty == true {
-                    accountRooms[user.key] = nil
-                }
-            }
-        }
-    }
-
     /// How long a credential change is remembered for logins still in flight: longer
     /// than any password check takes, penalties included.
     static let recentChangeMemory: TimeAmount = .seconds(60)
 
     private let limits: Limits
-    private let directory = NIOLockedValueBox(Directory())
+    private let directory = NIOLockedValueBox(HubDirectory())
     private let allocator = ByteBufferAllocator()
     private let metrics: ServerMetrics?
 
@@ -189,12 +135,12 @@ final class Hub: Sendable {
     private static func join(
         _ room: RoomName,
         _ session: SessionHandle,
-        in directory: inout Directory,
+        in directory: inout HubDirectory,
         allocator: ByteBufferAllocator
     ) -> RoomName {
         // Mutating through the `default:` subscript works in place, so a join
         // never copies the member arrays (a 10,000-member room stays cheap).
-        let (name, added) = Self.add(session, to: &directory.rooms[room.key, default: Room(name: room)], allocator: allocator)
+        let (name, added) = Self.add(session, to: &directory.rooms[room.key, default: HubDirectory.Room(name: room)], allocator: allocator)
         if added {
             directory.recordJoin(session.user, room)
         }
@@ -204,7 +150,7 @@ final class Hub: Sendable {
     /// Returns the room's name and whether the session was not in it before.
     private static func add(
         _ session: SessionHandle,
-        to room: inout Room,
+        to room: inout HubDirectory.Room,
         allocator: ByteBufferAllocator
     ) -> (RoomName, added: Bool) {
         guard !room.members.contains(session.id) else { return (room.name, false) }
@@ -295,7 +241,7 @@ final class Hub: Sendable {
     private static func remove(
         _ session: SessionHandle,
         from room: RoomName,
-        in directory: inout Directory
+        in directory: inout HubDirectory
     ) -> SessionGroups? {
         guard directory.rooms[room.key]?.members.remove(session.id) == true,
             let members = directory.rooms[room.key]?.members

@@ -163,6 +163,23 @@ extension ServerMetrics {
             if let new { gauge(new).increment() }
         }
 
+        /// Where one connection is counted; moves it between the gauges (nothing
+        /// when metrics are off).
+        struct Position {
+            private let gauges: ConnectionGauges?
+            private(set) var state: State?
+
+            init(_ gauges: ConnectionGauges?) {
+                self.gauges = gauges
+            }
+
+            mutating func move(to new: State?) {
+                guard new != state else { return }
+                gauges?.move(from: state, to: new)
+                state = new
+            }
+        }
+
         private func gauge(_ state: State) -> Gauge {
             switch state {
             case .handshaking: handshaking

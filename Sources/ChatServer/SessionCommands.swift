@@ -145,21 +145,21 @@ struct SessionCommands: Sendable {
             case .success(.changed(let renewed)):
                 throttle.recordSuccess(address: address, account: account)
                 session.log(.info, "password changed")
-                session.passwordChangeSucceeded(renewed)
+                session.apply { $0.passwordChanged(renewed) }
                 // The other sessions end; this one already holds the new generation.
                 router.credentialsChanged(renewed.credential.account, .active(generation: renewed.credential.generation))
             case .success(.wrongPassword):
                 throttle.recordFailure(address: address, account: account)
                 session.log(.notice, "password change refused: wrong current password")
-                session.passwordChangeRejected()
+                session.apply { $0.passwordRejected() }
             case .success(.stale(let status)):
                 session.log(.notice, "password change refused: the account changed since login")
-                session.passwordChangeRefused(status)
+                session.apply { $0.passwordChangeRefused(status) }
             case .success(.busy):
-                session.passwordChangeFailed(.error(.busy, "server busy, try again shortly"))
+                session.apply { $0.passwordChangeFailed(.error(.busy, "server busy, try again shortly")) }
             case .failure(let error):
                 session.log(.error, "password change failed", ["error": "\(error)"])
-                session.passwordChangeFailed(.error(.busy, "password not changed, try again later"))
+                session.apply { $0.passwordChangeFailed(.error(.busy, "password not changed, try again later")) }
             }
             session.endOperation()
         }

@@ -28,22 +28,22 @@ extension SessionHandler {
                 services.throttle.recordSuccess(address: peerAddress, account: name)
                 services.metrics?.logins.increment()
                 log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
-                loginVerified(login)
+                apply { $0.loginVerified(login) }
             case .success(.rejected(let reason)):
                 // Counted even if the peer has gone: hanging up does not buy a free guess.
                 services.throttle.recordFailure(address: peerAddress, account: name)
                 services.metrics?.loginFailures.counter(forReason: reason)?.increment()
                 // One line per failure, with peer and name, for fail2ban and friends.
                 log(.notice, "login failed", ["user": "\(Self.loggable(name))", "reason": "\(reason)"])
-                loginRejected()
+                apply { $0.loginRejected() }
             case .success(.busy):
                 if !isClosing {
                     log(.warning, "login refused: password checks saturated", ["user": "\(Self.loggable(name))"])
                 }
-                loginBusy()
+                apply { $0.loginBusy() }
             case .failure(let error):
                 log(.error, "login check failed", ["user": "\(Self.loggable(name))", "error": "\(error)"])
-                loginBusy()
+                apply { $0.loginBusy() }
             }
             endOperation()
         }
@@ -58,7 +58,7 @@ extension SessionHandler {
             credentialsChanged(change)
             return
         }
-        let lobby = router.join(.lobby, handle)
+        let lobby = services.router.join(.lobby, handle)
         updateMembership { $0.join(lobby) }
         send(.ok(command: "login", details: login.user.display))
     }

@@ -5,13 +5,10 @@ import ChatTLS
 import Logging
 import NIOCore
 
-/// One connection's chat session, behind the TLS handler and the line decoder.
-///
-/// It moves lines and bytes and carries out decisions made elsewhere: what a
-/// connection may do and when (`SessionStateMachine`), when the next line may be
-/// handled (`InputGate`), what is queued for the peer (`OutboundQueue`) and which time
-/// limit is due (`SessionDeadlines`). Logging in is in `SessionHandler+Login.swift`;
-/// the commands of a logged-in session are `SessionCommands`.
+/// One connection's chat session, behind the TLS handler and the line decoder. It moves
+/// lines and bytes and carries out decisions made elsewhere: `SessionStateMachine`,
+/// `InputGate`, `OutboundQueue` (in `SessionOutbox`), `SessionDeadlines`; logging in is
+/// in `SessionHandler+Login.swift`, a logged-in session's commands in `SessionCommands`.
 final class SessionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundLine
     typealias OutboundIn = ByteBuffer
@@ -21,7 +18,6 @@ final class SessionHandler: ChannelDuplexHandler {
     let services: SessionServices
     /// Shown in `HELLO`.
     private let serverName: String
-    var router: any ChatRouting { services.router }
     var logger: Logger { services.logger }
     /// The peer's IP address, for login penalties and logs.
     private(set) var peerAddress = "unknown"
@@ -37,8 +33,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
     private(set) var handle: SessionHandle?
     private var context: ChannelHandlerContext?
-    /// Which connection gauge counts this connection; nil once closed.
-    private var connectionState: ServerMetrics.ConnectionGauges.State?
+    private var gauge: ServerMetrics.ConnectionGauges.Position
 
     /// Time limits are checked by the loop's `SessionTimeouts`, not by timers of our
     /// own.
@@ -52,6 +47,7 @@ final class SessionHandler: ChannelDuplexHandler {
         now: NIODeadline = .now()
     ) {
         self.services = services
+        self.gauge = .init(services.metrics?.connections)
         self.serverName = settings.serverName
         self.timeouts = timeouts
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
@@ -68,7 +64,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        moveConnection(to: .handshaking)
+        gauge.move(to: .handshaking)
         outbox.attach(context)
         if let peer = context.channel.remoteAddress {
             peerAddress = peer.ipAddress ?? "unknown"
@@ -77,10 +73,14 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        moveConnection(to: nil)
-        stopTimeouts()
-        outbox.detach()
+        detach()
         self.context = nil
+    }
+
+    private func detach() {
+        gauge.move(to: nil)
+        timeouts.forget(self)
+        outbox.detach()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -92,14 +92,12 @@ final class SessionHandler: ChannelDuplexHandler {
         // Closing wins over anything that completes later: a login that finishes after
         // its connection reset must not leave a session without a socket.
         machine.connectionClosed()
-        moveConnection(to: nil)
-        outbox.detach()
+        detach()
         if let handle {
-            router.unregister(handle, rooms: membership.rooms)
+            services.router.unregister(handle, rooms: membership.rooms)
             self.handle = nil
         }
         gate.discard()
-        stopTimeouts()
         log(.info, "connection closed")
         context.fireChannelInactive()
     }
@@ -110,9 +108,10 @@ final class SessionHandler: ChannelDuplexHandler {
             switch event {
             case .handshakeCompleted(let info):
                 log(.debug, "TLS established", ["protocol": "\(info.protocolVersion)", "cipher": "\(info.cipher)"])
-                moveConnection(to: .awaitingLogin)
+                gauge.move(to: .awaitingLogin)
                 send(.hello(server: serverName, text: "welcome; log in with /login <name> <password>"))
-                startTimeouts(now: context.eventLoop.now)
+                deadlines.started(now: context.eventLoop.now)
+                timeouts.watch(self)
             }
         case is ChannelShouldQuiesceEvent:
             perform(machine.closeRequested(farewell: "server shutting down"))
@@ -130,7 +129,7 @@ final class SessionHandler: ChannelDuplexHandler {
         case let error as TLSError where error.kind == .uncleanShutdown:
             log(.debug, "peer closed without close_notify")
         case let error as TLSError:
-            if connectionState == .handshaking { services.metrics?.handshakeFailures.increment() }
+            if gauge.state == .handshaking { services.metrics?.handshakeFailures.increment() }
             log(.info, "TLS failure", ["kind": "\(error.kind.rawValue)", "detail": "\(error.diagnostics)"])
             closeNow()
         default:
@@ -170,33 +169,23 @@ final class SessionHandler: ChannelDuplexHandler {
     /// limit says wait; then resumes reading once nothing blocks.
     private func processPendingLines() {
         guard let context else { return }
-        while !isClosing {
+        lines: while !isClosing {
             switch gate.next(now: context.eventLoop.now) {
             case .handle(let line):
-                process(line)
-                continue
+                perform(machine.lineReceived(line))
             case .wait(let wait):
                 services.metrics?.rateLimitDelays.increment()
                 context.eventLoop.assumeIsolated().scheduleTask(in: wait) { [self] in
                     gate.rateWaitEnded()
                     processPendingLines()
                 }
+                break lines
             case .idle:
-                break
+                break lines
             }
-            break
         }
         if gate.takeHeldRead() {
             context.read()
-        }
-    }
-
-    private func process(_ line: InboundLine) {
-        switch line {
-        case .badEncoding:
-            send(.error(.badEncoding, "lines must be UTF-8 without control characters"))
-        case .text(let text):
-            perform(machine.lineParsed(ClientCommand.parse(text)))
         }
     }
 
@@ -224,21 +213,19 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Enters the hub after a verified login, unless the account changed meanwhile.
     func registered(_ handle: SessionHandle) -> AccountStatus? {
-        if let change = router.register(handle) { return change }
+        if let change = services.router.register(handle) { return change }
         self.handle = handle
-        moveConnection(to: .loggedIn)
+        gauge.move(to: .loggedIn)
         loggedInUser = handle.user
         deadlines.loggedIn()
         return nil
     }
 
-    func loginVerified(_ login: VerifiedLogin) { perform(machine.loginVerified(login)) }
-    func loginRejected() { perform(machine.loginRejected()) }
-    func loginBusy() { perform(machine.loginBusy()) }
-    func passwordChangeSucceeded(_ login: VerifiedLogin) { perform(machine.passwordChanged(login)) }
-    func passwordChangeRejected() { perform(machine.passwordRejected()) }
-    func passwordChangeFailed(_ reply: ServerEvent) { perform(machine.passwordChangeFailed(reply)) }
-    func passwordChangeRefused(_ status: AccountStatus) { perform(machine.passwordChangeRefused(status)) }
+    /// An outcome of the login or a command, told to the state machine; its action is
+    /// carried out.
+    func apply(_ event: (inout SessionStateMachine) -> SessionStateMachine.Action) {
+        perform(event(&machine))
+    }
 
     /// The account changed (`Hub.credentialsChanged`, or a stale write): the session
     /// ends unless `status` still admits its credentials.
@@ -264,15 +251,6 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     // MARK: Time limits
-
-    private func startTimeouts(now: NIODeadline) {
-        deadlines.started(now: now)
-        timeouts.watch(self)
-    }
-
-    private func stopTimeouts() {
-        timeouts.forget(self)
-    }
 
     /// Called by the loop's `SessionTimeouts` once per check interval.
     func checkTimeouts(now: NIODeadline) {
@@ -302,13 +280,6 @@ final class SessionHandler: ChannelDuplexHandler {
             log(.warning, "slow consumer disconnected", ["queuedBytes": "\(queued)"])
             closeNow()
         }
-    }
-
-    /// Moves this connection from one connection-state gauge to another.
-    private func moveConnection(to state: ServerMetrics.ConnectionGauges.State?) {
-        guard state != connectionState else { return }
-        services.metrics?.connections.move(from: connectionState, to: state)
-        connectionState = state
     }
 
     private func closeGracefully() {

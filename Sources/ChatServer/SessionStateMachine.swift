@@ -66,6 +66,16 @@ struct SessionStateMachine {
 
     // MARK: Events
 
+    /// A line from the peer: a command to parse, or bytes the decoder refused.
+    mutating func lineReceived(_ line: InboundLine) -> Action {
+        switch line {
+        case .badEncoding:
+            return isClosed ? .none : .reply([.error(.badEncoding, "lines must be UTF-8 without control characters")])
+        case .text(let text):
+            return lineParsed(ClientCommand.parse(text))
+        }
+    }
+
     mutating func lineParsed(_ result: Result<ClientCommand, CommandParseError>) -> Action {
         switch (state, result) {
         case (.closed, _):

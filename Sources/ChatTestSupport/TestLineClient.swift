@@ -1,6 +1,7 @@
 import ChatLineClient
 import ChatProtocol
 import ChatTLS
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A TLS line client for tests: the shared line-client pipeline (`LineClient`: the
@@ -51,8 +52,10 @@ public final class TestLineClient: Sendable {
         try await sendRaw(Array((line + "\n").utf8))
     }
 
-    public func sendRaw(_ bytes: [UInt8]) async throws {
-        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    /// Writes `bytes`; throws if the write has not completed within `timeout` (a
+    /// server that stopped reading makes a test fail, not hang).
+    public func sendRaw(_ bytes: [UInt8], timeout: TimeAmount = .seconds(20)) async throws {
+        try await Self.bounded(channel.writeAndFlush(ByteBuffer(bytes: bytes)), timeout: timeout)
     }
 
     /// The next line from the server, nil once it closed; throws on timeout.
@@ -74,7 +77,32 @@ public final class TestLineClient: Sendable {
         try await channel.setOption(.autoRead, value: false).get()
     }
 
-    public func close() async {
-        try? await channel.close()
+    /// Closes the connection, waiting at most `timeout` for TLS to finish: a test's
+    /// clean-up must never hang it.
+    public func close(timeout: TimeAmount = .seconds(10)) async {
+        try? await Self.bounded(channel.close(), timeout: timeout)
+    }
+
+    struct Timeout: Error, CustomStringConvertible {
+        let description = "timed out waiting for the connection"
+    }
+
+    /// `future`'s result, or `Timeout` after `timeout`, whichever comes first.
+    private static func bounded<Value: Sendable>(_ future: EventLoopFuture<Value>, timeout: TimeAmount) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let resumed = NIOLockedValueBox(false)
+            let resume: @Sendable (Result<Value, Error>) -> Void = { result in
+                let first = resumed.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(with: result) }
+            }
+            let timer = future.eventLoop.scheduleTask(in: timeout) { resume(.failure(Timeout())) }
+            future.whenComplete { result in
+                timer.cancel()
+                resume(result)
+            }
+        }
     }
 }
