@@ -39,18 +39,20 @@ enum ConversationSQL {
         return EventPage(events: events, more: rows.count > limit)
     }
 
+    /// One index range per conversation, each at most a page, merged here: bounded work
+    /// whatever `after` is. (One `IN (...) ORDER BY id` query would read and sort every
+    /// event after `after` in a big room before applying the limit.) The caller's read
+    /// transaction makes the ranges one snapshot.
     static func events(after: EventID, in conversations: [ConversationID], limit: Int, in db: Database) throws -> EventPage {
-        let keys = Array(Set(conversations.map(\.storageKey)))
-        guard !keys.isEmpty else { return EventPage(events: [], more: false) }
         let limit = clamp(limit)
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
-        var arguments = StatementArguments(keys)
-        arguments += [after.rawValue, limit + 1]
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT \(columns) FROM event WHERE conversation IN (\(placeholders)) AND id > ? ORDER BY id LIMIT ?",
-            arguments: arguments
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM event WHERE conversation = ? AND id > ? ORDER BY id LIMIT ?"
         )
+        var rows: [Row] = []
+        for key in Set(conversations.map(\.storageKey)) {
+            rows += try Row.fetchAll(statement, arguments: [key, after.rawValue, limit + 1])
+        }
+        rows.sort { ($0["id"] as Int64) < ($1["id"] as Int64) }
         return EventPage(events: try rows.prefix(limit).map(event), more: rows.count > limit)
     }
 
