@@ -38,6 +38,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var state = State.idle
     private var pending: [(events: [NewEvent], waiter: Waiter)] = []
+    private var thread: Thread?
 
     init(pool: DatabasePool, maxBatchEvents: Int = 4_096) {
         self.pool = pool
@@ -60,6 +61,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 state = .running
                 let thread = Thread { [self] in run() }
                 thread.name = "securechat.group-commit"
+                self.thread = thread
                 thread.start()
             case .running:
                 break
@@ -84,6 +86,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         case .stopping, .stopped:
             break
         }
+        // Called from the writer's own thread (a store released there), waiting would
+        // never end; the loop stops by itself after the batch in hand.
+        if let thread, Thread.current === thread { return }
         while state != .stopped {
             condition.wait()
         }

@@ -16,7 +16,8 @@ extension BenchCommand {
                 reports messages stored per second. (b) Fills one room to --room-events \
                 events (batches of 1,000), then runs --queries history calls of --page \
                 events each, half the newest page and half a page before a random id, \
-                and reports p50/p99/max. Uses a fresh database in a temporary directory \
+                and reports p50/p99/max. (c) Catch-up of the last 1,000 events of (a) \
+                across its 10 rooms, in pages, 100 times. Uses a fresh database in a temporary directory \
                 (or --path), deleted at the end unless --keep.
                 """
         )
@@ -56,6 +57,7 @@ extension BenchCommand {
             print("database \(file), synchronous=\(full ? "FULL" : "NORMAL")")
             try await measureAppends(store)
             try await measureHistory(store)
+            try await measureCatchUp(store)
         }
 
         private static func event(_ room: RoomName, _ text: String) -> NewEvent {
@@ -87,6 +89,36 @@ extension BenchCommand {
                     total, appenders, seconds, Double(total) / seconds
                 )
             )
+        }
+
+        /// (c) A client that missed the last 1,000 events of the 10 rooms of (a) reads
+        /// them in pages of 1,000 while #big of (b) holds its million: the store's part
+        /// of the issue's catch-up target.
+        private func measureCatchUp(_ store: SQLiteStore) async throws {
+            let rooms = (0..<10).map { ConversationID.room(RoomName("#bench\($0)")!) }
+            var newest: Int64 = 0
+            for room in rooms {
+                newest = max(newest, try await store.history(of: room, before: nil, limit: 1).events.last?.id.rawValue ?? 0)
+            }
+            let missed = Int64(min(1_000, messages))
+            let clock = ContinuousClock()
+            var samples: [Double] = []
+            for _ in 0..<100 {
+                let start = clock.now
+                var cursor = EventID(newest - missed)
+                var count = 0
+                while true {
+                    let page = try await store.events(after: cursor, in: rooms, limit: maxPageSize)
+                    count += page.events.count
+                    guard page.more, let last = page.events.last else { break }
+                    cursor = last.id
+                }
+                samples.append((clock.now - start).seconds * 1000)
+                guard count == missed else { throw ValidationError("caught up \(count) events, not \(missed)") }
+            }
+            samples.sort()
+            let figures = String(format: "p50 %.3f ms, p99 %.3f ms", percentile(samples, 0.50), percentile(samples, 0.99))
+            print("(c) catch-up of \(missed) events across \(rooms.count) rooms (100 times): \(figures)")
         }
 
         private func measureHistory(_ store: SQLiteStore) async throws {
