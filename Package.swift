@@ -148,11 +148,12 @@ let package = Package(
             ]
         ),
         // The load generator behind Scripts/bench: the project's own OpenSSL client
-        // context, many connections, latency histograms.
+        // context, many connections, latency histograms; `store` measures the
+        // conversation store alone.
         .executableTarget(
             name: "securechat-bench",
             dependencies: [
-                "ChatLineClient", "ChatTLS", "ChatProtocol",
+                "ChatLineClient", "ChatTLS", "ChatProtocol", "ChatStore", "ChatModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

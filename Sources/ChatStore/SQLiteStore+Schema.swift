@@ -29,6 +29,7 @@ extension SQLiteStore {
             }
         }
         migrator.registerMigration("v3-account-generations", migrate: migrateToAccountGenerations)
+        migrator.registerMigration("v4-conversations", migrate: migrateToConversations)
         return migrator
     }
 
@@ -71,6 +72,51 @@ extension SQLiteStore {
                     BEGIN INSERT INTO account_change (user_id) VALUES (NEW.id); END;
                 CREATE TRIGGER user_deleted AFTER DELETE ON user
                     BEGIN INSERT INTO account_change (user_id) VALUES (OLD.id); END;
+                """)
+    }
+
+    /// The event log, room membership owned by accounts, and the offline queue of
+    /// direct messages (see `ConversationStore`).
+    ///
+    /// - `event.id` is AUTOINCREMENT so an id is never handed out twice, not even after
+    ///   pruning removed the newest rows. Events name their sender without a foreign
+    ///   key: the log outlives accounts until retention removes it.
+    /// - `event_by_conversation (conversation, id)` makes `history` (newest N below an
+    ///   id) an index range read backwards, whatever the log's size, and catch-up an
+    ///   index range per conversation; `event_by_time` makes age pruning a range delete.
+    /// - `sent_at` is milliseconds since 1970 UTC, an integer: exact and compact.
+    /// - Membership and the offline queue go with their account (ON DELETE CASCADE),
+    ///   and queued messages with their events when retention prunes them.
+    private static func migrateToConversations(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    conversation TEXT NOT NULL,
+                    kind INTEGER NOT NULL,
+                    sender_id INTEGER NOT NULL,
+                    sender_name TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    sent_at INTEGER NOT NULL
+                );
+                CREATE INDEX event_by_conversation ON event(conversation, id);
+                CREATE INDEX event_by_time ON event(sent_at);
+
+                CREATE TABLE room_member (
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    room_key TEXT NOT NULL,
+                    room_name TEXT NOT NULL,
+                    joined_at INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, room_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX room_member_by_room ON room_member(room_key, user_id);
+
+                CREATE TABLE offline_dm (
+                    recipient_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    event_id INTEGER NOT NULL REFERENCES event(id) ON DELETE CASCADE,
+                    PRIMARY KEY (recipient_id, event_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX offline_dm_by_event ON offline_dm(event_id);
                 """)
     }
 }

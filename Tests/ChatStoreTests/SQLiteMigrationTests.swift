@@ -55,4 +55,37 @@ final class SQLiteMigrationTests: XCTestCase {
         XCTAssertNotEqual(try stamp(store, "bob").account, AccountID(2))
         XCTAssertEqual(try store.publicKey(for: name("alice")), [UInt8](repeating: 9, count: 32))
     }
+
+    /// A database made by today's release (schema v3) keeps its accounts, ids and keys
+    /// and gains the conversation tables.
+    func testMigratesADatabaseWithAccountGenerations() async throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v3-account-generations")
+        try await queue.write { db in
+            for (id, user) in [(1, "alice"), (2, "Bob")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO user (id, name, name_key, password_hash, locked, generation, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, 4, '2026-12-01 10:00:00.000', '2026-12-01 10:00:00.000')
+                        """,
+                    arguments: [id, user, user.lowercased(), "hash-\(user)", id == 2]
+                )
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        let alice = try stamp(store, "alice")
+        XCTAssertEqual(alice, CredentialStamp(account: AccountID(1), generation: 4))
+        XCTAssertEqual(try store.user(named: name("alice"))?.passwordHash, "hash-alice")
+        XCTAssertEqual(try store.user(named: name("bob"))?.isLocked, true)
+        let joined = try await store.join(alice.account, room: RoomName("#lobby")!)
+        XCTAssertEqual(joined, .joined)
+        let ids = try await store.append([
+            NewEvent(conversation: .room(RoomName("#lobby")!), sender: alice.account, senderName: name("alice"), text: "hello", sentAt: Date())
+        ])
+        let page = try await store.history(of: .room(RoomName("#lobby")!), before: nil, limit: 50)
+        XCTAssertEqual(page.events.map(\.id), ids)
+    }
 }

@@ -1,0 +1,158 @@
+import ChatModel
+import Foundation
+internal import GRDB
+
+/// The SQL behind `SQLiteStore`'s `ConversationStore` calls, each inside a transaction
+/// its caller opened. Tables are made by the "v4-conversations" migration.
+enum ConversationSQL {
+    private static let columns = "id, conversation, kind, sender_id, sender_name, body, sent_at"
+
+    /// Whole milliseconds, later digits dropped. Through whole microseconds first, so
+    /// that a time of exactly `….127` that a Double holds as `….12699999` stays `….127`.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        return microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
+    }
+
+    static func insert(_ events: [NewEvent], in db: Database) throws -> [EventID] {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO event (conversation, kind, sender_id, sender_name, body, sent_at) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        return try events.map { event in
+            try statement.execute(arguments: [
+                event.conversation.storageKey, event.kind.rawValue, event.sender.rawValue, event.senderName.display,
+                Data(event.body), milliseconds(event.sentAt),
+            ])
+            return EventID(db.lastInsertedRowID)
+        }
+    }
+
+    static func history(of conversation: ConversationID, before: EventID?, limit: Int, in db: Database) throws -> EventPage {
+        let limit = clamp(limit)
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT \(columns) FROM event WHERE conversation = ? AND id < ? ORDER BY id DESC LIMIT ?"
+            ),
+            arguments: [conversation.storageKey, before?.rawValue ?? Int64.max, limit + 1]
+        )
+        let events = try rows.prefix(limit).reversed().map(event)
+        return EventPage(events: events, more: rows.count > limit)
+    }
+
+    /// One index range per conversation, each at most a page, merged here: bounded work
+    /// whatever `after` is. (One `IN (...) ORDER BY id` query would read and sort every
+    /// event after `after` in a big room before applying the limit.) The caller's read
+    /// transaction makes the ranges one snapshot.
+    static func events(after: EventID, in conversations: [ConversationID], limit: Int, in db: Database) throws -> EventPage {
+        let limit = clamp(limit)
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM event WHERE conversation = ? AND id > ? ORDER BY id LIMIT ?"
+        )
+        var rows: [Row] = []
+        for key in Set(conversations.map(\.storageKey)) {
+            rows += try Row.fetchAll(statement, arguments: [key, after.rawValue, limit + 1])
+        }
+        rows.sort { ($0["id"] as Int64) < ($1["id"] as Int64) }
+        return EventPage(events: try rows.prefix(limit).map(event), more: rows.count > limit)
+    }
+
+    static func join(_ account: AccountID, room: RoomName, at date: Date, in db: Database) throws -> MembershipChange {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [account.rawValue]) == true else {
+            return .noSuchAccount
+        }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO room_member (user_id, room_key, room_name, joined_at) VALUES (?, ?, ?, ?)",
+            arguments: [account.rawValue, room.key, room.display, milliseconds(date)]
+        )
+        return db.changesCount > 0 ? .joined : .alreadyMember
+    }
+
+    static func leave(_ account: AccountID, room: RoomName, in db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM room_member WHERE user_id = ? AND room_key = ?", arguments: [account.rawValue, room.key])
+        return db.changesCount > 0
+    }
+
+    static func rooms(of account: AccountID, in db: Database) throws -> [RoomName] {
+        try String.fetchAll(db, sql: "SELECT room_name FROM room_member WHERE user_id = ? ORDER BY room_key", arguments: [account.rawValue])
+            .compactMap(RoomName.init)
+    }
+
+    static func members(of room: RoomName, in db: Database) throws -> [AccountID] {
+        try Int64.fetchAll(db, sql: "SELECT user_id FROM room_member WHERE room_key = ? ORDER BY user_id", arguments: [room.key])
+            .map(AccountID.init)
+    }
+
+    static func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int, in db: Database) throws -> OfflineEnqueueResult {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [recipient.rawValue]) == true else {
+            return .noSuchAccount
+        }
+        let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM offline_dm WHERE recipient_id = ?", arguments: [recipient.rawValue]) ?? 0
+        guard queued < limit else { return .queueFull }
+        let id = try insert([event], in: db)[0]
+        try db.execute(sql: "INSERT INTO offline_dm (recipient_id, event_id) VALUES (?, ?)", arguments: [recipient.rawValue, id.rawValue])
+        return .queued(id)
+    }
+
+    static func takeOffline(for recipient: AccountID, in db: Database) throws -> [StoredEvent] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(columns) FROM event WHERE id IN (SELECT event_id FROM offline_dm WHERE recipient_id = ?) ORDER BY id
+                """,
+            arguments: [recipient.rawValue]
+        )
+        try db.execute(sql: "DELETE FROM offline_dm WHERE recipient_id = ?", arguments: [recipient.rawValue])
+        return try rows.map(event)
+    }
+
+    /// One step of age pruning: at most `step` events. Returns how many went.
+    static func pruneStep(olderThan cutoff: Date, step: Int, in db: Database) throws -> Int {
+        try db.execute(
+            sql: "DELETE FROM event WHERE id IN (SELECT id FROM event WHERE sent_at < ? LIMIT ?)",
+            arguments: [milliseconds(cutoff), step]
+        )
+        return db.changesCount
+    }
+
+    /// Conversations holding more than `count` events.
+    static func crowdedConversations(over count: Int, in db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT conversation FROM event GROUP BY conversation HAVING COUNT(*) > ?", arguments: [count])
+    }
+
+    /// One step of count pruning in `conversation`: at most `step` of its events beyond
+    /// the newest `keep`.
+    static func pruneStep(conversation: String, keeping keep: Int, step: Int, in db: Database) throws -> Int {
+        try db.execute(
+            sql: """
+                DELETE FROM event WHERE id IN (
+                    SELECT id FROM event WHERE conversation = ? ORDER BY id DESC LIMIT ? OFFSET ?)
+                """,
+            arguments: [conversation, step, keep]
+        )
+        return db.changesCount
+    }
+
+    private static func clamp(_ limit: Int) -> Int {
+        min(max(limit, 1), maxPageSize)
+    }
+
+    private static func event(_ row: Row) throws -> StoredEvent {
+        let key: String = row["conversation"]
+        let kindValue: Int = row["kind"]
+        let name: String = row["sender_name"]
+        guard let conversation = ConversationID(storageKey: key), let kind = EventKind(rawValue: kindValue) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "unreadable event \(row["id"] as Int64? ?? 0)")
+        }
+        let body: Data = row["body"]
+        let milliseconds: Int64 = row["sent_at"]
+        return StoredEvent(
+            id: EventID(row["id"]),
+            conversation: conversation,
+            kind: kind,
+            sender: AccountID(row["sender_id"]),
+            senderName: UserName(storedDisplay: name, key: name.lowercased()),
+            body: [UInt8](body),
+            sentAt: Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        )
+    }
+}

@@ -1,0 +1,76 @@
+import ChatModel
+import Foundation
+internal import GRDB
+
+/// Appends go through the group-commit writer; every other call is one short
+/// transaction on GRDB's queues (reads on the reader pool, in parallel with writes).
+extension SQLiteStore: ConversationStore {
+    /// How many rows one pruning transaction deletes at most, so appends waiting for
+    /// the write lock wait milliseconds, not the length of the whole pass.
+    static let pruneStep = 5_000
+
+    public func append(_ events: [NewEvent]) async throws -> [EventID] {
+        try await writer.append(events)
+    }
+
+    public func history(of conversation: ConversationID, before: EventID?, limit: Int) async throws -> EventPage {
+        try await pool.read { db in try ConversationSQL.history(of: conversation, before: before, limit: limit, in: db) }
+    }
+
+    public func events(after: EventID, in conversations: [ConversationID], limit: Int) async throws -> EventPage {
+        try await pool.read { db in try ConversationSQL.events(after: after, in: conversations, limit: limit, in: db) }
+    }
+
+    @discardableResult
+    public func join(_ account: AccountID, room: RoomName) async throws -> MembershipChange {
+        let now = Date()
+        return try await pool.write { db in try ConversationSQL.join(account, room: room, at: now, in: db) }
+    }
+
+    @discardableResult
+    public func leave(_ account: AccountID, room: RoomName) async throws -> Bool {
+        try await pool.write { db in try ConversationSQL.leave(account, room: room, in: db) }
+    }
+
+    public func rooms(of account: AccountID) async throws -> [RoomName] {
+        try await pool.read { db in try ConversationSQL.rooms(of: account, in: db) }
+    }
+
+    public func members(of room: RoomName) async throws -> [AccountID] {
+        try await pool.read { db in try ConversationSQL.members(of: room, in: db) }
+    }
+
+    public func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int) async throws -> OfflineEnqueueResult {
+        guard case .direct(let low, let high) = event.conversation.kind, low == recipient || high == recipient else {
+            preconditionFailure("an offline message for \(recipient) must be a direct message to them")
+        }
+        return try await pool.write { db in try ConversationSQL.enqueueOffline(event, for: recipient, limit: limit, in: db) }
+    }
+
+    public func takeOffline(for recipient: AccountID) async throws -> [StoredEvent] {
+        try await pool.write { db in try ConversationSQL.takeOffline(for: recipient, in: db) }
+    }
+
+    @discardableResult
+    public func prune(olderThan cutoff: Date, maxPerConversation: Int) async throws -> Int {
+        let step = Self.pruneStep
+        var removed = 0
+        while true {
+            let count = try await pool.write { db in try ConversationSQL.pruneStep(olderThan: cutoff, step: step, in: db) }
+            removed += count
+            if count < step { break }
+        }
+        let keep = max(maxPerConversation, 0)
+        let crowded = try await pool.read { db in try ConversationSQL.crowdedConversations(over: keep, in: db) }
+        for conversation in crowded {
+            while true {
+                let count = try await pool.write { db in
+                    try ConversationSQL.pruneStep(conversation: conversation, keeping: keep, step: step, in: db)
+                }
+                removed += count
+                if count < step { break }
+            }
+        }
+        return removed
+    }
+}
