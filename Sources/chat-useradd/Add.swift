@@ -14,7 +14,7 @@ struct Add: ParsableCommand {
 
     func run() throws {
         let name = try userName(name)
-        let users = try store.openStore()
+        let users = try store.openStore(creating: true)
         // Checked before prompting so nobody types a password for nothing; the
         // database's unique index still decides if another process races us.
         if let existing = try users.user(named: name) {

@@ -15,23 +15,33 @@ struct ChatUserAdd: ParsableCommand {
             chat-useradd list [--db <path>]
             chat-useradd delete|lock|unlock [--db <path>] <name>
             chat-useradd passwd [--db <path>] [--cost <level>] [--password-stdin] <name>
+            chat-useradd init [--db <path>]
             """,
         discussion: """
-            With no subcommand, adds a user: `chat-useradd [--db PATH] NAME` equals \
-            `chat-useradd add NAME`. To add a user literally named like a subcommand \
-            (list, delete, ...), write `chat-useradd add NAME`.
+            Options may come before or after the subcommand. With no subcommand, adds a \
+            user: `chat-useradd [--db PATH] NAME` equals `chat-useradd add NAME`, unless \
+            NAME is within two typos of a subcommand (lsit, lcok): that is refused as a \
+            usage error; write `chat-useradd add NAME` for such a user, or one named like \
+            a subcommand. Without --db: $SECURECHAT_DATABASE, else data/securechat.db of \
+            the source tree this binary was built in, else refused.
             """,
         version: SecureChatVersion.current,
-        subcommands: [Add.self, List.self, Delete.self, Lock.self, Unlock.self, Passwd.self],
+        subcommands: [Add.self, List.self, Delete.self, Lock.self, Unlock.self, Passwd.self, Init.self],
         defaultSubcommand: Add.self
     )
 
     /// Replaces ArgumentParser's default so every failure is one line starting with
-    /// the program name, like other Unix tools: exit 2 for usage errors, 1 for
-    /// refusals and failures.
+    /// the program name, like other Unix tools: exit 64 (EX_USAGE, as the server
+    /// and the client) for usage errors, 1 for refusals and failures.
     static func main() {
+        let arguments: [String]
+        do throws(Refusal) {
+            arguments = try SubcommandWord.arrange(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            fail("\(error.message) (see 'chat-useradd --help')", status: ExitCode.validationFailure.rawValue)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let refusal as Refusal {
             fail(refusal.message, status: 1)
@@ -41,7 +51,7 @@ struct ChatUserAdd: ParsableCommand {
             guard code != .success else { exit(withError: error) }
             let message = oneLine(message(for: error))
             if code == .validationFailure {
-                fail("\(message) (see 'chat-useradd --help')", status: 2)
+                fail("\(message) (see 'chat-useradd --help')", status: code.rawValue)
             }
             guard !message.isEmpty else { Foundation.exit(code.rawValue) }
             fail(message, status: code.rawValue)

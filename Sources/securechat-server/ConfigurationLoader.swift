@@ -88,6 +88,13 @@ struct ConfigurationLoader: Sendable {
             }
             loaded.entries.append(.init(setting: setting, value: content, source: source))
         }
+        if loaded.settings.server.port == 0, !loaded.settings.allowEphemeralPort,
+            let port = loaded.entries.first(where: { $0.setting.key == "port" })
+        {
+            throw Self.error(
+                port.setting, port.source,
+                "0 means any free port; refused unless asked for with --allow-ephemeral-port (allow-ephemeral-port: true)")
+        }
         return loaded
     }
 

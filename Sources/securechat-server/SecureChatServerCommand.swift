@@ -35,8 +35,11 @@ struct SecureChatServerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (default: \(defaults.server.host)).")
     var host: String?
 
-    @Option(help: "TCP port (default: \(defaults.server.port)).")
+    @Option(help: "TCP port, 1 to 65535 (default: \(defaults.server.port)).")
     var port: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Accept --port 0: listen on any free port, logged at start (default: no; for tests).")
+    var allowEphemeralPort: Bool?
 
     @Option(name: .customLong("cert"), help: "PEM certificate chain, leaf first (default: \(defaults.server.certificateChainPath)).")
     var certificateChainPath: String?
@@ -131,6 +134,7 @@ struct SecureChatServerCommand: AsyncParsableCommand {
         let given: [(String, ConfigContent?)] = [
             ("host", host.map { .string($0) }),
             ("port", port.map { .int($0) }),
+            ("allow-ephemeral-port", allowEphemeralPort.map { .bool($0) }),
             ("server-name", serverName.map { .string($0) }),
             ("database", databasePath.map { .string($0) }),
             ("event-loop-threads", eventLoopThreads.map { .int($0) }),

@@ -88,7 +88,8 @@ extension ServerSettings {
     /// Every key, in the order of the example file and `--print-config`.
     static let all: [any ServerSetting] = [
         Setting("host", flag: "--host", .restart, \.server.host, .text()),
-        Setting("port", flag: "--port", .restart, \.server.port, .integer(0...65_535)),
+        Setting("port", flag: "--port", .restart, \.server.port, .port),
+        Setting("allow-ephemeral-port", flag: "--allow-ephemeral-port", .restart, \.allowEphemeralPort, .flag),
         Setting("server-name", flag: "--server-name", .live, \.server.serverName, .text(token: true)),
         Setting("database", flag: "--db", .restart, \.server.databasePath, .text()),
         Setting("event-loop-threads", flag: "--event-loop-threads", .restart, \.server.eventLoopThreads, .integer(1...1024)),

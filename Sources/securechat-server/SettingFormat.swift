@@ -59,6 +59,22 @@ extension SettingFormat where Value == Int {
     }
 }
 
+extension SettingFormat where Value == Int {
+    /// A TCP port, 1 to 65535; 0 (any free port) passes here and is checked against
+    /// `allow-ephemeral-port` once every key is read.
+    static var port: Self {
+        Self(
+            type: .int, expected: "a port number",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .int(let number) = content else { throw InvalidSettingValue(reason: "expected a port number") }
+                guard (0...65_535).contains(number) else {
+                    throw InvalidSettingValue(reason: "must be a port between 1 and 65535, got \(number)")
+                }
+                return number
+            }, encode: { .int($0) })
+    }
+}
+
 extension SettingFormat where Value == Double {
     static var nonNegativeNumber: Self {
         Self(

@@ -23,7 +23,7 @@ final class ConfigurationTests: XCTestCase {
         [
             "--cert", certificates.chainPath, "--key", certificates.keyPath,
             "--db", directory.appendingPathComponent("users.db").path,
-            "--port", "0", "--password-cost", "minimum",
+            "--port", "0", "--allow-ephemeral-port", "--password-cost", "minimum",
         ]
     }
 
@@ -103,6 +103,7 @@ final class ConfigurationTests: XCTestCase {
             ("--login-penalty-ms", "500", "logins.penalty-base", "0.5"),
             ("--login-penalty-max", "16", "logins.penalty-max", "16"),
             ("--allow-symlinked-secrets", nil, "allow-symlinked-secrets", "true"),
+            ("--allow-ephemeral-port", nil, "allow-ephemeral-port", "true"),
             ("--event-loop-threads", "3", "event-loop-threads", "3"),
             ("--log-level", "debug", "log-level", "\"debug\""),
             ("--metrics-listen", "127.0.0.1:9464", "metrics.listen", "\"127.0.0.1:9464\""),
@@ -118,7 +119,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(report.rows["accounts.check-interval"]?.source, "default")
         XCTAssertEqual(report.rows["timeouts.login-grace-period"]?.reload, "reloads")
         XCTAssertEqual(report.rows["port"]?.reload, "restart")
-        XCTAssertEqual(report.rows.count, 36, "one row per key")
+        XCTAssertEqual(report.rows.count, 37, "one row per key")
         XCTAssertTrue(report.header.contains("# file: none"), report.header)
 
         // A flag turned off outranks a file that turns it on.
@@ -181,6 +182,40 @@ final class ConfigurationTests: XCTestCase {
         let flag = try await ChildProcess.run(executable, serverFlags + ["--tls-profile", "old"])
         XCTAssertEqual(flag.status, 64)
         XCTAssertTrue(flag.standardError.contains("unknown TLS profile 'old' (intermediate or modern)"), flag.standardError)
+    }
+
+    /// `--port 99999` once listened on 34463 (99999 mod 65536); 0 listens on a port
+    /// nobody can find, so it needs --allow-ephemeral-port.
+    func testPortOutsideOneTo65535OrZeroUnaskedIsRefused() async throws {
+        let executable = try LifecycleTests.productsDirectory.appendingPathComponent("securechat-server").path
+        let base = [
+            "--cert", certificates.chainPath, "--key", certificates.keyPath,
+            "--db", directory.appendingPathComponent("users.db").path, "--password-cost", "minimum",
+        ]
+        let config = try writeFile("port.yaml", "port: 70000\n")
+        let cases: [(arguments: [String], environment: [String: String], status: Int32, error: String)] = [
+            (["--port", "99999"], [:], 64, "must be a port between 1 and 65535, got 99999"),
+            (["--port", "65536"], [:], 64, "must be a port between 1 and 65535, got 65536"),
+            (["--port", "0"], [:], 64, "0 means any free port; refused unless asked for with --allow-ephemeral-port"),
+            (["--port", "0", "--no-allow-ephemeral-port"], [:], 64, "--allow-ephemeral-port"),
+            ([], ["SECURECHAT_PORT": "0"], 1, "SECURECHAT_PORT: 0 means any free port"),
+            (["--config", config], [:], 1, "port.yaml: port: must be a port between 1 and 65535, got 70000"),
+        ]
+        for (arguments, environment, status, error) in cases {
+            let result = try await ChildProcess.run(
+                executable,
+                base + arguments,
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                timeout: .seconds(10)
+            )
+            XCTAssertFalse(result.timedOut, "\(arguments) \(environment): the server ran")
+            XCTAssertEqual(result.status, status, "\(arguments) \(environment): \(result.standardError)")
+            XCTAssertTrue(result.standardError.contains(error), "\(arguments) \(environment): \(result.standardError)")
+        }
+        // Asked for on purpose, in the environment as well as by flag.
+        let report = try await printConfig(["--port", "0"], environment: ["SECURECHAT_ALLOW_EPHEMERAL_PORT": "true"])
+        XCTAssertEqual(report.rows["port"]?.value, "0")
+        XCTAssertEqual(report.rows["allow-ephemeral-port"]?.source, "env SECURECHAT_ALLOW_EPHEMERAL_PORT")
     }
 
     func testSIGHUPAppliesLimitsToNewConnectionsAndABrokenFileChangesNothing() async throws {

@@ -19,7 +19,7 @@ final class DurabilityTests: XCTestCase {
         process.executableURL = try executables.appendingPathComponent("securechat-server")
         process.arguments = [
             "--cert", certificates.chainPath, "--key", certificates.keyPath, "--db", database,
-            "--port", "0", "--password-cost", "minimum", "--max-connections-per-ip", "100",
+            "--port", "0", "--allow-ephemeral-port", "--password-cost", "minimum", "--max-connections-per-ip", "100",
         ]
         let stderr = Pipe()
         process.standardError = stderr

@@ -82,7 +82,7 @@ final class LifecycleTests: XCTestCase {
             executable,
             [
                 "--cert", "/nonexistent.pem", "--key", certificates.keyPath,
-                "--db", directory.appendingPathComponent("db").path, "--port", "0",
+                "--db", directory.appendingPathComponent("db").path, "--port", "0", "--allow-ephemeral-port",
             ])
         XCTAssertEqual(failed.status, 1)
         let errorLines = failed.standardError.split(separator: "\n").filter { $0.hasPrefix("securechat-server:") }
@@ -94,7 +94,7 @@ final class LifecycleTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "--cert", certificates.chainPath, "--key", certificates.keyPath,
-            "--db", directory.appendingPathComponent("db").path, "--port", "0", "--password-cost", "minimum",
+            "--db", directory.appendingPathComponent("db").path, "--port", "0", "--allow-ephemeral-port", "--password-cost", "minimum",
         ]
         let stderr = Pipe()
         process.standardError = stderr

@@ -131,17 +131,68 @@ final class ChatUserAddTests: XCTestCase {
         XCTAssertNil(try stored("alice"))
     }
 
-    func testDefaultDatabaseIsDataDirectoryInWorkingDirectory() throws {
-        let result = try ToolRunner.run(["--cost", "minimum", "--password-stdin", "alice"], stdin: Data("pw\n".utf8), in: directory)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        let path = directory.appendingPathComponent("data/securechat.db").path
+    /// Without --db, a binary built in a source tree uses that tree's
+    /// data/securechat.db from any working directory, never one where it stands.
+    func testDefaultDatabaseIsTheSourceTreesFromAnyDirectory() throws {
+        let tree = directory.appendingPathComponent("tree")
+        let tool = tree.appendingPathComponent(".build/release/chat-useradd")
+        try FileManager.default.createDirectory(at: tool.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data().write(to: tree.appendingPathComponent("Package.swift"))
+        try FileManager.default.copyItem(at: try ToolRunner.executable(), to: tool)
+        let elsewhere = directory.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+
+        let added = try ToolRunner.run(
+            ["--cost", "minimum", "--password-stdin", "alice"], stdin: Data("pw\n".utf8), in: elsewhere, tool: tool
+        )
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("data").path))
+        let path = tree.appendingPathComponent("data/securechat.db").path
         XCTAssertNotNil(try SQLiteStore(path: path).user(named: try XCTUnwrap(UserName("alice"))))
         let fileMode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
         XCTAssertEqual(fileMode.intValue & 0o777, 0o600)
         let dirMode = try XCTUnwrap(
-            FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("data").path)[.posixPermissions] as? NSNumber
+            FileManager.default.attributesOfItem(atPath: tree.appendingPathComponent("data").path)[.posixPermissions] as? NSNumber
         )
         XCTAssertEqual(dirMode.intValue & 0o777, 0o700)
+        let listed = try ToolRunner.run(["list"], in: URL(fileURLWithPath: "/"), tool: tool)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.hasPrefix("alice "), listed.stdout)
+
+        // The server's variable for the same setting comes first.
+        let fromVariable = try ToolRunner.run(
+            ["--cost", "minimum", "--password-stdin", "bob"], stdin: Data("pw\n".utf8), in: elsewhere,
+            environment: ["SECURECHAT_DATABASE": db], tool: tool
+        )
+        XCTAssertEqual(fromVariable.status, 0, fromVariable.stderr)
+        XCTAssertNotNil(try stored("bob"))
+
+        // A binary outside a source tree has no default: it asks for --db.
+        let loose = directory.appendingPathComponent("chat-useradd")
+        try FileManager.default.copyItem(at: try ToolRunner.executable(), to: loose)
+        for arguments in [["list"], ["--cost", "minimum", "--password-stdin", "carol"]] {
+            let result = try ToolRunner.run(arguments, stdin: Data("pw\n".utf8), in: elsewhere, tool: loose)
+            assertRefused(result, containing: "no database given: pass --db PATH or set SECURECHAT_DATABASE")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path), [])
+    }
+
+    /// Only add (and init, for installers) create a database: a mistyped --db is
+    /// refused, not a new empty database.
+    func testMissingDatabaseIsCreatedOnlyByAddAndInit() throws {
+        for arguments in [["list"], ["delete", "alice"], ["lock", "alice"], ["unlock", "alice"], ["passwd", "--password-stdin", "alice"]] {
+            let result = try run(["--db", db] + arguments, stdin: "pw\n")
+            assertRefused(result, containing: "cannot use database \(db): no such file (only add and init create one)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: db), "\(arguments)")
+        }
+        let created = try run(["init", "--db", db])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: db)[.posixPermissions] as? NSNumber)
+        XCTAssertEqual(mode.intValue & 0o777, 0o600)
+        XCTAssertEqual(try run(["list", "--db", db]).status, 0)
+        XCTAssertEqual(try add("alice", password: "pw").status, 0)
+        XCTAssertEqual(try run(["init", "--db", db]).status, 0, "an existing database is kept")
+        XCTAssertNotNil(try stored("alice"))
     }
 
     func testUnusableDatabasePathIsRefused() throws {
@@ -192,6 +243,7 @@ final class ChatUserAddTests: XCTestCase {
     }
 
     func testListOfEmptyDatabasePrintsNothing() throws {
+        XCTAssertEqual(try run(["init", "--db", db]).status, 0)
         let result = try run(["list", "--db", db])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, "")
@@ -252,11 +304,11 @@ final class ChatUserAddTests: XCTestCase {
     }
 
     func testPasswdRefusals() throws {
+        XCTAssertEqual(try add("alice", password: "old").status, 0)
         assertRefused(
             try run(["passwd", "--db", db, "--cost", "minimum", "--password-stdin", "nobody"], stdin: "pw\n"),
             containing: "no such user: nobody"
         )
-        XCTAssertEqual(try add("alice", password: "old").status, 0)
         assertRefused(
             try run(["passwd", "--db", db, "--cost", "minimum", "--password-stdin", "alice"], stdin: "\n"),
             containing: "empty password"
@@ -266,14 +318,45 @@ final class ChatUserAddTests: XCTestCase {
 
     // MARK: usage
 
+    /// `chat-useradd lsit` is a typo, not a new user named lsit.
+    func testMisspeltSubcommandIsRefusedWithASuggestion() throws {
+        for (word, meant) in [("lsit", "list"), ("lcok", "lock"), ("Delete", "delete"), ("ad", "add"), ("passwod", "passwd"), ("unlok", "unlock")] {
+            let result = try run(["--db", db, "--cost", "minimum", "--password-stdin", word], stdin: "pw\n")
+            assertRefused(
+                result, status: 64,
+                containing: "'\(word)' is not a subcommand: did you mean \(meant)? (to add a user with that name: chat-useradd add \(word))"
+            )
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "refused before touching the database")
+        let explicit = try run(["add", "--db", db, "--cost", "minimum", "--password-stdin", "lsit"], stdin: "pw\n")
+        XCTAssertEqual(explicit.status, 0, explicit.stderr)
+        XCTAssertNotNil(try stored("lsit"))
+        XCTAssertEqual(try add("listing", password: "pw").status, 0, "three edits from list")
+    }
+
+    func testOptionsMayComeBeforeTheSubcommand() throws {
+        XCTAssertEqual(try add("alice", password: "old").status, 0)
+        assertRefused(try run(["--db", db, "passwd", "nobody"]), containing: "no such user: nobody")
+        let changed = try run(["--db", db, "--cost", "minimum", "passwd", "--password-stdin", "alice"], stdin: "new\n")
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        XCTAssertTrue(hasher.verify("new", against: try XCTUnwrap(try stored("alice")).passwordHash))
+        XCTAssertEqual(try run(["--db", db, "lock", "alice"]).status, 0)
+        let listed = try run(["--db", db, "list"])
+        XCTAssertTrue(listed.stdout.contains("locked"), listed.stdout + listed.stderr)
+        // An option's value is never taken for the subcommand.
+        let named = directory.appendingPathComponent("list").path
+        XCTAssertEqual(try run(["--db", named, "--cost", "minimum", "--password-stdin", "bob"], stdin: "pw\n").status, 0)
+        XCTAssertEqual(try run(["--db", named, "delete", "bob"]).stdout, "deleted user bob\n")
+    }
+
     func testUnknownCostIsAUsageError() throws {
         let result = try run(["--db", db, "--cost", "fast", "--password-stdin", "bob"], stdin: "pw\n")
-        assertRefused(result, status: 2, containing: "'fast'")
+        assertRefused(result, status: 64, containing: "'fast'")
         XCTAssertFalse(FileManager.default.fileExists(atPath: db), "refused before touching the database")
     }
 
     func testMissingNameIsAUsageError() throws {
-        assertRefused(try run(["delete", "--db", db]), status: 2, containing: "chat-useradd --help")
+        assertRefused(try run(["delete", "--db", db]), status: 64, containing: "chat-useradd --help")
     }
 
     func testHelpDescribesCostLevels() throws {
@@ -285,7 +368,7 @@ final class ChatUserAddTests: XCTestCase {
 
         let root = try run(["--help"])
         XCTAssertEqual(root.status, 0)
-        for subcommand in ["add", "list", "delete", "lock", "unlock", "passwd"] {
+        for subcommand in ["add", "list", "delete", "lock", "unlock", "passwd", "init"] {
             XCTAssertTrue(root.stdout.contains(subcommand), subcommand)
         }
     }

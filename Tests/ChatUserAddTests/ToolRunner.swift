@@ -26,16 +26,24 @@ enum ToolRunner {
     ///   - stdin: bytes for the child's standard input, which is closed after them.
     ///   - withoutTerminal: runs the child in a new session (setsid), so it has no
     ///     controlling terminal even when the tests run in one.
+    ///   - environment: added to this process's environment, which never passes on
+    ///     its own `SECURECHAT_DATABASE`.
+    ///   - tool: another copy of the binary (for the default database's rule).
     static func run(
         _ arguments: [String],
         stdin: Data = Data(),
         in directory: URL? = nil,
         withoutTerminal: Bool = false,
+        environment: [String: String] = [:],
+        tool: URL? = nil,
         file: StaticString = #filePath,
         line: UInt = #line
     ) throws -> ToolResult {
-        let tool = try executable()
+        let tool = try tool ?? executable()
         let process = Process()
+        var inherited = ProcessInfo.processInfo.environment
+        inherited["SECURECHAT_DATABASE"] = nil
+        process.environment = inherited.merging(environment) { $1 }
         if withoutTerminal {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
             process.arguments = ["--wait", tool.path] + arguments
