@@ -26,6 +26,9 @@ public final class ClientSession {
         case quit
         /// The server accepted `/passwd`; the key file must be sealed under this.
         case passwordChanged(String)
+        /// This typed line was not sent (a warning says why); an interactive runner
+        /// gives it back to the input line for editing.
+        case refused(String)
     }
 
     /// A key checked against the server this recently is not looked up again before
@@ -116,6 +119,9 @@ public final class ClientSession {
     // MARK: Typed lines
 
     public func userLine(_ line: String) -> [Output] {
+        if let refusal = lengthRefusal(line) {
+            return [.show(.warning(refusal)), .refused(line)]
+        }
         if hasPendingSend {
             queuedInput.append(line)
             return []
@@ -192,11 +198,6 @@ public final class ClientSession {
                         "end-to-end DMs are off on this device (your key is not unlocked); nothing sent. /plain \(user) <text> sends a DM the server can read"
                     ))
             ]
-        }
-        let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
-        guard Self.base64Length(sealedLength) <= ProtocolLimits.maxEncryptedPayloadLength else {
-            let room = ProtocolLimits.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
-            return [.show(.warning("too long for an end-to-end DM (at most \(room) bytes of text); nothing sent"))]
         }
         let key = user.lowercased()
         if changedKeys[key] != nil {

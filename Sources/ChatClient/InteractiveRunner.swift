@@ -100,6 +100,10 @@ final class InteractiveRunner {
             redraw()
             let outputs = driver.session.userLine(line)
             driver.perform(outputs)
+            if outputs.contains(.refused(line)) {
+                editor.restore(line)
+                show(.note("your text is still in the input line: shorten it, or clear it with Ctrl-U"))
+            }
             if outputs.contains(.quit) { startQuitDeadline() }
             redraw()
         case .quit:

@@ -64,6 +64,41 @@ final class InteractiveModeTests: XCTestCase {
         await bob.close()
     }
 
+    func testAPastedOverlongLineIsRefusedAndKeptForEditing() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user carol; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for carol:") }
+        tmux.type(ServerHarness.password(of: "carol"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+        let bob = try await server.login("bob")
+
+        tmux.type(String(repeating: "a", count: 5000))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("!! too long to send: 5000 bytes, the server takes at most 4096 per line; nothing sent") }
+        func nonBlankLines() -> [String] {
+            tmux.screen().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        // The text is back on the input row, scrolled to its end.
+        try await tmux.waitForScreen { _ in nonBlankLines().last?.hasPrefix("[#lobby] > aaaaaaaa") == true }
+        XCTAssertFalse(nonBlankLines().contains { $0.hasPrefix("[#lobby] carol:") }, "shown as if sent:\n\(tmux.screen())")
+
+        // Still connected: clear the row, and the next line goes out.
+        tmux.press("C-u")
+        tmux.type("short one")
+        tmux.press("Enter")
+        try await bob.expectLine("MSG #lobby carol short one")
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
+        await bob.close()
+    }
+
     func testEndToEndDMsAreMarkedOnScreenAndCtrlDLeaves() async throws {
         let tmux = try Tmux.start()
         defer { tmux.kill() }
