@@ -113,8 +113,11 @@ public enum ChatClientApp {
         let connection = connected.connection
         var iterator = events.makeAsyncIterator()
         do throws(ClientFailure) {
-            let me = try await ClientLogin.perform(
-                connection: connection, events: &iterator, continuation: continuation, user: user, password: password
+            let askAgain: (() -> String?)? =
+                interactive ? { try? PasswordPrompt.ask("Password for \(user): ", echo: false) } : nil
+            let (me, password) = try await ClientLogin.perform(
+                connection: connection, events: &iterator, continuation: continuation, user: user, password: password,
+                askAgain: askAgain
             )
             var startup: [Notice] = connected.pinnedNow.map { [.note($0)] } ?? []
             let identityFile = IdentityKeyFile(url: config.keyFile(user: me, server: options.server), cost: options.keyFileCost)

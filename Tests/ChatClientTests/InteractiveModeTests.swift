@@ -99,6 +99,46 @@ final class InteractiveModeTests: XCTestCase {
         await bob.close()
     }
 
+    func testAWrongPasswordIsAskedAgain() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for alice:") }
+        tmux.type("not the password")
+        tmux.press("Enter")
+        try await tmux.waitForScreen {
+            $0.contains("securechat: invalid name or password; try again") && $0.components(separatedBy: "Password for alice:").count == 3
+        }
+        XCTAssertFalse(tmux.screen().contains("EXIT:"), tmux.screen())
+        tmux.type(ServerHarness.password(of: "alice"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
+    }
+
+    func testThreeWrongPasswordsEndWithOneLine() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
+        )
+        for attempt in 1...3 {
+            try await tmux.waitForScreen { $0.components(separatedBy: "Password for alice:").count == attempt + 1 }
+            tmux.type("wrong \(attempt)")
+            tmux.press("Enter")
+        }
+        try await tmux.waitForScreen { $0.contains("EXIT:1") }
+        XCTAssertTrue(tmux.screen().contains("securechat: login failed: invalid name or password, and no tries left"), tmux.screen())
+    }
+
     func testEndToEndDMsAreMarkedOnScreenAndCtrlDLeaves() async throws {
         let tmux = try Tmux.start()
         defer { tmux.kill() }
