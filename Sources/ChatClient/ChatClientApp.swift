@@ -40,9 +40,12 @@ public enum ChatClientApp {
                 colors: TerminalRenderer.wantsColors(
                     stdoutIsTerminal: Terminal.isTerminal(STDOUT_FILENO),
                     environment: ProcessInfo.processInfo.environment
-                ))
+                ),
+                timestamps: true
+            )
             let runner = InteractiveRunner(
-                driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation
+                driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation,
+                ringsBell: options.bell
             )
             prepared.driver.show = { [unowned runner] in runner.show($0) }
             return await runner.run(events: &prepared.events, startupNotices: prepared.startupNotices)

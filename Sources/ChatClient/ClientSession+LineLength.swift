@@ -49,6 +49,8 @@ extension ClientSession {
         case "plain":
             let (user, text) = Self.splitWord(rest)
             return ClientCommand.msg(user: user, text: text).rendered
+        case "me":
+            return ClientCommand.message(Self.action(rest)).rendered
         default:
             return line
         }

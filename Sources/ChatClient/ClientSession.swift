@@ -168,7 +168,11 @@ public final class ClientSession {
             guard !user.isEmpty else { return usage(Self.trustUsage) }
             return trust(user, typedFingerprint: fingerprint.trimmingCharacters(in: .whitespaces))
         case "help":
-            return [.show(.help(ClientHelp.lines)), .send(line)]
+            return [.show(.help(ClientHelp.lines))]
+        case "me":
+            guard rest.contains(where: { $0 != " " }) else { return usage("/me <action>") }
+            let text = Self.action(rest)
+            return [.send(ClientCommand.message(text).rendered), .show(.ownRoomMessage(room: currentRoom, sender: me, text: text))]
         case "quit":
             return [.send(line), .quit]
         case "passwd":
@@ -310,6 +314,19 @@ public final class ClientSession {
     }
 
     // MARK: Helpers
+
+    /// `/me waves` goes to the room as the text `/me waves` (on the wire `//me
+    /// waves`): the server needs no new command, clients that know it show
+    /// `* alice waves`, and others show `alice: /me waves`, which still reads right.
+    static func action(_ rest: String) -> String {
+        "/me " + rest.drop { $0 == " " }
+    }
+
+    /// The action of a room message sent with `/me`, or nil.
+    public static func actionText(_ text: String) -> String? {
+        guard text.hasPrefix("/me "), text.count > 4 else { return nil }
+        return String(text.dropFirst(4))
+    }
 
     /// Splits at the first space: the first word, and the rest after that one space.
     static func splitWord(_ text: String) -> (String, String) {

@@ -149,7 +149,9 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertNil(alice.currentRoom)
         XCTAssertEqual(alice.userLine("/quit bye"), [.send("/quit bye"), .quit])
         XCTAssertEqual(alice.serverEvent(.ping("abc")), [.send("/pong abc")])
-        XCTAssertEqual(sent(alice.userLine("/help")), ["/help"])
+        XCTAssertEqual(alice.userLine("/help"), [.show(.help(ClientHelp.lines))], "the server's help lists commands that are not for people")
+        XCTAssertEqual(alice.userLine("/me waves"), [.send("//me waves"), .show(.ownRoomMessage(room: nil, sender: "alice", text: "/me waves"))])
+        XCTAssertEqual(shown(alice.userLine("/me  ")), [.warning("usage: /me <action>")])
         XCTAssertEqual(shown(alice.userLine("/msg bob")), [.warning("usage: /msg <user> <text>")])
     }
 
