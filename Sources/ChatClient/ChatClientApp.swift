@@ -40,9 +40,12 @@ public enum ChatClientApp {
                 colors: TerminalRenderer.wantsColors(
                     stdoutIsTerminal: Terminal.isTerminal(STDOUT_FILENO),
                     environment: ProcessInfo.processInfo.environment
-                ))
+                ),
+                timestamps: true
+            )
             let runner = InteractiveRunner(
-                driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation
+                driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation,
+                ringsBell: options.bell
             )
             prepared.driver.show = { [unowned runner] in runner.show($0) }
             return await runner.run(events: &prepared.events, startupNotices: prepared.startupNotices)
@@ -113,8 +116,11 @@ public enum ChatClientApp {
         let connection = connected.connection
         var iterator = events.makeAsyncIterator()
         do throws(ClientFailure) {
-            let me = try await ClientLogin.perform(
-                connection: connection, events: &iterator, continuation: continuation, user: user, password: password
+            let askAgain: (() -> String?)? =
+                interactive ? { try? PasswordPrompt.ask("Password for \(user): ", echo: false) } : nil
+            let (me, password) = try await ClientLogin.perform(
+                connection: connection, events: &iterator, continuation: continuation, user: user, password: password,
+                askAgain: askAgain
             )
             var startup: [Notice] = connected.pinnedNow.map { [.note($0)] } ?? []
             let identityFile = IdentityKeyFile(url: config.keyFile(user: me, server: options.server), cost: options.keyFileCost)

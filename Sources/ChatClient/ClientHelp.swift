@@ -1,12 +1,29 @@
-/// The commands the client handles itself; `/help` shows these, then asks the
-/// server for its own list.
+/// What `/help` shows: what a person types, under headings, all handled or checked
+/// by this client. The server's own `/help` is not asked for: it lists commands
+/// that are for clients, not people (`/login`, `/key`, `/emsg`, `/pong`), and its
+/// `/msg` is the server-readable DM that this client calls `/plain`.
 enum ClientHelp {
     static let lines: [String] = [
-        "/msg <user> <text> - end-to-end encrypted DM (refused if the user has no key)",
-        "/plain <user> <text> - DM the server can read (for users without a key)",
-        "/fingerprint <user> - show your key's fingerprint and theirs, to compare out of band",
-        "/trust <user> <fingerprint> - accept a user's changed key, only if it has the fingerprint you compared with them",
-        "/quit [message] - leave (Ctrl-C and Ctrl-D on an empty line too)",
-        "server commands:",
+        "Talking",
+        "  <text>                       to your current room (start with // to send a leading /)",
+        "  /me <action>                 an action: others see * you <action>",
+        "  /say <room> <text>           to another room you are in",
+        "Rooms",
+        "  /join <room>                 join a room (created if new) and make it current",
+        "  /leave <room>                leave a room",
+        "  /rooms                       list the rooms",
+        "  /who [room]                  who is in a room (default: the current one)",
+        "Direct messages",
+        "  /msg <user> <text>           end-to-end encrypted; refused if the user has no key",
+        "  /plain <user> <text>         a DM the server can read, for users without a key",
+        "Keys",
+        "  /fingerprint <user>          your key's fingerprint and theirs, to compare out of band",
+        "  /trust <user> <fingerprint>  accept a changed key, only with the fingerprint you compared",
+        "Account and leaving",
+        "  /passwd <old> <new>          change your password (the old one without spaces)",
+        "  /ping                        check the connection",
+        "  /quit [message]              leave (Ctrl-C, or Ctrl-D on an empty line, too)",
+        "Editing",
+        "  Up/Down history, Ctrl-A/Ctrl-E start/end, Ctrl-U clear the line, Ctrl-W delete a word",
     ]
 }

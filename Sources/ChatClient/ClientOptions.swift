@@ -16,6 +16,8 @@ public struct ClientOptions: Sendable {
     public var configDirectory: ConfigDirectory?
     /// Argon2id cost for sealing a new key file.
     public var keyFileCost: PasswordCost = .interactive
+    /// Ring the terminal bell on a DM or a mention of your name (interactive mode).
+    public var bell = true
 
     public init() {}
 

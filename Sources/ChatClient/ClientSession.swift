@@ -26,6 +26,9 @@ public final class ClientSession {
         case quit
         /// The server accepted `/passwd`; the key file must be sealed under this.
         case passwordChanged(String)
+        /// This typed line was not sent (a warning says why); an interactive runner
+        /// gives it back to the input line for editing.
+        case refused(String)
     }
 
     /// A key checked against the server this recently is not looked up again before
@@ -116,6 +119,9 @@ public final class ClientSession {
     // MARK: Typed lines
 
     public func userLine(_ line: String) -> [Output] {
+        if let refusal = lengthRefusal(line) {
+            return [.show(.warning(refusal)), .refused(line)]
+        }
         if hasPendingSend {
             queuedInput.append(line)
             return []
@@ -162,7 +168,11 @@ public final class ClientSession {
             guard !user.isEmpty else { return usage(Self.trustUsage) }
             return trust(user, typedFingerprint: fingerprint.trimmingCharacters(in: .whitespaces))
         case "help":
-            return [.show(.help(ClientHelp.lines)), .send(line)]
+            return [.show(.help(ClientHelp.lines))]
+        case "me":
+            guard rest.contains(where: { $0 != " " }) else { return usage("/me <action>") }
+            let text = Self.action(rest)
+            return [.send(ClientCommand.message(text).rendered), .show(.ownRoomMessage(room: currentRoom, sender: me, text: text))]
         case "quit":
             return [.send(line), .quit]
         case "passwd":
@@ -192,11 +202,6 @@ public final class ClientSession {
                         "end-to-end DMs are off on this device (your key is not unlocked); nothing sent. /plain \(user) <text> sends a DM the server can read"
                     ))
             ]
-        }
-        let sealedLength = DirectMessageBox.sealedLength(plaintextLength: envelope(text, to: user).encoded.count)
-        guard Self.base64Length(sealedLength) <= ProtocolLimits.maxEncryptedPayloadLength else {
-            let room = ProtocolLimits.maxEncryptedPayloadLength / 4 * 3 - DirectMessageBox.sealedLength(plaintextLength: envelope("", to: user).encoded.count)
-            return [.show(.warning("too long for an end-to-end DM (at most \(room) bytes of text); nothing sent"))]
         }
         let key = user.lowercased()
         if changedKeys[key] != nil {
@@ -309,6 +314,19 @@ public final class ClientSession {
     }
 
     // MARK: Helpers
+
+    /// `/me waves` goes to the room as the text `/me waves` (on the wire `//me
+    /// waves`): the server needs no new command, clients that know it show
+    /// `* alice waves`, and others show `alice: /me waves`, which still reads right.
+    static func action(_ rest: String) -> String {
+        "/me " + rest.drop { $0 == " " }
+    }
+
+    /// The action of a room message sent with `/me`, or nil.
+    public static func actionText(_ text: String) -> String? {
+        guard text.hasPrefix("/me "), text.count > 4 else { return nil }
+        return String(text.dropFirst(4))
+    }
 
     /// Splits at the first space: the first word, and the rest after that one space.
     static func splitWord(_ text: String) -> (String, String) {

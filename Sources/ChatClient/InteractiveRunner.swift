@@ -20,6 +20,7 @@ final class InteractiveRunner {
     private let terminal: Terminal
     private let renderer: TerminalRenderer
     private let continuation: AsyncStream<ClientEvent>.Continuation
+    private let ringsBell: Bool
     private var editor = LineEditor()
     private var decoder = KeyDecoder()
     private var signalSources: [any DispatchSourceSignal] = []
@@ -28,19 +29,23 @@ final class InteractiveRunner {
         driver: SessionDriver,
         terminal: Terminal,
         renderer: TerminalRenderer,
-        continuation: AsyncStream<ClientEvent>.Continuation
+        continuation: AsyncStream<ClientEvent>.Continuation,
+        ringsBell: Bool = true
     ) {
+        self.ringsBell = ringsBell
         self.driver = driver
         self.terminal = terminal
         self.renderer = renderer
         self.continuation = continuation
     }
 
-    /// Shows a notice above the input row.
+    /// Shows a notice above the input row, with a bell if it is for you (a DM, a
+    /// mention) and the bell is on.
     func show(_ notice: Notice) {
         let lines = renderer.render(notice)
         guard !lines.isEmpty else { return }
-        terminal.write("\r\u{1B}[K" + lines.joined(separator: "\r\n") + "\r\n")
+        let bell = ringsBell && notice.asksForAttention(of: driver.session.me) ? "\u{07}" : ""
+        terminal.write("\r\u{1B}[K" + lines.joined(separator: "\r\n") + "\r\n" + bell)
         redraw()
     }
 
@@ -100,6 +105,10 @@ final class InteractiveRunner {
             redraw()
             let outputs = driver.session.userLine(line)
             driver.perform(outputs)
+            if outputs.contains(.refused(line)) {
+                editor.restore(line)
+                show(.note("your text is still in the input line: shorten it, or clear it with Ctrl-U"))
+            }
             if outputs.contains(.quit) { startQuitDeadline() }
             redraw()
         case .quit:

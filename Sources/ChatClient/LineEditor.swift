@@ -94,6 +94,14 @@ public struct LineEditor: Sendable {
         return .changed
     }
 
+    /// Puts a line that was submitted but not sent back on the row, cursor at its
+    /// end, so it can be edited rather than typed again.
+    public mutating func restore(_ line: String) {
+        characters = Array(line)
+        cursor = characters.count
+        scrollOffset = 0
+    }
+
     private mutating func insert(_ text: String) {
         for character in text {
             // A combining mark joins the character before the cursor.
@@ -115,7 +123,10 @@ public struct LineEditor: Sendable {
     public mutating func view(promptWidth: Int, width: Int) -> (text: String, cursorColumn: Int) {
         let room = max(1, width - promptWidth - 1)
         scrollOffset = min(scrollOffset, cursor)
-        while DisplayWidth.of(characters[scrollOffset..<cursor]) >= room, scrollOffset < cursor {
+        // One pass, so a pasted line of thousands of characters draws at once.
+        var widthBeforeCursor = DisplayWidth.of(characters[scrollOffset..<cursor])
+        while widthBeforeCursor >= room, scrollOffset < cursor {
+            widthBeforeCursor -= DisplayWidth.of(characters[scrollOffset])
             scrollOffset += 1
         }
         var end = scrollOffset

@@ -33,6 +33,8 @@ final class SessionDriver {
                 quitSent = true
             case .passwordChanged(let password):
                 reseal(under: password)
+            case .refused:
+                break
             }
         }
         connection.send(lines)

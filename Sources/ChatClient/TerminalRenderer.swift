@@ -7,9 +7,14 @@ import Foundation
 /// and no `NO_COLOR`); every piece of text from the network is sanitised first.
 public struct TerminalRenderer: Sendable {
     public let colors: Bool
+    /// Messages start with the local time they were shown, `HH:MM`.
+    public let timestamps: Bool
+    let now: @Sendable () -> Date
 
-    public init(colors: Bool) {
+    public init(colors: Bool, timestamps: Bool = false, now: @escaping @Sendable () -> Date = Date.init) {
         self.colors = colors
+        self.timestamps = timestamps
+        self.now = now
     }
 
     /// Whether to colour: stdout is a terminal, `NO_COLOR` is unset or empty
@@ -43,18 +48,18 @@ public struct TerminalRenderer: Sendable {
         case .unrecognizedServerLine(let line):
             return [safe(line)]
         case .ownRoomMessage(let room, let sender, let text):
-            return ["\(paint("[\(safe(room ?? "?"))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
+            return [stamped(roomLine(room ?? "?", sender: sender, text: text))]
         case .ownDirect(let recipient, let text, let encrypted):
             if encrypted {
-                return ["\(paint("[e2e DM → \(safe(recipient))]", .boldGreen)) \(paint("you", .bold)): \(safe(text))"]
+                return [stamped("\(paint("[e2e DM → \(safe(recipient))]", .boldGreen)) \(paint("you", .bold)): \(safe(text))")]
             }
-            return ["\(paint("[DM → \(safe(recipient)), server-readable]", .magenta)) \(paint("you", .bold)): \(safe(text))"]
+            return [stamped("\(paint("[DM → \(safe(recipient)), server-readable]", .magenta)) \(paint("you", .bold)): \(safe(text))")]
         case .encryptedDirect(let sender, let text, let sentAt, let stale):
             var line = "\(paint("[e2e DM]", .boldGreen)) \(paint(safe(sender), .bold)): \(safe(text))"
             if stale {
                 line += " " + paint("(sealed \(Self.describe(sentAt)); possibly replayed)", .boldYellow)
             }
-            return [line]
+            return [stamped(line)]
         case .rejectedDirect(let sender, let reason):
             return [paint("!! end-to-end DM from \(safe(sender)) rejected, not shown: \(safe(reason))", .boldRed)]
         case .keyPinned(let user, let fingerprint):
@@ -85,7 +90,8 @@ public struct TerminalRenderer: Sendable {
             }
             return lines
         case .help(let lines):
-            return lines.map { paint($0, .dim) }
+            // Headings flush left, entries indented.
+            return lines.map { paint($0, $0.hasPrefix(" ") ? .dim : .bold) }
         case .warning(let text):
             return [paint("!! \(safe(text))", .boldYellow)]
         case .note(let text):
@@ -116,9 +122,9 @@ public struct TerminalRenderer: Sendable {
         case .error(let code, let text):
             return [paint("! \(safe(code.rawValue)): \(safe(text))", .red)]
         case .message(let room, let sender, let text):
-            return ["\(paint("[\(safe(room))]", .cyan)) \(paint(safe(sender), .bold)): \(safe(text))"]
+            return [stamped(roomLine(room, sender: sender, text: text))]
         case .direct(let sender, let text):
-            return ["\(paint("[DM, server-readable]", .magenta)) \(paint(safe(sender), .bold)): \(safe(text))"]
+            return [stamped("\(paint("[DM, server-readable]", .magenta)) \(paint(safe(sender), .bold)): \(safe(text))")]
         case .encryptedDirect(let sender, _):
             return [paint("[e2e DM] \(safe(sender)): (sealed; not opened)", .yellow)]
         case .joined(let room, let user):
@@ -143,6 +149,27 @@ public struct TerminalRenderer: Sendable {
         case .bye(let text):
             return [paint("* server: \(safe(text))", .dim)]
         }
+    }
+
+    /// `[#room] alice: text`, or `[#room] * alice waves` for an action (`/me waves`).
+    private func roomLine(_ room: String, sender: String, text: String) -> String {
+        let tag = paint("[\(TerminalSafeText.sanitize(room))]", .cyan)
+        let name = TerminalSafeText.sanitize(sender)
+        if let action = ClientSession.actionText(text) {
+            return "\(tag) \(paint("* \(name)", .bold)) \(TerminalSafeText.sanitize(action))"
+        }
+        return "\(tag) \(paint(name, .bold)): \(TerminalSafeText.sanitize(text))"
+    }
+
+    private func stamped(_ line: String) -> String {
+        timestamps ? "\(paint(Self.clock(now()), .dim)) \(line)" : line
+    }
+
+    /// Local time as `HH:MM`.
+    static func clock(_ date: Date) -> String {
+        let parts = Calendar.current.dateComponents([.hour, .minute], from: date)
+        let two = { (value: Int?) in String(format: "%02d", value ?? 0) }
+        return "\(two(parts.hour)):\(two(parts.minute))"
     }
 
     private static func describe(_ date: Date) -> String {

@@ -42,6 +42,9 @@ struct SecureChatCommand: AsyncParsableCommand {
     @Flag(help: "If the server's certificate is not pinned yet, accept it and pin its SHA-256 in known-servers.")
     var trustOnFirstUse = false
 
+    @Flag(help: "Do not ring the terminal bell on a DM or a message that mentions your name.")
+    var noBell = false
+
     func run() async throws {
         var options = ClientOptions()
         options.host = host
@@ -50,6 +53,7 @@ struct SecureChatCommand: AsyncParsableCommand {
         options.user = user
         options.passwordFromStandardInput = passwordStdin
         options.trustOnFirstUse = trustOnFirstUse
+        options.bell = !noBell
         let status = await ChatClientApp.run(options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -149,7 +149,9 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertNil(alice.currentRoom)
         XCTAssertEqual(alice.userLine("/quit bye"), [.send("/quit bye"), .quit])
         XCTAssertEqual(alice.serverEvent(.ping("abc")), [.send("/pong abc")])
-        XCTAssertEqual(sent(alice.userLine("/help")), ["/help"])
+        XCTAssertEqual(alice.userLine("/help"), [.show(.help(ClientHelp.lines))], "the server's help lists commands that are not for people")
+        XCTAssertEqual(alice.userLine("/me waves"), [.send("//me waves"), .show(.ownRoomMessage(room: nil, sender: "alice", text: "/me waves"))])
+        XCTAssertEqual(shown(alice.userLine("/me  ")), [.warning("usage: /me <action>")])
         XCTAssertEqual(shown(alice.userLine("/msg bob")), [.warning("usage: /msg <user> <text>")])
     }
 
@@ -157,12 +159,33 @@ final class ClientSessionTests: XCTestCase {
         let alice = try makeSession("alice")
         let outputs = alice.userLine("/msg bob " + String(repeating: "x", count: 2300))
         XCTAssertTrue(sent(outputs).isEmpty)
-        guard case .warning(let text) = shown(outputs).first, text.hasPrefix("too long") else { return XCTFail("\(outputs)") }
+        guard case .warning(let text) = shown(outputs).first, text.hasPrefix("too long for an end-to-end DM: 2300 bytes") else {
+            return XCTFail("\(outputs)")
+        }
+        XCTAssertTrue(outputs.contains(.refused("/msg bob " + String(repeating: "x", count: 2300))))
         // The largest allowed text fits the server's cap.
         let bobKeys = BoxKeyPair.generate()
-        let limit = Int(text.split(separator: " ").first { Int($0) != nil }!)!
+        let limit = Int(text.components(separatedBy: "at most ").last!.prefix { $0.isNumber })!
         let fits = answerLookup(alice, alice.userLine("/msg bob " + String(repeating: "y", count: limit)), reply: "KEY bob \(bobKeys.publicKey.base64)")
         XCTAssertEqual(emsgPayload(fits)?.count, ProtocolLimits.maxEncryptedPayloadLength)
+    }
+
+    func testALineLongerThanTheServerTakesIsRefusedAndNothingSent() throws {
+        let alice = try makeSession("alice")
+        let longest = String(repeating: "a", count: ProtocolLimits.defaultMaxLineLength)
+        XCTAssertEqual(sent(alice.userLine(longest)), [longest])
+        for line in [longest + "a", "/plain bob " + longest, "//" + longest, "/join #" + longest] {
+            let outputs = alice.userLine(line)
+            XCTAssertEqual(sent(outputs), [], line.prefix(12) + "…")
+            XCTAssertTrue(outputs.contains(.refused(line)), "\(outputs)")
+            guard case .warning(let text) = shown(outputs).first, text.hasPrefix("too long to send: ") else { return XCTFail("\(outputs)") }
+        }
+        // Counted in bytes, as the server does: 2,000 two-byte characters are too many.
+        XCTAssertEqual(
+            shown(alice.userLine(String(repeating: "é", count: 2100))),
+            [.warning("too long to send: 4200 bytes, the server takes at most 4096 per line; nothing sent")]
+        )
+        XCTAssertTrue(alice.isIdle)
     }
 
     func testOwnKeyIsPublishedWhenTheServerHasNoneOrAnother() throws {

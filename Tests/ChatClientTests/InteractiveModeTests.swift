@@ -34,8 +34,9 @@ final class InteractiveModeTests: XCTestCase {
         let lines = tmux.screen().split(separator: "\n").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         XCTAssertEqual(lines.last, "[#lobby] > half typed wor", "input row after incoming lines:\n\(lines.joined(separator: "\n"))")
         XCTAssertTrue(lines.contains("* bob joined #lobby"), lines.joined(separator: "\n"))
-        XCTAssertTrue(lines.contains("[#lobby] bob: hi alice, are you typing?"), lines.joined(separator: "\n"))
-        XCTAssertTrue(lines.contains("[DM, server-readable] bob: psst, a plain DM"), lines.joined(separator: "\n"))
+        // Messages start with the local time.
+        XCTAssertTrue(lines.contains { Self.isStamped($0, "[#lobby] bob: hi alice, are you typing?") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { Self.isStamped($0, "[DM, server-readable] bob: psst, a plain DM") }, lines.joined(separator: "\n"))
         // Colours on a terminal: the room tag is cyan.
         XCTAssertTrue(tmux.screen(escapes: true).contains("\u{1B}[36m[#lobby]"), tmux.screen(escapes: true))
 
@@ -61,6 +62,149 @@ final class InteractiveModeTests: XCTestCase {
         tmux.press("C-c")
         try await tmux.waitForScreen { $0.contains("EXIT:0") }
         try await bob.expectLine("LEAVE #lobby alice")
+        await bob.close()
+    }
+
+    func testAPastedOverlongLineIsRefusedAndKeptForEditing() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user carol; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for carol:") }
+        tmux.type(ServerHarness.password(of: "carol"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+        let bob = try await server.login("bob")
+
+        tmux.type(String(repeating: "a", count: 5000))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("!! too long to send: 5000 bytes, the server takes at most 4096 per line; nothing sent") }
+        func nonBlankLines() -> [String] {
+            tmux.screen().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        // The text is back on the input row, scrolled to its end.
+        try await tmux.waitForScreen { _ in nonBlankLines().last?.hasPrefix("[#lobby] > aaaaaaaa") == true }
+        XCTAssertFalse(nonBlankLines().contains { $0.contains("[#lobby] carol:") }, "shown as if sent:\n\(tmux.screen())")
+
+        // Still connected: clear the row, and the next line goes out.
+        tmux.press("C-u")
+        tmux.type("short one")
+        tmux.press("Enter")
+        try await bob.expectLine("MSG #lobby carol short one")
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
+        await bob.close()
+    }
+
+    func testAWrongPasswordIsAskedAgain() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for alice:") }
+        tmux.type("not the password")
+        tmux.press("Enter")
+        try await tmux.waitForScreen {
+            $0.contains("securechat: invalid name or password; try again") && $0.components(separatedBy: "Password for alice:").count == 3
+        }
+        XCTAssertFalse(tmux.screen().contains("EXIT:"), tmux.screen())
+        tmux.type(ServerHarness.password(of: "alice"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
+    }
+
+    func testThreeWrongPasswordsEndWithOneLine() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
+        )
+        for attempt in 1...3 {
+            try await tmux.waitForScreen { $0.components(separatedBy: "Password for alice:").count == attempt + 1 }
+            tmux.type("wrong \(attempt)")
+            tmux.press("Enter")
+        }
+        try await tmux.waitForScreen { $0.contains("EXIT:1") }
+        XCTAssertTrue(tmux.screen().contains("securechat: login failed: invalid name or password, and no tries left"), tmux.screen())
+    }
+
+    /// `HH:MM ` then `text`.
+    static func isStamped(_ line: String, _ text: String) -> Bool {
+        line.range(of: #"^[0-2][0-9]:[0-5][0-9] "#, options: .regularExpression) != nil && line.dropFirst(6) == text
+    }
+
+    func testActionsHelpAndTheBellOnAMention() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for alice:") }
+        tmux.type(ServerHarness.password(of: "alice"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+        let bob = try await server.login("bob")
+
+        tmux.type("/me waves")
+        tmux.press("Enter")
+        try await bob.expectLine("MSG #lobby alice /me waves")
+        try await bob.send("//me nods")
+        try await bob.send("nothing for anyone")
+        try await tmux.waitForScreen { $0.contains("nothing for anyone") }
+        let lines = tmux.screen().split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { Self.isStamped($0, "[#lobby] * alice waves") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { Self.isStamped($0, "[#lobby] * bob nods") }, lines.joined(separator: "\n"))
+        XCTAssertFalse(tmux.bellRang(), "a message for nobody in particular rang the bell")
+
+        try await bob.send("alice: lunch?")
+        try await tmux.waitForScreen { $0.contains("lunch?") }
+        try await tmux.waitForBell()
+
+        tmux.type("/help")
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("Direct messages") && $0.contains("Editing") }
+        XCTAssertFalse(tmux.screen().contains("/emsg"), tmux.screen())
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
+        await bob.close()
+    }
+
+    func testNoBellTurnsTheBellOff() async throws {
+        let tmux = try Tmux.start()
+        defer { tmux.kill() }
+        let server = try await startServer()
+        let home = try makeTemporaryDirectory()
+        try tmux.run(
+            "cd \(home.path) && env NO_COLOR=1 HOME=\(home.path) TERM=xterm-256color \(try ClientBinary.path()) --port \(server.port) --ca \(server.certificates.caPath) --user alice --no-bell; echo EXIT:$?"
+        )
+        try await tmux.waitForScreen { $0.contains("Password for alice:") }
+        tmux.type(ServerHarness.password(of: "alice"))
+        tmux.press("Enter")
+        try await tmux.waitForScreen { $0.contains("[#lobby] >") }
+        let bob = try await server.login("bob")
+        try await bob.send("/msg alice a DM, quietly")
+        try await bob.send("alice: and a mention")
+        try await tmux.waitForScreen { $0.contains("a DM, quietly") && $0.contains("and a mention") }
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertFalse(tmux.bellRang())
+
+        tmux.press("C-c")
+        try await tmux.waitForScreen { $0.contains("EXIT:0") }
         await bob.close()
     }
 
@@ -150,6 +294,22 @@ final class Tmux: @unchecked Sendable {
         }
         XCTFail("screen never matched:\n\(screen())", file: file, line: line)
         throw ScriptClient.Timeout(description: "screen")
+    }
+
+    /// Whether the program in the window rang the terminal bell (tmux's flag stays
+    /// set once it has).
+    func bellRang() -> Bool {
+        (try? invoke(["display-message", "-p", "-t", "chat", "#{window_bell_flag}"], readOutput: true))?.hasPrefix("1") == true
+    }
+
+    func waitForBell(file: StaticString = #filePath, line: UInt = #line) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if bellRang() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("the bell never rang", file: file, line: line)
+        throw ScriptClient.Timeout(description: "bell")
     }
 
     func kill() {

@@ -20,6 +20,51 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(plain.render(.server(.ping("x"))), [])
     }
 
+    func testMessagesAreStampedWithTheLocalTimeWhenAsked() {
+        let fivepast9 = Calendar.current.date(bySettingHour: 9, minute: 5, second: 59, of: Date())!
+        let stamped = TerminalRenderer(colors: false, timestamps: true, now: { fivepast9 })
+        XCTAssertEqual(stamped.render(.server(.message(room: "#lobby", sender: "alice", text: "hi"))), ["09:05 [#lobby] alice: hi"])
+        XCTAssertEqual(stamped.render(.ownRoomMessage(room: "#rust", sender: "bob", text: "yo")), ["09:05 [#rust] bob: yo"])
+        XCTAssertEqual(stamped.render(.server(.direct(sender: "bob", text: "psst"))), ["09:05 [DM, server-readable] bob: psst"])
+        XCTAssertEqual(stamped.render(.encryptedDirect(sender: "bob", text: "s", sentAt: Date(), stale: false)), ["09:05 [e2e DM] bob: s"])
+        XCTAssertEqual(stamped.render(.ownDirect(recipient: "bob", text: "x", encrypted: true)), ["09:05 [e2e DM → bob] you: x"])
+        // Only messages: the rest is not part of the conversation.
+        XCTAssertEqual(stamped.render(.server(.joined(room: "#lobby", user: "carol"))), ["* carol joined #lobby"])
+        XCTAssertEqual(stamped.render(.warning("w")), ["!! w"])
+    }
+
+    func testAnActionReadsAsOne() {
+        XCTAssertEqual(plain.render(.server(.message(room: "#lobby", sender: "alice", text: "/me waves"))), ["[#lobby] * alice waves"])
+        XCTAssertEqual(plain.render(.ownRoomMessage(room: "#lobby", sender: "bob", text: "/me nods")), ["[#lobby] * bob nods"])
+        XCTAssertEqual(plain.render(.server(.message(room: "#lobby", sender: "alice", text: "/meh"))), ["[#lobby] alice: /meh"])
+        XCTAssertEqual(ScriptRenderer.render(.server(.message(room: "#lobby", sender: "alice", text: "/me waves"))), ["MSG #lobby alice /me waves"])
+    }
+
+    func testHelpHasHeadingsAndNoCommandsMeantForPrograms() {
+        let help = ClientHelp.lines.joined(separator: "\n")
+        for heading in ["Talking", "Rooms", "Direct messages", "Keys", "Account and leaving"] {
+            XCTAssertTrue(ClientHelp.lines.contains(heading), heading)
+        }
+        for word in ["/login", "/key ", "/emsg", "/pong"] {
+            XCTAssertFalse(help.contains(word), word)
+        }
+        XCTAssertTrue(help.contains("/msg <user> <text>           end-to-end"))
+    }
+
+    func testTheBellIsForDMsAndMentionsOfYourName() {
+        XCTAssertTrue(Notice.server(.direct(sender: "bob", text: "x")).asksForAttention(of: "alice"))
+        XCTAssertTrue(Notice.encryptedDirect(sender: "bob", text: "x", sentAt: Date(), stale: false).asksForAttention(of: "alice"))
+        for text in ["alice: lunch?", "hey @Alice", "ask alice.", "j.doe and alice-"] {
+            XCTAssertTrue(Notice.server(.message(room: "#a", sender: "bob", text: text)).asksForAttention(of: "alice"), text)
+        }
+        XCTAssertTrue(Notice.server(.message(room: "#a", sender: "bob", text: "hi j.doe")).asksForAttention(of: "j.doe"))
+        for text in ["malice", "alice_b is here", "nothing"] {
+            XCTAssertFalse(Notice.server(.message(room: "#a", sender: "bob", text: text)).asksForAttention(of: "alice"), text)
+        }
+        XCTAssertFalse(Notice.server(.message(room: "#a", sender: "alice", text: "I am alice")).asksForAttention(of: "alice"))
+        XCTAssertFalse(Notice.ownDirect(recipient: "bob", text: "alice", encrypted: true).asksForAttention(of: "alice"))
+    }
+
     func testAListingWithMoreSaysHowToAskForTheRest() {
         XCTAssertEqual(plain.render(.server(.rooms(["#a", "#b"], more: true))), ["* rooms: #a #b … more: /rooms #b"])
         XCTAssertEqual(plain.render(.server(.rooms(["#a", "#b"]))), ["* rooms: #a #b"])

@@ -61,6 +61,28 @@ final class ScriptModeBinaryTests: XCTestCase {
         XCTAssertFalse(PrivateFileMode.isGroupOrOtherAccessible(keyFile.deletingLastPathComponent().deletingLastPathComponent()))
     }
 
+    func testAnOverlongLineIsRefusedOnStdoutAndTheScriptGoesOn() async throws {
+        let server = try await startServer()
+        let bob = try await server.login("bob")
+        let result = try await ClientBinary.runScript(
+            arguments(server, user: "alice"),
+            input: [
+                .line(ServerHarness.password(of: "alice"), pause: .zero),
+                .line(String(repeating: "a", count: 5000), pause: .zero),
+                .line("after the long one", pause: .zero),
+            ],
+            home: try makeTemporaryDirectory()
+        )
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardError, "")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("WARNING too long to send: 5000 bytes, the server takes at most 4096 per line; nothing sent"), result.standardOutput)
+        XCTAssertEqual(lines.last, "BYE goodbye")
+        try await bob.expectLine("JOIN #lobby alice")
+        try await bob.expectLine("MSG #lobby alice after the long one")
+        await bob.close()
+    }
+
     func testWrongPasswordExitsOneWithOneLine() async throws {
         let server = try await startServer()
         let result = try await ClientBinary.runScript(
