@@ -1,3 +1,4 @@
+import ChatProtocol
 import ChatTLS
 import Histogram
 import NIOCore
@@ -7,6 +8,10 @@ import NIOCore
 /// `login` a `/login` answered by `OK login`; then a clean close. Optionally a few
 /// logged-in sessions `/ping` the server meanwhile, to show what the connection
 /// churn does to people already chatting.
+/// The busy answer's start, from the protocol's own code: the hot path compares
+/// strings, not parsed events.
+private let busyReply = "ERR \(ErrorCode.busy.rawValue)"
+
 struct CycleParameters: Sendable {
     enum Kind: String, Sendable {
         case handshake
@@ -231,7 +236,7 @@ final class CycleDriver: ClientEvents {
         case .awaitingLogin:
             if line.hasPrefix("OK login") {
                 succeed(client)
-            } else if line.hasPrefix("ERR busy") {
+            } else if line.hasPrefix(busyReply) {
                 outcome.busy += 1
                 close(client)
                 launch()
