@@ -2,6 +2,11 @@ import ChatLineClient
 import ChatProtocol
 import ChatTLS
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A TLS connection to a securechat server over the shared line-client pipeline
 /// (`LineClient`: the project's OpenSSL client → `LineFrameDecoder`), with lines
@@ -24,7 +29,17 @@ public final class ChatConnection: Sendable {
         self.session = session
     }
 
-    /// Connects and completes the TLS handshake; throws `TLSError` if it fails, or
+    /// The server accepted the TCP connection and then closed or reset it before
+    /// the TLS handshake was done: what a server does at its per-address or total
+    /// connection limit, so the message says that rather than a bare reset.
+    public struct ClosedBeforeTLS: Error, CustomStringConvertible {
+        public var description: String {
+            "the server closed the connection before TLS began (it may limit connections per address, or be full); try again later"
+        }
+    }
+
+    /// Connects and completes the TLS handshake; throws `TLSError` if it fails,
+    /// `ClosedBeforeTLS` when the server hangs up before the handshake is done, or
     /// NIO's error when no TCP connection can be made.
     public static func connect(
         host: String,
@@ -35,20 +50,45 @@ public final class ChatConnection: Sendable {
         onEvent: @escaping @Sendable (Event) -> Void
     ) async throws -> ChatConnection {
         let client = LineClient(context: context, serverName: host, handshakeTimeout: handshakeTimeout)
-        let (channel, session) = try await client.connect(to: .host(host, port: port), group: group) { event in
-            switch event {
-            case .handshakeCompleted:
-                break
-            case .line(.text(let line)):
-                onEvent(.line(line))
-            case .line(.badEncoding):
-                // The server never sends these; show that something was dropped.
-                onEvent(.line("\u{FFFD}"))
-            case .closed(let error):
-                onEvent(.closed(reason: error.map(describe)))
+        let connected: (channel: any Channel, session: TLSSessionInfo)
+        do {
+            connected = try await client.connect(to: .host(host, port: port), group: group) { event in
+                switch event {
+                case .handshakeCompleted:
+                    break
+                case .line(.text(let line)):
+                    onEvent(.line(line))
+                case .line(.badEncoding):
+                    // The server never sends these; show that something was dropped.
+                    onEvent(.line("\u{FFFD}"))
+                case .closed(let error):
+                    onEvent(.closed(reason: error.map(describe)))
+                }
             }
+        } catch {
+            if isClosedBeforeTLS(error) { throw ClosedBeforeTLS() }
+            throw error
         }
-        return ChatConnection(channel: channel, session: session)
+        return ChatConnection(channel: connected.channel, session: connected.session)
+    }
+
+    /// An end of file or a reset while the handshake was under way, before the
+    /// server showed a certificate. A refused certificate or a TLS mismatch is not.
+    static func isClosedBeforeTLS(_ error: any Error) -> Bool {
+        switch error {
+        case let channel as ChannelError:
+            return channel == .eof || channel == .ioOnClosedChannel || channel == .alreadyClosed || channel == .outputClosed
+        case let io as IOError:
+            return io.errnoCode == ECONNRESET || io.errnoCode == EPIPE
+        case let tls as TLSError:
+            guard tls.serverCertificate == nil else { return false }
+            if tls.kind == .uncleanShutdown { return true }
+            let text = tls.diagnostics.lowercased()
+            return tls.kind != .handshakeTimeout
+                && (text.contains("eof") || text.contains("reset") || text.contains("unexpected end"))
+        default:
+            return false
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

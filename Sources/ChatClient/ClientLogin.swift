@@ -7,7 +7,29 @@ import ChatProtocol
 /// server allows a few tries on one connection and closes after the last with
 /// `ERR auth-failed` and `BYE` together, so the client waits a moment after each
 /// refusal to see whether `BYE` follows before asking.
+///
+/// `ERR busy` (the server's password-check queue is full) is tried again on the
+/// same connection after a growing, jittered pause, saying so once on stderr; if
+/// the server is still busy after the last try, the login fails as before.
 enum ClientLogin {
+    /// Pauses before the tries after a busy answer, before jitter: five tries in
+    /// all, and at most 7.5 s × 1.25 of waiting.
+    static let busyBackoff: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+    /// The jitter range: each pause is scaled by a factor drawn from it, so clients
+    /// refused together do not come back together.
+    static let busyJitter: ClosedRange<Double> = 0.75...1.25
+
+    /// The pause before trying again after the `busyAnswers`-th `ERR busy`
+    /// (counting from 1), scaled by `jitter`; nil when there are no tries left.
+    static func busyRetryDelay(afterBusyAnswers busyAnswers: Int, jitter: Double) -> Duration? {
+        guard busyAnswers >= 1, busyAnswers <= busyBackoff.count else { return nil }
+        let factor = min(max(jitter, busyJitter.lowerBound), busyJitter.upperBound)
+        return busyBackoff[busyAnswers - 1] * factor
+    }
+
+    /// The one line shown when the first `ERR busy` comes.
+    static let busyNotice = "the server is busy checking passwords; trying again a few times with pauses"
+
     static let timeout: Duration = .seconds(30)
     /// Long enough for a `BYE` written together with the `ERR` to arrive.
     static let settleAfterRefusal: Duration = .milliseconds(300)
@@ -23,6 +45,7 @@ enum ClientLogin {
         var password = password
         var attempt = 0
         var refused = false
+        var busyAnswers = 0
         // Each attempt has its own deadline names, so a timer of an earlier attempt
         // that already fired (while a prompt was open) is not taken for this one's.
         func after(_ delay: Duration, _ name: String) -> Task<Void, any Error> {
@@ -46,6 +69,14 @@ enum ClientLogin {
                     deadline.cancel()
                     refused = true
                     deadline = after(settleAfterRefusal, "ask-again-\(attempt)")
+                case .error(.busy, let text)?:
+                    busyAnswers += 1
+                    guard let delay = busyRetryDelay(afterBusyAnswers: busyAnswers, jitter: .random(in: busyJitter)) else {
+                        throw ClientFailure("login failed: busy: \(TerminalSafeText.sanitize(text))")
+                    }
+                    if busyAnswers == 1 { ChatClientApp.writeError(busyNotice) }
+                    deadline.cancel()
+                    deadline = after(delay, "busy-\(attempt)-\(busyAnswers)")
                 case .error(let code, let text)?:
                     throw ClientFailure("login failed: \(TerminalSafeText.sanitize(code.rawValue)): \(TerminalSafeText.sanitize(text))")
                 case .bye(let text)? where refused:
@@ -61,6 +92,9 @@ enum ClientLogin {
                 password = again
                 refused = false
                 attempt += 1
+                deadline = after(timeout, "login-\(attempt)")
+                connection.send([ClientCommand.login(name: user, password: password).rendered])
+            case .deadline(let name) where name == "busy-\(attempt)-\(busyAnswers)":
                 deadline = after(timeout, "login-\(attempt)")
                 connection.send([ClientCommand.login(name: user, password: password).rendered])
             case .connection(.closed(let reason)):
