@@ -47,6 +47,18 @@ public struct KnownServers: Sendable {
         try PrivateFile.write(text, to: file)
     }
 
+    /// Replaces the pin for `server` (a renewed certificate the CA vouches for),
+    /// keeping every other line; adds one if there was none.
+    public func replace(with sha256: [UInt8], for server: ServerEndpoint) throws {
+        guard let text = try PrivateFile.read(file), let number = lineNumber(of: server) else {
+            try add(sha256, for: server)
+            return
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[number - 1] = "\(server) sha256 \(SHA256.colonHex(sha256))"
+        try PrivateFile.write(lines.joined(separator: "\n"), to: file)
+    }
+
     /// The line number (1-based) of `server`'s pin, for telling people what to remove.
     public func lineNumber(of server: ServerEndpoint) -> Int? {
         guard let text = try? PrivateFile.read(file) else { return nil }

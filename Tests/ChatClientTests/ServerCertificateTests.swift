@@ -49,11 +49,12 @@ final class ServerCertificateTests: XCTestCase {
         try await pinned.sync()
         await pinned.assertExit(0)
 
-        // Another certificate at the same address: refused loudly, even with
-        // --trust-on-first-use and a CA that vouches for it.
+        // Another certificate at the same address that the CA does not vouch for:
+        // refused loudly, even with --trust-on-first-use.
         await first.stop()
         let impostor = try await startServer(port: port)
-        let refused = try ScriptClient(server: impostor, user: "alice", config: config, trustOnFirstUse: true)
+        let refused = try ScriptClient(
+            server: impostor, user: "alice", config: config, trustRootsPath: unrelatedCA.caPath, trustOnFirstUse: true)
         await refused.assertExit(1)
         let reason = refused.errors.all.joined()
         XCTAssertTrue(reason.hasPrefix("REFUSED: the certificate of 127.0.0.1:\(port) has CHANGED"), reason)
