@@ -21,20 +21,28 @@ public struct TestCertificates: Sendable {
     public static func make(rsa: Bool = false, days: Int? = nil) throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("securechat-certs-\(UUID().uuidString)")
+        let script = repositoryRoot.appendingPathComponent("Scripts/make-dev-certs").path
+        let (status, text) = try runBash([script] + (rsa ? ["--rsa"] : []) + (days.map { ["--days", String($0)] } ?? []) + [directory.path])
+        guard status == 0 else {
+            throw ScriptFailed(description: "make-dev-certs failed: \(text)")
+        }
+        return TestCertificates(directory: directory)
+    }
+
+    /// Runs bash with `arguments` (a script file or `-c SCRIPT …`) to completion and
+    /// returns its status and everything it printed, both streams together. For short
+    /// certificate work only: it blocks the calling thread.
+    public static func runBash(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let script = repositoryRoot.appendingPathComponent("Scripts/make-dev-certs").path
-        process.arguments = [script] + (rsa ? ["--rsa"] : []) + (days.map { ["--days", String($0)] } ?? []) + [directory.path]
+        process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ScriptFailed(description: "make-dev-certs failed: \(text)")
-        }
-        return TestCertificates(directory: directory)
+        return (process.terminationStatus, text)
     }
 
     public func remove() {

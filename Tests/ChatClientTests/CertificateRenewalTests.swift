@@ -105,16 +105,8 @@ enum RenewedLeaf {
             cat renewed-leaf.pem "$2" > "$5"
             openssl x509 -in renewed-leaf.pem -noout -fingerprint -sha256 | cut -d= -f2 > renewed.sha256
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script, "renew", directory.path, ca.caPath, caKey, key, chain]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, text) = try TestCertificates.runBash(["-c", script, "renew", directory.path, ca.caPath, caKey, key, chain])
+        guard status == 0 else {
             throw Failed(description: "issuing a renewed leaf failed: \(text)")
         }
         let fingerprint = try String(contentsOf: directory.appendingPathComponent("renewed.sha256"), encoding: .utf8)
