@@ -148,6 +148,12 @@ public struct TerminalRenderer: Sendable {
             return [paint("  \(safe(text))", .dim)]
         case .bye(let text):
             return [paint("* server: \(safe(text))", .dim)]
+        case .history(let room, let time, let sender, let text):
+            // Set apart from live lines: dimmed, with when it was said.
+            let date = Date(timeIntervalSince1970: Double(time.millisecondsSince1970) / 1000)
+            return [paint("\(Self.describe(date)) ", .dim) + roomLine(room, sender: sender, text: text)]
+        case .stamped(_, let event):
+            return renderServer(event)
         }
     }
 

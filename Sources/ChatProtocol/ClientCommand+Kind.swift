@@ -6,7 +6,7 @@ extension ClientCommand {
     /// The raw value is the word as `OK` lines carry it: lowercased, without the
     /// slash (`/key set` and `/key get` are both `key`).
     public enum Kind: String, Sendable, CaseIterable {
-        case login, join, leave, say, rooms, who, msg, key, emsg, passwd, ping, pong, help, quit
+        case login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit
 
         /// `/login`, `/ping`, `/pong`, `/help` and `/quit`: before login every other
         /// line gets `ERR login-required`, so that nothing is revealed to a client
@@ -15,7 +15,7 @@ extension ClientCommand {
             switch self {
             case .login, .ping, .pong, .help, .quit:
                 return true
-            case .join, .leave, .say, .rooms, .who, .msg, .key, .emsg, .passwd:
+            case .join, .leave, .say, .rooms, .who, .history, .msg, .key, .emsg, .passwd:
                 return false
             }
         }
@@ -39,6 +39,7 @@ extension ClientCommand {
         case .quit: return .quit
         case .setKey, .getKey: return .key
         case .encryptedMessage: return .emsg
+        case .history: return .history
         }
     }
 }

@@ -42,6 +42,8 @@ extension ClientCommand {
             return parseRooms(&arguments)
         case .who:
             return parseWho(&arguments)
+        case .history:
+            return parseHistory(&arguments)
         case .msg:
             return parseMsg(&arguments)
         case .passwd:
@@ -112,6 +114,25 @@ extension ClientCommand {
             return .failure(CommandSyntax.who.badArguments)
         }
         return room(roomText).map { .who(room: $0, after: after) }
+    }
+
+    private static func parseHistory(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let roomText = arguments.token() else {
+            return .failure(CommandSyntax.history.badArguments)
+        }
+        var count = ClientCommand.defaultHistoryCount
+        if let countText = arguments.token() {
+            guard countText.utf8.count <= 4, countText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                let number = Int(countText), (1...ClientCommand.maxHistoryCount).contains(number)
+            else {
+                return .failure(CommandSyntax.history.badArguments)
+            }
+            count = number
+        }
+        guard arguments.isAtEnd else {
+            return .failure(CommandSyntax.history.badArguments)
+        }
+        return room(roomText).map { .history(room: $0, count: count) }
     }
 
     private static func parseMsg(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {

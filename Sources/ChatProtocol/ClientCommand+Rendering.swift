@@ -44,6 +44,8 @@ extension ClientCommand {
             return Self.line(.key, ["get", user])
         case .encryptedMessage(let user, let payload):
             return Self.line(.emsg, [user, payload])
+        case .history(let room, let count):
+            return Self.line(.history, [room.display, String(count)])
         }
     }
 

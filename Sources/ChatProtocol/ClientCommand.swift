@@ -37,4 +37,14 @@ public enum ClientCommand: Equatable, Sendable {
     /// `/emsg <user> <payload>`: an end-to-end encrypted direct message; the payload
     /// is opaque to the server (base64 of nonce ‖ crypto_box ciphertext).
     case encryptedMessage(user: String, payload: String)
+    /// `/history <room> [count]`: the last `count` (1–1000, default 50) messages of a
+    /// room the account belongs to.
+    case history(room: RoomName, count: Int)
+}
+
+extension ClientCommand {
+    /// How many messages `/history` shows when no count is given.
+    public static let defaultHistoryCount = 50
+    /// The most messages one `/history` shows.
+    public static let maxHistoryCount = 1_000
 }

@@ -21,6 +21,9 @@ struct CommandSyntax: Sendable {
     static let who = CommandSyntax(
         kind: .who, usage: "/who [room [after]]",
         summary: "list the members of a room (default: the current room); after a + line: /who <room> <its last user>")
+    static let history = CommandSyntax(
+        kind: .history, usage: "/history <room> [count]",
+        summary: "show the last messages of a room you are in (count 1-1000, default 50), oldest first")
     static let msg = CommandSyntax(
         kind: .msg, usage: "/msg <user> <text>", summary: "send a direct message to a user")
     static let passwd = CommandSyntax(
@@ -41,7 +44,7 @@ struct CommandSyntax: Sendable {
         kind: .emsg, usage: "/emsg <user> <payload>",
         summary: "send an end-to-end encrypted DM (payload made by a client such as securechat)")
 
-    static let all: [CommandSyntax] = [login, join, leave, say, rooms, who, msg, key, emsg, passwd, ping, pong, help, quit]
+    static let all: [CommandSyntax] = [login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit]
 
     var badArguments: CommandParseError {
         .badArguments(command: self.kind, usage: self.usage)

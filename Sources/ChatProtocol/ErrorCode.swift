@@ -9,7 +9,6 @@ public enum ErrorCode: Hashable, Sendable {
     case unknownCommand
     case badArguments
     case noSuchUser
-    case userOffline
     case noSuchRoom
     case notInRoom
     case badRoomName
@@ -24,6 +23,12 @@ public enum ErrorCode: Hashable, Sendable {
     /// A `/join` would take the account, or the server, past its cap on rooms; the
     /// text says which. Nothing changed.
     case tooManyRooms
+    /// The message could not be stored (the disk is full or read-only, say), so it
+    /// was not sent to anyone; the sender may try again.
+    case notStored
+    /// The recipient of a direct message is offline and already has the most
+    /// messages waiting that the server keeps for one account; nothing was stored.
+    case mailboxFull
     /// A code this version does not know, as a newer server may send: a client
     /// shows it with its text and otherwise treats it as any failure, rather than
     /// dropping the line.
@@ -35,8 +40,8 @@ public enum ErrorCode: Hashable, Sendable {
 
     /// The codes this version knows, in PROTOCOL.md's order.
     public static let known: [ErrorCode] = [
-        .authFailed, .loginRequired, .unknownCommand, .badArguments, .noSuchUser, .userOffline, .noKey,
-        .noSuchRoom, .notInRoom, .badRoomName, .tooManyRooms, .lineTooLong, .badEncoding, .busy, .flood,
+        .authFailed, .loginRequired, .unknownCommand, .badArguments, .noSuchUser, .mailboxFull, .noKey,
+        .noSuchRoom, .notInRoom, .badRoomName, .tooManyRooms, .lineTooLong, .badEncoding, .busy, .notStored, .flood,
     ]
 }
 
@@ -55,7 +60,8 @@ extension ErrorCode: RawRepresentable {
         case .unknownCommand: return "unknown-command"
         case .badArguments: return "bad-arguments"
         case .noSuchUser: return "no-such-user"
-        case .userOffline: return "user-offline"
+        case .notStored: return "not-stored"
+        case .mailboxFull: return "mailbox-full"
         case .noSuchRoom: return "no-such-room"
         case .notInRoom: return "not-in-room"
         case .badRoomName: return "bad-room-name"

@@ -30,6 +30,12 @@ private struct FieldReader {
     }
 
     mutating func event() throws(Malformed) -> ServerEvent {
+        if self.rest.first == "@" {
+            let stamp = try self.stamp()
+            let inner = try self.event()
+            if case .stamped = inner { throw Malformed() }
+            return .stamped(stamp, inner)
+        }
         let keywordEnd = self.rest.firstIndex(of: " ") ?? self.rest.endIndex
         let keyword = String(self.rest[..<keywordEnd])
         self.rest = self.rest[keywordEnd...]
@@ -68,6 +74,10 @@ private struct FieldReader {
             event = .key(user: try self.word(), key: try self.word())
         case "EDM":
             event = .encryptedDirect(sender: try self.word(), payload: try self.word())
+        case "HISTORY":
+            let room = try self.word()
+            guard let time = EventTime(try self.word()) else { throw Malformed() }
+            event = .history(room: room, time: time, sender: try self.word(), text: try self.text())
         default:
             throw Malformed()
         }
@@ -75,6 +85,21 @@ private struct FieldReader {
             throw Malformed()
         }
         return event
+    }
+
+    /// `@id=<digits>;time=<time> `, exactly as rendering writes it, leaving the rest
+    /// of the line to read as an event.
+    private mutating func stamp() throws(Malformed) -> EventStamp {
+        guard let end = self.rest.firstIndex(of: " ") else { throw Malformed() }
+        let tags = String(self.rest[..<end])
+        self.rest = self.rest[self.rest.index(after: end)...]
+        let parts = tags.split(separator: ";", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].hasPrefix("@id="), parts[1].hasPrefix("time=") else { throw Malformed() }
+        let digits = parts[0].dropFirst(4)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.first != "0" || digits.count == 1,
+            let id = Int64(digits), let time = EventTime(String(parts[1].dropFirst(5)))
+        else { throw Malformed() }
+        return EventStamp(id: id, time: time)
     }
 
     /// A single-word field: its separating space, then up to the next space. It

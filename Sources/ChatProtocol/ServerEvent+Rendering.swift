@@ -75,6 +75,25 @@ extension ServerEvent {
             buffer.writeStaticString("EDM")
             buffer.writeWordField(sender)
             buffer.writeWordField(payload)
+        case .history(let room, let time, let sender, let text):
+            buffer.writeStaticString("HISTORY")
+            buffer.writeWordField(room)
+            buffer.writeWordField(time.description)
+            buffer.writeWordField(sender)
+            buffer.writeTextField(text)
+        case .stamped(let stamp, let event):
+            buffer.writeStaticString("@id=")
+            buffer.writeString(String(stamp.id))
+            buffer.writeStaticString(";time=")
+            buffer.writeString(stamp.time.description)
+            buffer.writeStaticString(" ")
+            // A stamp on a stamped line would be a second prefix no parser expects.
+            if case .stamped(_, let inner) = event {
+                inner.write(to: &buffer)
+            } else {
+                event.write(to: &buffer)
+            }
+            return
         }
         buffer.writeStaticString("\r\n")
     }

@@ -48,9 +48,29 @@ public enum ServerEvent: Equatable, Sendable {
     case key(user: String, key: String)
     /// `EDM <sender> <payload>`: an end-to-end encrypted direct message, relayed as is.
     case encryptedDirect(sender: String, payload: String)
+    /// `HISTORY <room> <time> <sender> <text>`: one stored message of a room, in
+    /// answer to `/history`, oldest first, followed by `OK history <room> <n>`.
+    case history(room: String, time: EventTime, sender: String, text: String)
+    /// `@id=<id>;time=<time> <line>`: a stored event's line with its id and time in
+    /// front, in the style of IRCv3 message tags. Only a session that asked for
+    /// stamps (`/cap ids`) gets these; the inner event is never itself stamped.
+    indirect case stamped(EventStamp, ServerEvent)
 
     /// The last field of a `ROOMS` or `USERS` line that has more to come. It can be
     /// neither a room name (`#` first) nor a user name (letters, digits, `_ . -`), so a
     /// client cannot mistake it for one.
     public static let listingContinues = "+"
+}
+
+/// A stored event's place in the log and when it was stored, as a client that asked
+/// for them sees them in front of the event's line.
+public struct EventStamp: Hashable, Sendable {
+    /// The event's id: strictly increasing within a conversation, never reused.
+    public let id: Int64
+    public let time: EventTime
+
+    public init(id: Int64, time: EventTime) {
+        self.id = id
+        self.time = time
+    }
 }

@@ -36,6 +36,7 @@ public final class ChatServer: Service, Sendable {
     let tlsContext: NIOLockedValueBox<TLSContext>
     let throttle: LoginThrottle
     private let hub: Hub
+    private let conversations: Conversations
     /// Only this knows the stores are an SQLite file; the rest sees their protocols.
     private let store: SQLiteStore
     private let authenticator: Authenticator
@@ -94,6 +95,7 @@ public final class ChatServer: Service, Sendable {
                 rooms: configuration.maxRooms,
                 namesPerLine: configuration.maxNamesPerLine
             ), metrics: metrics)
+        self.conversations = Conversations(store: store, accounts: store, hub: hub)
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,
@@ -206,6 +208,7 @@ public final class ChatServer: Service, Sendable {
     private func makeBootstrap(quiescing: ServerQuiescingHelper) -> ServerBootstrap {
         let services = SessionServices(
             router: hub,
+            conversations: conversations,
             accounts: directory,
             passwords: authenticator,
             throttle: throttle,

@@ -4,13 +4,18 @@ import ChatStore
 import NIOCore
 import NIOConcurrencyHelpers
 
-/// Who is online and who is in which room; the one owner of that shared state.
+/// Who is online, which rooms their accounts are in, and fan-out to them; the one
+/// owner of that shared state on this server.
 ///
 /// The hub never waits on a client: it renders an event once, then hands the same
 /// bytes to each recipient's event loop in one task per loop, and each session queues
 /// them (bounded) on its own. The dispatch happens under the hub's lock, so every
 /// loop's task queue receives a room's messages in the same order: all members see
-/// one order, and one sender's messages never overtake each other.
+/// one order. Stored messages reach the hub in the order of their ids (see
+/// `ConversationStore.append(_:whenStored:)`), so that order is the log's.
+///
+/// The hub holds only this server's sessions and the memberships of their accounts;
+/// the store is the truth about membership (see `HubDirectory`).
 final class Hub: Sendable {
     /// Caps on rooms and the size of one listing line (see `ServerConfiguration`).
     struct Limits: Sendable {
@@ -19,21 +24,20 @@ final class Hub: Sendable {
         var namesPerLine: Int
     }
 
-    /// What became of a `/join`.
-    enum JoinOutcome: Equatable {
-        /// Joined (or already in) the room, named as its creator spelled it.
-        case joined(RoomName)
+    /// Whether a `/join` may go ahead.
+    enum JoinCheck: Equatable {
+        /// The account is in the room already, named as its creator spelled it.
+        case alreadyMember(RoomName)
+        case allowed
         /// The account is in `Limits.roomsPerAccount` rooms already.
         case accountAtLimit(Int)
-        /// The server has `Limits.rooms` rooms already and this one is new.
-        case serverAtLimit(Int)
     }
 
     /// How long a credential change is remembered for logins still in flight: longer
     /// than any password check takes, penalties included.
     static let recentChangeMemory: TimeAmount = .seconds(60)
 
-    private let limits: Limits
+    let limits: Limits
     private let directory = NIOLockedValueBox(HubDirectory())
     private let allocator = ByteBufferAllocator()
     private let metrics: ServerMetrics?
@@ -45,44 +49,63 @@ final class Hub: Sendable {
 
     // MARK: Presence
 
-    /// Adds a logged-in session. Returns the account's status, adding nothing, when
-    /// its credentials were changed after its password was checked: the caller ends it.
+    /// Adds a logged-in session to every room of its account, telling no one: a login
+    /// changes no membership. `rooms` are the account's rooms as the store had them;
+    /// a second session of an account that is online already uses the hub's copy.
+    /// Returns the account's status, adding nothing, when its credentials were changed
+    /// after its password was checked: the caller ends it.
     ///
     /// Sessions of an earlier account with the same name (deleted, then re-created)
     /// are dropped at once and told their account is gone, so nothing addressed to the
     /// new account reaches them.
-    func register(_ session: SessionHandle) -> AccountStatus? {
-        directory.withLockedValue { directory in
-            if let change = directory.recentChanges[session.credential.account], !change.status.admits(session.credential) {
+    func register(_ session: SessionHandle, rooms: [RoomName]) -> AccountStatus? {
+        let account = session.credential.account
+        return directory.withLockedValue { directory in
+            if let change = directory.recentChanges[account], !change.status.admits(session.credential) {
                 return change.status
             }
             if let sessions = directory.online[session.user.key],
                 let previous = sessions.sessions.first(where: { _ in true })?.credential.account,
-                previous != session.credential.account
+                previous != account
             {
                 sessions.forEach { $0.credentialsChanged(.deleted) }
+                for session in sessions.sessions {
+                    Self.detach(session, in: &directory)
+                }
                 directory.online[session.user.key] = nil
                 directory.onlineAccounts[previous] = nil
+                directory.memberships[previous] = nil
+            }
+            if directory.memberships[account] == nil {
+                directory.memberships[account] = Dictionary(rooms.map { ($0.key, directory.rooms[$0.key]?.name ?? $0) }) { first, _ in first }
+            }
+            for room in directory.memberships[account, default: [:]].values {
+                directory.attach(session, to: room)
             }
             _ = directory.online[session.user.key, default: SessionGroups()].insert(session)
-            directory.onlineAccounts[session.credential.account] = session.user.key
+            directory.onlineAccounts[account] = session.user.key
             return nil
         }
     }
 
-    /// Removes a session that is going away: it leaves `rooms` (the others there see
-    /// `LEAVE`) and stops receiving DMs.
-    func unregister(_ session: SessionHandle, rooms: [RoomName]) {
-        let notices = rooms.map { ServerEvent.left(room: $0.display, user: session.user.display).rendered(allocator: allocator) }
+    /// Removes a session that is going away. Its account stays in its rooms and
+    /// nobody is told: membership belongs to the account, not the connection.
+    func unregister(_ session: SessionHandle) {
         directory.withLockedValue { directory in
-            for (room, notice) in zip(rooms, notices) {
-                Self.remove(session, from: room, in: &directory)?.dispatch(notice)
-            }
-            guard directory.online[session.user.key]?.remove(session.id) == true else { return }
+            guard directory.online[session.user.key]?.contains(session.id) == true else { return }
+            Self.detach(session, in: &directory)
+            directory.online[session.user.key]?.remove(session.id)
             if directory.online[session.user.key]?.isEmpty == true {
                 directory.online[session.user.key] = nil
                 directory.onlineAccounts[session.credential.account] = nil
+                directory.memberships[session.credential.account] = nil
             }
+        }
+    }
+
+    private static func detach(_ session: SessionHandle, in directory: inout HubDirectory) {
+        for room in directory.memberships[session.credential.account, default: [:]].values {
+            directory.detach(session.id, from: room)
         }
     }
 
@@ -103,128 +126,105 @@ final class Hub: Sendable {
         }
     }
 
-    // MARK: Rooms
-
-    /// Joins `room`, creating it if needed; the other members see `JOIN`. Returns the
-    /// room's name as its creator spelled it. Checks no cap: it is for `#lobby` at
-    /// login, which the caps leave out so that a login never fails on them; `/join`
-    /// goes through `joinWithinLimits`.
-    func join(_ room: RoomName, _ session: SessionHandle) -> RoomName {
-        directory.withLockedValue { Self.join(room, session, in: &$0, allocator: allocator) }
+    /// The account of the online user `user` and its name as the account spells it;
+    /// nil when no session of it is here.
+    func onlineAccount(named user: UserName) -> (account: AccountID, name: UserName)? {
+        directory.withLockedValue { directory in
+            guard let session = directory.online[user.key]?.sessions.first(where: { _ in true }) else { return nil }
+            return (session.credential.account, session.user)
+        }
     }
 
-    /// Joins `room` like `join`, unless that would put the session's account in more
-    /// than `Limits.roomsPerAccount` rooms or create a room past `Limits.rooms`; then
-    /// nothing changes. A room the account is in already (through any of its
-    /// sessions) and `#lobby` are always allowed. Checked under the lock that
-    /// joins, so concurrent joins cannot both squeeze under a cap.
-    func joinWithinLimits(_ room: RoomName, _ session: SessionHandle) -> JoinOutcome {
+    // MARK: Membership
+
+    /// The rooms of an online account, in key order.
+    func rooms(of account: AccountID) -> [RoomName] {
+        directory.withLockedValue { $0.memberships[account].map { Array($0.values) } ?? [] }.sorted { $0.key < $1.key }
+    }
+
+    /// The room as the account's membership names it, or nil when it is not a member.
+    func room(_ room: RoomName, ifMemberIs account: AccountID) -> RoomName? {
+        directory.withLockedValue { $0.memberships[account]?[room.key] }
+    }
+
+    /// Whether `account` may join `room` as far as its own cap goes. The store decides
+    /// the rest (a private room, the server's cap) when it records the membership.
+    func checkJoin(_ room: RoomName, by account: AccountID) -> JoinCheck {
         directory.withLockedValue { directory in
-            if room != .lobby, !directory.account(session.user, isIn: room) {
-                if directory.roomCount(of: session.user) >= limits.roomsPerAccount {
-                    return .accountAtLimit(limits.roomsPerAccount)
-                }
-                if directory.rooms[room.key] == nil, directory.countedRooms >= limits.rooms {
-                    return .serverAtLimit(limits.rooms)
+            if let name = directory.memberships[account]?[room.key] { return .alreadyMember(name) }
+            if room != .lobby, directory.countedRooms(of: account) >= limits.roomsPerAccount {
+                return .accountAtLimit(limits.roomsPerAccount)
+            }
+            return .allowed
+        }
+    }
+
+    /// The store made `account` a member of `room` (spelled `name`): all its sessions
+    /// here join the fan-out, and the room's other sessions see `JOIN` (so do the
+    /// account's other sessions, whose clients learn of the room that way). `session`,
+    /// which asked, is answered by the caller.
+    func joined(_ name: RoomName, account: AccountID, user: UserName, by session: SessionID) {
+        let notice = Delivery(ServerEvent.joined(room: name.display, user: user.display).rendered(allocator: allocator))
+        directory.withLockedValue { directory in
+            guard directory.memberships[account] != nil, directory.memberships[account]?[name.key] == nil else { return }
+            directory.memberships[account]?[name.key] = name
+            if let sessions = directory.online[user.key] {
+                for member in sessions.sessions {
+                    directory.attach(member, to: name)
                 }
             }
-            return .joined(Self.join(room, session, in: &directory, allocator: allocator))
+            directory.rooms[name.key]?.sessions.dispatch(notice, excluding: session)
         }
     }
 
-    private static func join(
-        _ room: RoomName,
-        _ session: SessionHandle,
-        in directory: inout HubDirectory,
-        allocator: ByteBufferAllocator
-    ) -> RoomName {
-        // Mutating through the `default:` subscript works in place, so a join
-        // never copies the member arrays (a 10,000-member room stays cheap).
-        let (name, added) = Self.add(session, to: &directory.rooms[room.key, default: HubDirectory.Room(name: room)], allocator: allocator)
-        if added {
-            directory.recordJoin(session.user, room)
-        }
-        return name
-    }
-
-    /// Returns the room's name and whether the session was not in it before.
-    private static func add(
-        _ session: SessionHandle,
-        to room: inout HubDirectory.Room,
-        allocator: ByteBufferAllocator
-    ) -> (RoomName, added: Bool) {
-        guard !room.members.contains(session.id) else { return (room.name, false) }
-        if !room.members.isEmpty {
-            // The creator's spelling is the room's; render with it.
-            let notice = ServerEvent.joined(room: room.name.display, user: session.user.display)
-            room.members.dispatch(notice.rendered(allocator: allocator))
-        }
-        room.members.insert(session)
-        return (room.name, true)
-    }
-
-    /// Leaves `room`; the other members see `LEAVE`.
-    func leave(_ room: RoomName, _ session: SessionHandle) {
+    /// The store ended `account`'s membership of `room`: its sessions here leave the
+    /// fan-out, and the room's other sessions and the account's other sessions see
+    /// `LEAVE`. Returns the room's name as it was spelled here.
+    @discardableResult
+    func left(_ room: RoomName, account: AccountID, user: UserName, by session: SessionID) -> RoomName {
         directory.withLockedValue { directory in
-            let name = directory.rooms[room.key]?.name ?? room
-            guard let others = Self.remove(session, from: room, in: &directory), !others.isEmpty else { return }
-            let notice = ServerEvent.left(room: name.display, user: session.user.display)
-            others.dispatch(notice.rendered(allocator: allocator))
+            guard let name = directory.memberships[account]?.removeValue(forKey: room.key) else { return room }
+            let notice = Delivery(ServerEvent.left(room: name.display, user: user.display).rendered(allocator: allocator))
+            let own = directory.online[user.key]
+            for member in own?.sessions.map(\.id) ?? [] {
+                directory.detach(member, from: name)
+            }
+            directory.rooms[name.key]?.sessions.dispatch(notice)
+            own?.dispatch(notice, excluding: session)
+            return name
         }
     }
 
-    /// The room as it exists now (creator's spelling), or nil.
-    func existingRoom(_ room: RoomName) -> RoomName? {
-        directory.withLockedValue { $0.rooms[room.key]?.name }
-    }
+    // MARK: Messages
 
-    /// Sends `text` from `session` to every *other* member of `room`.
-    func post(_ text: String, to room: RoomName, from session: SessionHandle) {
+    /// Hands a stored room message to every session in `room` but the sender's, and
+    /// acknowledges it to the sender. Called in the log's order (from the store's
+    /// `whenStored`), or at once when messages are not stored (`stamp` nil).
+    func deliver(_ text: String, to room: RoomName, from sender: SessionHandle, stamp: EventStamp?) {
         directory.withLockedValue { directory in
             guard let entry = directory.rooms[room.key] else { return }
-            let event = ServerEvent.message(room: entry.name.display, sender: session.user.display, text: text)
-            entry.members.dispatch(event.rendered(allocator: allocator), excluding: session.id)
+            let event = ServerEvent.message(room: entry.name.display, sender: sender.user.display, text: text)
+            entry.sessions.dispatch(Delivery(event, stamp: stamp, allocator: allocator), excluding: sender.id)
+            if let stamp {
+                sender.acknowledgeStored(stamp, command: ClientCommand.Kind.say.rawValue, details: entry.name.display)
+            }
             if let metrics {
                 // Once per post, whatever the room's size: two atomic adds.
                 metrics.roomMessages.increment()
-                metrics.deliveries.increment(by: Int64(entry.members.count - (entry.members.contains(session.id) ? 1 : 0)))
+                metrics.deliveries.increment(by: Int64(entry.sessions.count - (entry.sessions.contains(sender.id) ? 1 : 0)))
             }
         }
     }
 
-    /// One `ROOMS` line: the rooms whose key sorts after `cursor` (a `RoomName.key`).
-    ///
-    /// Only the copy happens under the lock; picking and ordering the page happen
-    /// after, so a listing never holds up the messages of every room.
-    func roomsPage(after cursor: String?) -> NamePage {
-        let rooms = directory.withLockedValue { $0.rooms.values.map(\.name) }
-        return NamePage(rooms, after: cursor, limit: limits.namesPerLine)
-    }
-
-    /// The room's name and one `USERS` line of its members: each user once, those
-    /// whose key sorts after `cursor` (a `UserName.key`). Nil if the room does not
-    /// exist. As with `roomsPage`, only the copy happens under the lock.
-    func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)? {
-        let snapshot = directory.withLockedValue { directory -> (name: RoomName, users: [UserName])? in
-            guard let entry = directory.rooms[room.key] else { return nil }
-            return (entry.name, entry.members.sessions.map(\.user))
-        }
-        guard let snapshot else { return nil }
-        return (snapshot.name, NamePage(snapshot.users, after: cursor, limit: limits.namesPerLine))
-    }
-
-    // MARK: Direct messages
-
-    /// Sends a direct message event (`DM` or `EDM`) to every session of `user`.
-    /// Returns the recipient's name as the account spells it, or nil if the user has
-    /// no session.
-    func sendDirect(_ event: ServerEvent, to user: UserName) -> UserName? {
-        let bytes = event.rendered(allocator: allocator)
+    /// Hands a direct message event (`DM` or `EDM`) to every session of `account`.
+    /// Returns false, delivering nothing, when it has none here.
+    func deliverDirect(_ event: ServerEvent, stamp: EventStamp?, to account: AccountID) -> Bool {
+        let delivery = Delivery(event, stamp: stamp, allocator: allocator)
         return directory.withLockedValue { directory in
-            guard let sessions = directory.online[user.key], let first = sessions.sessions.first(where: { _ in true }) else {
-                return nil
+            guard let key = directory.onlineAccounts[account], let sessions = directory.online[key], !sessions.isEmpty else {
+                return false
             }
-            sessions.dispatch(bytes)
+            sessions.dispatch(delivery)
             if let metrics {
                 if case .encryptedDirect = event {
                     metrics.encryptedDirectMessages.increment()
@@ -233,25 +233,35 @@ final class Hub: Sendable {
                 }
                 metrics.deliveries.increment(by: Int64(sessions.count))
             }
-            return first.user
+            return true
         }
     }
 
-    /// Removes `session` from `room`; returns the members left, or nil if it was not in.
-    private static func remove(
-        _ session: SessionHandle,
-        from room: RoomName,
-        in directory: inout HubDirectory
-    ) -> SessionGroups? {
-        guard directory.rooms[room.key]?.members.remove(session.id) == true,
-            let members = directory.rooms[room.key]?.members
-        else {
-            return nil
+    // MARK: Listings
+
+    /// The room as it exists here now (creator's spelling), or nil.
+    func existingRoom(_ room: RoomName) -> RoomName? {
+        directory.withLockedValue { $0.rooms[room.key]?.name }
+    }
+
+    /// One `ROOMS` line: the rooms with a member online whose key sorts after `cursor`.
+    ///
+    /// Only the copy happens under the lock; picking and ordering the page happen
+    /// after, so a listing never holds up the messages of every room.
+    func roomsPage(after cursor: String?) -> NamePage {
+        let rooms = directory.withLockedValue { $0.rooms.values.map(\.name) }
+        return NamePage(rooms, after: cursor, limit: limits.namesPerLine)
+    }
+
+    /// The room's name and one `USERS` line of its members who are online: each user
+    /// once, those whose key sorts after `cursor` (a `UserName.key`). Nil if no member
+    /// is online. As with `roomsPage`, only the copy happens under the lock.
+    func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)? {
+        let snapshot = directory.withLockedValue { directory -> (name: RoomName, users: [UserName])? in
+            guard let entry = directory.rooms[room.key] else { return nil }
+            return (entry.name, entry.sessions.sessions.map(\.user))
         }
-        directory.recordLeave(session.user, room)
-        if members.isEmpty {
-            directory.rooms[room.key] = nil
-        }
-        return members
+        guard let snapshot else { return nil }
+        return (snapshot.name, NamePage(snapshot.users, after: cursor, limit: limits.namesPerLine))
     }
 }

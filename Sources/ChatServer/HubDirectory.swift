@@ -3,58 +3,55 @@ import ChatProtocol
 import ChatStore
 import NIOCore
 
-/// The hub's shared state, owned by `Hub` and changed only under its lock: rooms,
-/// who is online, and what the account caps and credential changes need.
+/// The hub's shared state, owned by `Hub` and changed only under its lock: who is
+/// online, the memberships of the accounts that are, and the online sessions of
+/// every room, for fan-out.
+///
+/// Membership belongs to accounts and lives in the store; this is a mirror of it for
+/// the accounts that have a session here, loaded when the first session of an account
+/// logs in and dropped when its last one goes. Changes go through the store first
+/// and then here, so the mirror of an online account is what the store holds.
 struct HubDirectory {
     struct Room {
+        /// As the room is spelled on the wire (its creator's spelling).
         let name: RoomName
-        var members = SessionGroups()
+        /// The online sessions of its member accounts.
+        var sessions = SessionGroups()
     }
 
-    /// Keyed by `RoomName.key`. A room exists while it has members.
+    /// Keyed by `RoomName.key`; a room is here while a session of a member is online.
     var rooms: [String: Room] = [:]
     /// Keyed by `UserName.key`; every connected session of that user.
     var online: [String: SessionGroups] = [:]
     /// Which user key each online account is under: one account per name at a
     /// time, since a name is only re-created after its account is deleted.
     var onlineAccounts: [AccountID: String] = [:]
+    /// The rooms of each online account, by `RoomName.key`.
+    var memberships: [AccountID: [String: RoomName]] = [:]
     /// Credential changes seen lately, so that a login whose password check raced
     /// with a change is refused when it arrives (see `register`).
     var recentChanges: [AccountID: (status: AccountStatus, seen: NIODeadline)] = [:]
 
-    /// Keyed by `UserName.key`, then `RoomName.key`: how many of the account's
-    /// sessions are in each room it is in, so the per-account cap counts a room
-    /// once however many of its sessions joined it. `#lobby` is left out, as the
-    /// caps leave it out.
-    var accountRooms: [String: [String: Int]] = [:]
-
-    /// Rooms that count against `Limits.rooms`: all but the lobby.
-    var countedRooms: Int {
-        rooms.count - (rooms[RoomName.lobby.key] == nil ? 0 : 1)
+    func account(_ account: AccountID, isIn room: RoomName) -> Bool {
+        memberships[account]?[room.key] != nil
     }
 
-    func account(_ user: UserName, isIn room: RoomName) -> Bool {
-        accountRooms[user.key]?[room.key] != nil
+    /// The rooms `account` is in besides `#lobby`, which the caps leave out.
+    func countedRooms(of account: AccountID) -> Int {
+        guard let rooms = memberships[account] else { return 0 }
+        return rooms.count - (rooms[RoomName.lobby.key] == nil ? 0 : 1)
     }
 
-    func roomCount(of user: UserName) -> Int {
-        accountRooms[user.key]?.count ?? 0
+    /// Adds `session` to `room`'s fan-out, creating the entry named `name` if needed.
+    mutating func attach(_ session: SessionHandle, to name: RoomName) {
+        rooms[name.key, default: Room(name: name)].sessions.insert(session)
     }
 
-    mutating func recordJoin(_ user: UserName, _ room: RoomName) {
-        guard room != .lobby else { return }
-        accountRooms[user.key, default: [:]][room.key, default: 0] += 1
-    }
-
-    mutating func recordLeave(_ user: UserName, _ room: RoomName) {
-        guard room != .lobby, let sessions = accountRooms[user.key]?[room.key] else { return }
-        if sessions > 1 {
-            accountRooms[user.key]?[room.key] = sessions - 1
-        } else {
-            accountRooms[user.key]?[room.key] = nil
-            if accountRooms[user.key]?.isEmpty == true {
-                accountRooms[user.key] = nil
-            }
+    /// Removes `session` from `room`'s fan-out; the entry goes with its last session.
+    mutating func detach(_ session: SessionID, from room: RoomName) {
+        guard rooms[room.key]?.sessions.remove(session) == true else { return }
+        if rooms[room.key]?.sessions.isEmpty == true {
+            rooms[room.key] = nil
         }
     }
 }

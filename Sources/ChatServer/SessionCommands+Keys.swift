@@ -56,7 +56,7 @@ extension SessionCommands {
         }
     }
 
-    func relayEncrypted(_ payload: String, to recipient: String, from sender: UserName, for session: SessionHandler) {
+    func relayEncrypted(_ payload: String, to recipient: String, for session: SessionHandler) {
         guard payload.utf8.count <= ProtocolLimits.maxEncryptedPayloadLength,
             let bytes = Data(base64Encoded: payload), bytes.count >= ProtocolLimits.minEncryptedPayloadBytes
         else {
@@ -64,6 +64,6 @@ extension SessionCommands {
                 .error(.badArguments, "payload must be base64 of nonce and ciphertext, at most \(ProtocolLimits.maxEncryptedPayloadLength) characters"))
             return
         }
-        deliverDirect(.encryptedDirect(sender: sender.display, payload: payload), to: recipient, command: "emsg", for: session)
+        deliverDirect(payload, sealed: true, to: recipient, command: "emsg", for: session)
     }
 }

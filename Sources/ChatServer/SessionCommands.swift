@@ -9,6 +9,7 @@ import NIOCore
 /// interface (send, operations, membership, results for its state machine).
 struct SessionCommands: Sendable {
     let router: any ChatRouting
+    let conversations: Conversations
     let accounts: any AccountLookups
     let passwords: any PasswordChecking
     let throttle: LoginThrottle
@@ -17,46 +18,27 @@ struct SessionCommands: Sendable {
         guard let handle = session.handle else { return }
         switch command {
         case .message(let text):
-            guard let room = session.membership.current else {
+            guard let current = session.currentRoom else {
                 session.send(.error(.notInRoom, "you are in no room; /join #room first"))
                 return
             }
-            router.post(text, to: room, from: handle)
+            post(text, to: current, from: handle, for: session)
 
         case .say(let room, let text):
-            guard session.membership.contains(room) else {
-                session.send(notMemberError(room))
-                return
-            }
-            router.post(text, to: room, from: handle)
+            post(text, to: room, from: handle, for: session)
 
         case .join(let room):
-            switch router.joinWithinLimits(room, handle) {
-            case .joined(let joined):
-                session.updateMembership { $0.join(joined) }
-                session.send(.ok(command: "join", details: joined.display))
-            case .accountAtLimit(let limit):
-                session.send(.error(.tooManyRooms, "account limit: your sessions are in \(limit) rooms besides #lobby, the most allowed; /leave one first"))
-            case .serverAtLimit(let limit):
-                session.send(.error(.tooManyRooms, "server limit: there are \(limit) rooms besides #lobby, the most allowed; join an existing one"))
-            }
+            join(room, as: handle, for: session)
 
         case .leave(let room):
-            guard session.membership.contains(room) else {
-                session.send(notMemberError(room))
-                return
-            }
-            let name = router.existingRoom(room) ?? room
-            router.leave(room, handle)
-            session.updateMembership { $0.leave(room) }
-            session.send(.ok(command: "leave", details: name.display))
+            leave(room, as: handle, for: session)
 
         case .rooms(let after):
             let page = router.roomsPage(after: after?.key)
             session.send(.rooms(page.names, more: page.hasMore))
 
         case .who(let requested, let after):
-            guard let room = requested ?? session.membership.current else {
+            guard let room = requested ?? session.currentRoom else {
                 session.send(.error(.notInRoom, "you are in no room; name one: /who #room"))
                 return
             }
@@ -68,8 +50,11 @@ struct SessionCommands: Sendable {
             }
             session.send(.users(room: members.room.display, members.page.names, more: members.page.hasMore))
 
+        case .history(let room, let count):
+            history(of: room, count: count, as: handle, for: session)
+
         case .msg(let recipient, let text):
-            deliverDirect(.direct(sender: login.user.display, text: text), to: recipient, command: "msg", for: session)
+            deliverDirect(text, sealed: false, to: recipient, command: "msg", for: session)
 
         case .setKey(let key):
             publishKey(key, for: login, session: session)
@@ -78,7 +63,7 @@ struct SessionCommands: Sendable {
             lookUpKey(of: user, for: session)
 
         case .encryptedMessage(let recipient, let payload):
-            relayEncrypted(payload, to: recipient, from: login.user, for: session)
+            relayEncrypted(payload, to: recipient, for: session)
 
         case .login, .ping, .pong, .help, .quit, .passwd:
             // Handled by the state machine; it never forwards these.
@@ -86,35 +71,110 @@ struct SessionCommands: Sendable {
         }
     }
 
-    private func notMemberError(_ room: RoomName) -> ServerEvent {
-        if router.existingRoom(room) == nil {
-            return .error(.noSuchRoom, "\(room.display) does not exist")
+    private func post(_ text: String, to room: RoomName, from handle: SessionHandle, for session: SessionHandler) {
+        guard let name = router.room(room, ifMemberIs: handle.credential.account) else {
+            session.send(.error(.notInRoom, "you are not in \(room.display)"))
+            return
         }
-        return .error(.notInRoom, "you are not in \(room.display)")
+        conversations.post(text, to: name, from: handle)
     }
 
-    /// Delivers a DM (plain or end-to-end) to every session of `recipient`, and
-    /// answers `OK <command> <user>`, or why not.
-    func deliverDirect(_ event: ServerEvent, to recipient: String, command: String, for session: SessionHandler) {
+    private func join(_ room: RoomName, as handle: SessionHandle, for session: SessionHandler) {
+        switch router.checkJoin(room, by: handle.credential.account) {
+        case .alreadyMember(let name):
+            session.makeCurrent(name)
+            session.send(.ok(command: "join", details: name.display))
+            return
+        case .accountAtLimit(let limit):
+            session.send(.error(.tooManyRooms, "account limit: you are in \(limit) rooms besides #lobby, the most allowed; /leave one first"))
+            return
+        case .allowed:
+            break
+        }
+        guard let eventLoop = session.eventLoop else { return }
+        session.beginOperation()
+        conversations.join(room, as: handle, on: eventLoop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(.joined), .success(.alreadyMember):
+                let name = router.room(room, ifMemberIs: handle.credential.account) ?? room
+                session.makeCurrent(name)
+                session.send(.ok(command: "join", details: name.display))
+            case .success(.noSuchAccount):
+                session.credentialsChanged(.deleted)
+            case .failure(let error):
+                session.log(.error, "join not stored", ["error": "\(error)"])
+                session.send(.error(.notStored, "membership not stored, try again later"))
+            }
+            session.endOperation()
+        }
+    }
+
+    private func leave(_ room: RoomName, as handle: SessionHandle, for session: SessionHandler) {
+        guard router.room(room, ifMemberIs: handle.credential.account) != nil else {
+            session.send(.error(.notInRoom, "you are not in \(room.display)"))
+            return
+        }
+        guard let eventLoop = session.eventLoop else { return }
+        session.beginOperation()
+        conversations.leave(room, as: handle, on: eventLoop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let name):
+                session.roomLeft(name, remaining: router.rooms(of: handle.credential.account))
+                session.send(.ok(command: "leave", details: name.display))
+            case .failure(let error):
+                session.log(.error, "leave not stored", ["error": "\(error)"])
+                session.send(.error(.notStored, "membership not stored, try again later"))
+            }
+            session.endOperation()
+        }
+    }
+
+    private func history(of room: RoomName, count: Int, as handle: SessionHandle, for session: SessionHandler) {
+        guard let name = router.room(room, ifMemberIs: handle.credential.account) else {
+            session.send(.error(.notInRoom, "you are not in \(room.display)"))
+            return
+        }
+        guard let eventLoop = session.eventLoop else { return }
+        session.beginOperation()
+        conversations.history(of: name, count: count, on: eventLoop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let lines):
+                for (line, stamp) in lines {
+                    session.send(line, stamp: stamp)
+                }
+                session.send(.ok(command: "history", details: "\(name.display) \(lines.count)"))
+            case .failure(let error):
+                session.log(.error, "history not read", ["error": "\(error)"])
+                session.send(.error(.busy, "history unavailable, try again shortly"))
+            }
+            session.endOperation()
+        }
+    }
+
+    /// Stores a DM (plain or end-to-end) and hands it to every session of
+    /// `recipient`, or queues it for their next login; answers `OK <command> <user>`,
+    /// or why not.
+    func deliverDirect(_ body: String, sealed: Bool, to recipient: String, command: String, for session: SessionHandler) {
         guard let target = UserName(recipient) else {
             session.send(.error(.noSuchUser, "no such user"))
             return
         }
-        if let delivered = router.sendDirect(event, to: target) {
-            session.send(.ok(command: command, details: delivered.display))
-            return
-        }
-        // Not online: ask the store whether the account exists at all, off the loop.
-        guard let eventLoop = session.eventLoop else { return }
+        guard let handle = session.handle, let eventLoop = session.eventLoop else { return }
         session.beginOperation()
-        accounts.accountExists(target, on: eventLoop).assumeIsolated().whenComplete { result in
+        conversations.sendDirect(body, sealed: sealed, to: target, from: handle, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
-            case .success(true):
-                session.send(.error(.userOffline, "\(target.display) is not connected"))
-            case .success(false):
+            case .success(.delivered(let name, let stamp)):
+                session.send(.ok(command: command, details: name.display), stamp: stamp)
+            case .success(.queued(let name, let stamp)):
+                session.send(.ok(command: command, details: name.display), stamp: stamp)
+            case .success(.noSuchUser):
                 session.send(.error(.noSuchUser, "no such user"))
+            case .success(.mailboxFull):
+                session.send(.error(.mailboxFull, "\(target.display) has too many messages waiting; try again after they log in"))
+            case .success(.notStored):
+                session.send(.error(.notStored, "message not stored, so not sent; try again later"))
             case .failure(let error):
-                session.log(.error, "account lookup failed", ["error": "\(error)"])
+                session.log(.error, "direct message failed", ["error": "\(error)"])
                 session.send(.error(.busy, "server busy, try again shortly"))
             }
             session.endOperation()

@@ -7,19 +7,17 @@ import NIOCore
 // implementation (a hub split into local fan-out and a bus between nodes; a store a
 // network round trip away) slots in behind them without a change to the session.
 
-/// Where a session's traffic goes: presence, rooms, direct messages. `Hub` is the
-/// in-process implementation.
+/// Who is online and in which rooms, as a session asks it. `Hub` is the in-process
+/// implementation; messages and membership changes go through `Conversations`, which
+/// stores them first and then tells the hub.
 protocol ChatRouting: Sendable {
-    func register(_ session: SessionHandle) -> AccountStatus?
-    func unregister(_ session: SessionHandle, rooms: [RoomName])
-    func join(_ room: RoomName, _ session: SessionHandle) -> RoomName
-    func joinWithinLimits(_ room: RoomName, _ session: SessionHandle) -> Hub.JoinOutcome
-    func leave(_ room: RoomName, _ session: SessionHandle)
-    func existingRoom(_ room: RoomName) -> RoomName?
-    func post(_ text: String, to room: RoomName, from session: SessionHandle)
+    func register(_ session: SessionHandle, rooms: [RoomName]) -> AccountStatus?
+    func unregister(_ session: SessionHandle)
+    func rooms(of account: AccountID) -> [RoomName]
+    func room(_ room: RoomName, ifMemberIs account: AccountID) -> RoomName?
+    func checkJoin(_ room: RoomName, by account: AccountID) -> Hub.JoinCheck
     func roomsPage(after cursor: String?) -> NamePage
     func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)?
-    func sendDirect(_ event: ServerEvent, to user: UserName) -> UserName?
     func credentialsChanged(_ account: AccountID, _ status: AccountStatus, now: NIODeadline)
 }
 

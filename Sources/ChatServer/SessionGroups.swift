@@ -58,12 +58,12 @@ struct SessionGroups {
     /// Hands `bytes` to every session but `excluded`, each on its own loop. Called
     /// with the hub's lock held, which is what orders one room's messages the same
     /// way for everyone.
-    func dispatch(_ bytes: ByteBuffer, excluding excluded: SessionID? = nil) {
+    func dispatch(_ delivery: Delivery, excluding excluded: SessionID? = nil) {
         for group in groups {
             let sessions = group.sessions
             group.loop.execute {
                 for session in sessions where session.id != excluded {
-                    session.deliver(bytes)
+                    session.deliver(delivery)
                 }
             }
         }

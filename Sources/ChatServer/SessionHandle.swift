@@ -1,4 +1,5 @@
 import ChatModel
+import ChatProtocol
 import ChatStore
 import NIOCore
 
@@ -23,9 +24,23 @@ final class SessionHandle: Sendable {
         self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
     }
 
-    /// Queues already rendered lines for this session. Must run on `eventLoop`.
-    func deliver(_ bytes: ByteBuffer) {
-        handler.value.enqueue(bytes)
+    /// Queues an already rendered line for this session, in the form it asked for.
+    /// Must run on `eventLoop`.
+    func deliver(_ delivery: Delivery) {
+        handler.value.enqueue(delivery)
+    }
+
+    /// Sends `event` to this session from any thread: it is rendered and queued on
+    /// the session's loop.
+    func send(_ event: ServerEvent) {
+        eventLoop.execute { [handler] in handler.value.send(event) }
+    }
+
+    /// Tells the session that its message was stored under `stamp`, from any thread;
+    /// only a session that asked for stamps hears of it (`OK <command> <details>` with
+    /// the stamp in front).
+    func acknowledgeStored(_ stamp: EventStamp, command: String, details: String) {
+        eventLoop.execute { [handler] in handler.value.acknowledgeStored(stamp, command: command, details: details) }
     }
 
     /// Tells the session its account changed. Must run on `eventLoop`.

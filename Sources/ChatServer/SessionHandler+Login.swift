@@ -49,17 +49,50 @@ extension SessionHandler {
         }
     }
 
+    /// Enters the hub in the account's rooms, telling no one, then delivers the
+    /// direct messages that waited for the account. Lines that arrive meanwhile wait
+    /// (an operation is under way), so none finds the session half in.
     func enterHub(_ login: VerifiedLogin) {
         guard let eventLoop, !isClosing else { return }
-        let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: eventLoop)
-        if let change = registered(handle) {
-            // Locked, deleted or given a new password while the password was checked.
-            log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
-            credentialsChanged(change)
-            return
+        beginOperation()
+        let conversations = services.conversations
+        conversations.rooms(of: login.credential.account, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            defer { endOperation() }
+            guard !isClosing else { return }
+            guard case .success(let rooms) = result else {
+                log(.error, "memberships not read", ["user": "\(login.user)"])
+                perform(.farewell([.error(.busy, "server busy, try again shortly"), .bye("server busy")]))
+                return
+            }
+            let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: eventLoop)
+            if let change = registered(handle, rooms: rooms) {
+                // Locked, deleted or given a new password while the password was checked.
+                log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
+                credentialsChanged(change)
+                return
+            }
+            let joined = services.router.rooms(of: login.credential.account)
+            makeCurrent(joined.first { $0 == .lobby } ?? joined.first)
+            send(.ok(command: "login", details: login.user.display))
+            deliverOffline(for: login, on: eventLoop)
         }
-        let lobby = services.router.join(.lobby, handle)
-        updateMembership { $0.join(lobby) }
-        send(.ok(command: "login", details: login.user.display))
+    }
+
+    /// The direct messages queued while the account was offline, oldest first, as
+    /// live ones look (with stamps for a client that asked).
+    private func deliverOffline(for login: VerifiedLogin, on eventLoop: EventLoop) {
+        beginOperation()
+        services.conversations.takeOffline(for: login.credential.account, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let messages):
+                for (line, stamp) in messages {
+                    send(line, stamp: stamp)
+                }
+            case .failure(let error):
+                // Still queued: the next login tries again.
+                log(.error, "offline messages not read", ["error": "\(error)"])
+            }
+            endOperation()
+        }
     }
 }

@@ -29,7 +29,12 @@ final class SessionHandler: ChannelDuplexHandler {
     private var gate: InputGate
     private let outbox: SessionOutbox
     private var deadlines: SessionDeadlines
-    private(set) var membership = RoomMembership()
+    /// Where this session's plain lines go: the room it joined last, else `#lobby`.
+    /// Its own, even for the same account on two connections; the rooms themselves
+    /// belong to the account (the hub knows them).
+    private(set) var currentRoom: RoomName?
+    /// Whether the client asked for stored events' ids and times (`/cap`).
+    private(set) var wantsStamps = false
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
     private(set) var handle: SessionHandle?
     private var context: ChannelHandlerContext?
@@ -94,7 +99,7 @@ final class SessionHandler: ChannelDuplexHandler {
         machine.connectionClosed()
         detach()
         if let handle {
-            services.router.unregister(handle, rooms: membership.rooms)
+            services.router.unregister(handle)
             self.handle = nil
         }
         gate.discard()
@@ -212,8 +217,8 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Events for the login and command extensions
 
     /// Enters the hub after a verified login, unless the account changed meanwhile.
-    func registered(_ handle: SessionHandle) -> AccountStatus? {
-        if let change = services.router.register(handle) { return change }
+    func registered(_ handle: SessionHandle, rooms: [RoomName]) -> AccountStatus? {
+        if let change = services.router.register(handle, rooms: rooms) { return change }
         self.handle = handle
         gauge.move(to: .loggedIn)
         loggedInUser = handle.user
@@ -235,8 +240,16 @@ final class SessionHandler: ChannelDuplexHandler {
         perform(action)
     }
 
-    func updateMembership(_ change: (inout RoomMembership) -> Void) {
-        change(&membership)
+    /// Makes `room` (which the account is in) where plain lines go.
+    func makeCurrent(_ room: RoomName?) {
+        currentRoom = room
+    }
+
+    /// The account left `room`: if it was current, `#lobby` is, when the account is
+    /// still in it, else no room.
+    func roomLeft(_ room: RoomName, remaining: [RoomName]) {
+        guard currentRoom == room else { return }
+        currentRoom = remaining.first { $0 == .lobby }
     }
 
     // MARK: Asynchronous operations
@@ -270,6 +283,26 @@ final class SessionHandler: ChannelDuplexHandler {
         guard let context else { return }
         if case .error(.busy, _) = event { services.metrics?.busyReplies.increment() }
         enqueue(event.rendered(allocator: context.channel.allocator))
+    }
+
+    /// Sends a stored event's line, with its stamp in front when the client asked.
+    func send(_ event: ServerEvent, stamp: EventStamp?) {
+        if wantsStamps, let stamp {
+            send(.stamped(stamp, event))
+        } else {
+            send(event)
+        }
+    }
+
+    /// The session's own message was stored: a client that asked for stamps hears its id.
+    func acknowledgeStored(_ stamp: EventStamp, command: String, details: String) {
+        guard wantsStamps, !isClosing else { return }
+        send(.stamped(stamp, .ok(command: command, details: details)))
+    }
+
+    /// Queues a line the hub rendered for many sessions, in the form this one wants.
+    func enqueue(_ delivery: Delivery) {
+        enqueue(delivery.bytes(stamped: wantsStamps))
     }
 
     /// Queues rendered lines; called for this session's replies and, through its

@@ -6,6 +6,7 @@ import NIOCore
 /// sessions, so each connection holds one reference instead of six.
 final class SessionServices: Sendable {
     let router: any ChatRouting
+    let conversations: Conversations
     let passwords: any PasswordChecking
     let throttle: LoginThrottle
     let commands: SessionCommands
@@ -19,6 +20,7 @@ final class SessionServices: Sendable {
 
     init(
         router: any ChatRouting,
+        conversations: Conversations,
         accounts: any AccountLookups,
         passwords: any PasswordChecking,
         throttle: LoginThrottle,
@@ -30,7 +32,9 @@ final class SessionServices: Sendable {
         self.throttle = throttle
         self.logger = logger
         self.metrics = metrics
-        self.commands = SessionCommands(router: router, accounts: accounts, passwords: passwords, throttle: throttle)
+        self.conversations = conversations
+        self.commands = SessionCommands(
+            router: router, conversations: conversations, accounts: accounts, passwords: passwords, throttle: throttle)
     }
 }
 

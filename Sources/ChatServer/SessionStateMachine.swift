@@ -99,7 +99,7 @@ struct SessionStateMachine {
                 return .reply(HelpText.lines.map(ServerEvent.info))
             case .quit(let message):
                 return quit(message)
-            case .message, .join, .leave, .say, .rooms, .who, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
+            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
         case (.awaitingLogin, .failure(let error)):
@@ -127,7 +127,7 @@ struct SessionStateMachine {
                 session.changingPassword = true
                 state = .authenticated(session)
                 return .changePassword(login, old: old, new: new)
-            case .message, .join, .leave, .say, .rooms, .who, .msg, .setKey, .getKey, .encryptedMessage:
+            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .setKey, .getKey, .encryptedMessage:
                 return .perform(command, login)
             }
         case (.authenticated, .failure(let error)):

@@ -36,6 +36,13 @@ public protocol ConversationStore: Sendable {
     /// are stored in that order (their ids increase along the array).
     func append(_ events: [NewEvent]) async throws -> [EventID]
 
+    /// Stores `events` like `append`, then calls `stored` with their ids, or with the
+    /// error that kept all of them out. Calls of `stored` come one at a time and in the
+    /// order of the ids they carry, across all callers: a server that fans events out
+    /// from `stored` hands every recipient the log's order. `stored` runs on the
+    /// store's own thread and must be quick (hand work on, never wait).
+    func append(_ events: [NewEvent], whenStored stored: @escaping @Sendable (Result<[EventID], any Error>) -> Void)
+
     /// The newest `limit` events of `conversation` with ids below `before` (all when
     /// nil), oldest first; `more` when older ones exist. `limit` is clamped to
     /// 1...`maxPageSize`.

@@ -20,7 +20,19 @@ internal import GRDB
 /// A failed batch (disk full, read-only file) fails every caller in it, and nothing of
 /// it is stored; the next batch tries again, so the writer recovers by itself.
 final class GroupCommitWriter: @unchecked Sendable {
-    private typealias Waiter = CheckedContinuation<[EventID], any Error>
+    /// Who hears of a batch's outcome: a suspended `append`, or a callback run on the
+    /// writer's thread right after the commit, in the order the events were stored.
+    private enum Waiter {
+        case continuation(CheckedContinuation<[EventID], any Error>)
+        case callback(@Sendable (Result<[EventID], any Error>) -> Void)
+
+        func resume(with result: Result<[EventID], any Error>) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(with: result)
+            case .callback(let callback): callback(result)
+            }
+        }
+    }
 
     private enum State {
         case idle
@@ -50,25 +62,40 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// - Throws: `ConversationStoreError.closed` after `shutdown()`, or the batch's error.
     func append(_ events: [NewEvent]) async throws -> [EventID] {
         guard !events.isEmpty else { return [] }
-        return try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            condition.lock()
-            defer { condition.unlock() }
-            switch state {
-            case .stopping, .stopped:
-                waiter.resume(throwing: ConversationStoreError.closed)
-                return
-            case .idle:
-                state = .running
-                let thread = Thread { [self] in run() }
-                thread.name = "securechat.group-commit"
-                self.thread = thread
-                thread.start()
-            case .running:
-                break
-            }
-            pending.append((events, waiter))
-            condition.signal()
+        return try await withCheckedThrowingContinuation { continuation in
+            submit(events, .continuation(continuation))
         }
+    }
+
+    /// Stores `events` in the next batch and calls `stored` on the writer's thread
+    /// once it has committed (or failed). Calls come one at a time, in the order of
+    /// the events' ids, so a caller that hands events on from `stored` keeps the
+    /// log's order. `stored` must be quick: the next batch waits for it.
+    func append(_ events: [NewEvent], whenStored stored: @escaping @Sendable (Result<[EventID], any Error>) -> Void) {
+        guard !events.isEmpty else { return stored(.success([])) }
+        submit(events, .callback(stored))
+    }
+
+    private func submit(_ events: [NewEvent], _ waiter: Waiter) {
+        condition.lock()
+        switch state {
+        case .stopping, .stopped:
+            condition.unlock()
+            // Outside the lock: a callback may append again.
+            waiter.resume(with: .failure(ConversationStoreError.closed))
+            return
+        case .idle:
+            state = .running
+            let thread = Thread { [self] in run() }
+            thread.name = "securechat.group-commit"
+            self.thread = thread
+            thread.start()
+        case .running:
+            break
+        }
+        pending.append((events, waiter))
+        condition.signal()
+        condition.unlock()
     }
 
     /// Commits what is pending, then stops the thread; later appends throw `closed`.
@@ -130,11 +157,11 @@ final class GroupCommitWriter: @unchecked Sendable {
                 try batch.map { try ConversationSQL.insert($0.events, in: db) }
             }
             for (request, ids) in zip(batch, ids) {
-                request.waiter.resume(returning: ids)
+                request.waiter.resume(with: .success(ids))
             }
         } catch {
             for request in batch {
-                request.waiter.resume(throwing: error)
+                request.waiter.resume(with: .failure(error))
             }
         }
     }

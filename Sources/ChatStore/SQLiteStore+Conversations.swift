@@ -13,6 +13,10 @@ extension SQLiteStore: ConversationStore {
         try await writer.append(events)
     }
 
+    public func append(_ events: [NewEvent], whenStored stored: @escaping @Sendable (Result<[EventID], any Error>) -> Void) {
+        writer.append(events, whenStored: stored)
+    }
+
     public func history(of conversation: ConversationID, before: EventID?, limit: Int) async throws -> EventPage {
         try await pool.read { db in try ConversationSQL.history(of: conversation, before: before, limit: limit, in: db) }
     }

@@ -37,9 +37,9 @@ final class ServerEventRenderingTests: XCTestCase {
     func testEveryErrorCodeRendersItsRawValue() {
         let expected: [ErrorCode: String] = [
             .authFailed: "auth-failed", .loginRequired: "login-required", .unknownCommand: "unknown-command",
-            .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .userOffline: "user-offline",
+            .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .mailboxFull: "mailbox-full",
             .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .badRoomName: "bad-room-name",
-            .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy",
+            .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy", .notStored: "not-stored",
             .noKey: "no-key", .flood: "flood", .tooManyRooms: "too-many-rooms",
         ]
         XCTAssertEqual(ErrorCode.known.count, expected.count)

@@ -47,10 +47,11 @@ final class SessionHandlerTests: XCTestCase {
             loginGracePeriod: .seconds(30), idleTimeout: .seconds(300), pingTimeout: .seconds(60),
             linesPerSecond: linesPerSecond, lineBurst: lineBurst, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024
         )
-        let (hub, authenticator, directory, logger) = (hub, authenticator!, directory!, logger)
+        let (hub, authenticator, directory, logger, store) = (hub, authenticator!, directory!, logger, store!)
         return try await NIOAsyncTestingChannel { channel in
             let services = SessionServices(
                 router: hub,
+                conversations: Conversations(store: store, accounts: store, hub: hub),
                 accounts: directory,
                 passwords: authenticator,
                 throttle: LoginThrottle(base: .zero, cap: .zero, decay: .seconds(1)),
@@ -100,7 +101,7 @@ final class SessionHandlerTests: XCTestCase {
         try await channel.testingEventLoop.executeInContext {}
 
         XCTAssertNil(hub.membersPage(of: .lobby, after: nil), "nobody is in #lobby")
-        XCTAssertNil(hub.sendDirect(.direct(sender: "bob", text: "hi"), to: UserName("alice")!), "alice is not online")
+        XCTAssertNil(hub.onlineAccount(named: UserName("alice")!), "alice is not online")
     }
 
     /// A lock that lands while the password is being checked: the check passes with

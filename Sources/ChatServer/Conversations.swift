@@ -1,0 +1,223 @@
+import ChatModel
+import ChatProtocol
+import ChatStore
+import Foundation
+import NIOCore
+
+/// Messages, memberships and history: the conversation store first, then the hub.
+///
+/// A message is stored before anyone sees it. Its batch commits off the event loops
+/// (`ConversationStore.append(_:whenStored:)`), and only then is it fanned out and
+/// acknowledged, in the order of the ids: so every line a client gets carries an event
+/// that is in the log, a client catching up by id never sees something live that the
+/// log then lacks, and a crash loses nothing anyone was shown or told was stored (see
+/// `SQLiteStore.Durability` for what a power cut can lose). A message that cannot be
+/// stored (disk full, read-only file) reaches no one and its sender gets
+/// `ERR not-stored`.
+final class Conversations: Sendable {
+    /// What became of a direct message.
+    enum DirectOutcome: Sendable {
+        /// Handed to the recipient's sessions; `stamp` is nil when messages are not stored.
+        case delivered(UserName, EventStamp?)
+        /// The recipient is offline: stored and queued for their next login.
+        case queued(UserName, EventStamp)
+        case noSuchUser
+        /// The recipient's offline queue is full; nothing was stored.
+        case mailboxFull
+        /// The store failed; nothing was stored or delivered.
+        case notStored
+    }
+
+    private let store: any ConversationStore
+    private let accounts: any AccountStore
+    private let hub: Hub
+    /// Off only to measure what storing costs (`Scripts/bench`): messages are then
+    /// fanned out at once and never kept, though offline DMs still are.
+    let storesMessages: Bool
+    let offlineQueueLimit: Int
+
+    init(
+        store: any ConversationStore,
+        accounts: any AccountStore,
+        hub: Hub,
+        storesMessages: Bool = true,
+        offlineQueueLimit: Int = defaultOfflineQueueLimit
+    ) {
+        self.store = store
+        self.accounts = accounts
+        self.hub = hub
+        self.storesMessages = storesMessages
+        self.offlineQueueLimit = offlineQueueLimit
+    }
+
+    // MARK: Membership
+
+    /// The rooms `account` belongs to, as the store has them.
+    func rooms(of account: AccountID, on eventLoop: EventLoop) -> EventLoopFuture<[RoomName]> {
+        eventLoop.makeFutureWithNIOTask { [store] in try await store.rooms(of: account) }
+    }
+
+    /// Makes the account a member of `room` in the store, then in the hub.
+    func join(_ room: RoomName, as session: SessionHandle, on eventLoop: EventLoop) -> EventLoopFuture<MembershipChange> {
+        let account = session.credential.account
+        return eventLoop.makeFutureWithNIOTask { [store, hub] in
+            let change = try await store.join(account, room: room)
+            switch change {
+            case .joined, .alreadyMember:
+                hub.joined(hub.existingRoom(room) ?? room, account: account, user: session.user, by: session.id)
+            case .noSuchAccount:
+                break
+            }
+            return change
+        }
+    }
+
+    /// Ends the account's membership of `room` in the store, then in the hub. Returns
+    /// the room's name as it was spelled.
+    func leave(_ room: RoomName, as session: SessionHandle, on eventLoop: EventLoop) -> EventLoopFuture<RoomName> {
+        let account = session.credential.account
+        return eventLoop.makeFutureWithNIOTask { [store, hub] in
+            try await store.leave(account, room: room)
+            return hub.left(room, account: account, user: session.user, by: session.id)
+        }
+    }
+
+    // MARK: Messages
+
+    /// Stores a message to `room` (whose membership the caller checked), then fans it
+    /// out. A failure is told to the sender, from the store's thread.
+    func post(_ text: String, to room: RoomName, from session: SessionHandle) {
+        guard storesMessages else {
+            hub.deliver(text, to: room, from: session, stamp: nil)
+            return
+        }
+        let (sentAt, time) = Self.now()
+        let event = NewEvent(
+            conversation: .room(room), sender: session.credential.account, senderName: session.user, text: text, sentAt: sentAt)
+        store.append([event]) { [hub] result in
+            switch result {
+            case .success(let ids):
+                hub.deliver(text, to: room, from: session, stamp: EventStamp(id: ids[0].rawValue, time: time))
+            case .failure:
+                session.send(.error(.notStored, "message not stored, so not sent; try again later"))
+            }
+        }
+    }
+
+    /// Stores a direct message (`text`, or an end-to-end `payload` when `sealed`) to
+    /// `recipient` and hands it to their sessions, or queues it for their next login.
+    func sendDirect(
+        _ body: String,
+        sealed: Bool,
+        to recipient: UserName,
+        from session: SessionHandle,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<DirectOutcome> {
+        let event: ServerEvent =
+            sealed ? .encryptedDirect(sender: session.user.display, payload: body) : .direct(sender: session.user.display, text: body)
+        let kind: EventKind = sealed ? .sealedDirectMessage : .directMessage
+        let sender = session.credential.account
+        let (sentAt, time) = Self.now()
+
+        if let online = hub.onlineAccount(named: recipient) {
+            guard storesMessages else {
+                if hub.deliverDirect(event, stamp: nil, to: online.account) {
+                    return eventLoop.makeSucceededFuture(.delivered(online.name, nil))
+                }
+                return queue(event, kind: kind, body: body, sentAt: sentAt, time: time, to: recipient, from: session, on: eventLoop)
+            }
+            let stored = NewEvent(
+                conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
+                body: Array(body.utf8), sentAt: sentAt)
+            let promise = eventLoop.makePromise(of: DirectOutcome.self)
+            store.append([stored]) { [hub] result in
+                switch result {
+                case .success(let ids):
+                    let stamp = EventStamp(id: ids[0].rawValue, time: time)
+                    // Gone between the look-up and the commit: the message is in the
+                    // log, where the recipient's client finds it by catching up.
+                    _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
+                    promise.succeed(.delivered(online.name, stamp))
+                case .failure:
+                    promise.succeed(.notStored)
+                }
+            }
+            return promise.futureResult
+        }
+        return queue(event, kind: kind, body: body, sentAt: sentAt, time: time, to: recipient, from: session, on: eventLoop)
+    }
+
+    /// The offline path: the recipient's account from the store, then the message
+    /// stored and queued in one transaction.
+    private func queue(
+        _ event: ServerEvent,
+        kind: EventKind,
+        body: String,
+        sentAt: Date,
+        time: EventTime,
+        to recipient: UserName,
+        from session: SessionHandle,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<DirectOutcome> {
+        eventLoop.makeFutureWithNIOTask { [store, accounts, offlineQueueLimit] in
+            guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
+            let sender = session.credential.account
+            let stored = NewEvent(
+                conversation: .direct(sender, record.credential.account), kind: kind, sender: sender, senderName: session.user,
+                body: Array(body.utf8), sentAt: sentAt)
+            do {
+                switch try await store.enqueueOffline(stored, for: record.credential.account, limit: offlineQueueLimit) {
+                case .queued(let id): return .queued(record.name, EventStamp(id: id.rawValue, time: time))
+                case .queueFull: return .mailboxFull
+                case .noSuchAccount: return .noSuchUser
+                }
+            } catch {
+                return .notStored
+            }
+        }
+    }
+
+    /// The direct messages that waited for `account`, oldest first, as the lines a
+    /// live one would have been, with their stamps; taken off the queue.
+    func takeOffline(for account: AccountID, on eventLoop: EventLoop) -> EventLoopFuture<[(ServerEvent, EventStamp)]> {
+        eventLoop.makeFutureWithNIOTask { [store] in
+            try await store.takeOffline(for: account).map { event in
+                let line: ServerEvent =
+                    event.kind == .sealedDirectMessage
+                    ? .encryptedDirect(sender: event.senderName.display, payload: String(decoding: event.body, as: UTF8.self))
+                    : .direct(sender: event.senderName.display, text: String(decoding: event.body, as: UTF8.self))
+                return (line, Self.stamp(of: event))
+            }
+        }
+    }
+
+    // MARK: History
+
+    /// The newest `count` messages of `room`, oldest first, as `HISTORY` lines.
+    func history(of room: RoomName, count: Int, on eventLoop: EventLoop) -> EventLoopFuture<[(ServerEvent, EventStamp)]> {
+        eventLoop.makeFutureWithNIOTask { [store] in
+            try await store.history(of: .room(room), before: nil, limit: count).events.map { event in
+                let time = EventTime(millisecondsSince1970: Self.milliseconds(event.sentAt))
+                let line = ServerEvent.history(
+                    room: room.display, time: time, sender: event.senderName.display, text: event.text ?? "")
+                return (line, EventStamp(id: event.id.rawValue, time: time))
+            }
+        }
+    }
+
+    // MARK: Time
+
+    /// Now, cut to the whole millisecond the log keeps, as a `Date` and as wire time.
+    private static func now() -> (Date, EventTime) {
+        let milliseconds = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        return (Date(timeIntervalSince1970: Double(milliseconds) / 1000), EventTime(millisecondsSince1970: milliseconds))
+    }
+
+    private static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    private static func stamp(of event: StoredEvent) -> EventStamp {
+        EventStamp(id: event.id.rawValue, time: EventTime(millisecondsSince1970: milliseconds(event.sentAt)))
+    }
+}
