@@ -36,7 +36,7 @@ final class SQLiteConversationTests: ConversationStoreConformance {
         store = try SQLiteStore(path: path)
         defer { try? store.close() }
         let rooms = try await store.rooms(of: alice)
-        XCTAssertEqual(rooms.map(\.display), ["#Rust"])
+        XCTAssertEqual(rooms.map(\.display), ["#lobby", "#Rust"])
         let page = try await store.history(of: .room(room("#rust")), before: nil, limit: 50)
         XCTAssertEqual(page.events.map(\.id), ids)
         let next = try await store.append([message("later", in: .room(room("#rust")), from: alice)])
