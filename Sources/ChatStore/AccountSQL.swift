@@ -23,6 +23,8 @@ enum AccountSQL {
         try UserRow.order(UserRow.Columns.nameKey).fetchAll(db).map(\.record)
     }
 
+    /// A new account starts in the lobby, in the same transaction, so no process ever
+    /// sees an account that is in no room.
     static func add(_ name: UserName, passwordHash: String, in db: Database) throws {
         let now = Date()
         let row = UserRow(
@@ -34,9 +36,11 @@ enum AccountSQL {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.duplicateUser(name.display)
         }
+        try RoomSQL.admit(AccountID(db.lastInsertedRowID), to: .lobby, at: now, in: db)
     }
 
-    /// The `dm_key` row goes with it (foreign key, on delete cascade).
+    /// The `dm_key`, membership, invitation and offline rows go with it (foreign keys,
+    /// on delete cascade); the `user_leaves_rooms` trigger hands its rooms on first.
     static func delete(_ name: UserName, in db: Database) throws -> Bool {
         try UserRow.filter(name: name).deleteAll(db) > 0
     }

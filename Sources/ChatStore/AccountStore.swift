@@ -37,7 +37,8 @@ public protocol AccountStore: Sendable {
     /// Every account, ordered by `UserName.key`.
     func allAccounts() async throws -> [UserRecord]
 
-    /// Adds an unlocked account that has never logged in.
+    /// Adds an unlocked account that has never logged in. A store that also keeps rooms
+    /// makes it a member of the lobby in the same transaction (see `RoomStore`).
     ///
     /// - Throws: `StoreError.duplicateUser` when the name exists in any case. The
     ///   store itself decides, so two writers racing for one name cannot both win.

@@ -164,9 +164,15 @@ public struct EventPage: Sendable, Equatable {
 
 /// What `join` did.
 public enum MembershipChange: Sendable, Equatable {
+    /// Joined a room that did not exist: it exists now, public, owned by the joiner.
+    case created
+    /// Joined an existing room.
     case joined
     case alreadyMember
     case noSuchAccount
+    /// The room is private and the account neither owns it nor is invited; nothing
+    /// changed.
+    case notInvited
 }
 
 /// What `enqueueOffline` did.

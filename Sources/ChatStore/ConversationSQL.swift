@@ -3,7 +3,8 @@ import Foundation
 internal import GRDB
 
 /// The SQL behind `SQLiteStore`'s `ConversationStore` calls, each inside a transaction
-/// its caller opened. Tables are made by the "v4-conversations" migration.
+/// its caller opened. Tables are made by the "v4-conversations" migration; membership
+/// is in `RoomSQL`.
 enum ConversationSQL {
     private static let columns = "id, conversation, kind, sender_id, sender_name, body, sent_at"
 
@@ -54,32 +55,6 @@ enum ConversationSQL {
         }
         rows.sort { ($0["id"] as Int64) < ($1["id"] as Int64) }
         return EventPage(events: try rows.prefix(limit).map(event), more: rows.count > limit)
-    }
-
-    static func join(_ account: AccountID, room: RoomName, at date: Date, in db: Database) throws -> MembershipChange {
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [account.rawValue]) == true else {
-            return .noSuchAccount
-        }
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO room_member (user_id, room_key, room_name, joined_at) VALUES (?, ?, ?, ?)",
-            arguments: [account.rawValue, room.key, room.display, milliseconds(date)]
-        )
-        return db.changesCount > 0 ? .joined : .alreadyMember
-    }
-
-    static func leave(_ account: AccountID, room: RoomName, in db: Database) throws -> Bool {
-        try db.execute(sql: "DELETE FROM room_member WHERE user_id = ? AND room_key = ?", arguments: [account.rawValue, room.key])
-        return db.changesCount > 0
-    }
-
-    static func rooms(of account: AccountID, in db: Database) throws -> [RoomName] {
-        try String.fetchAll(db, sql: "SELECT room_name FROM room_member WHERE user_id = ? ORDER BY room_key", arguments: [account.rawValue])
-            .compactMap(RoomName.init)
-    }
-
-    static func members(of room: RoomName, in db: Database) throws -> [AccountID] {
-        try Int64.fetchAll(db, sql: "SELECT user_id FROM room_member WHERE room_key = ? ORDER BY user_id", arguments: [room.key])
-            .map(AccountID.init)
     }
 
     static func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int, in db: Database) throws -> OfflineEnqueueResult {

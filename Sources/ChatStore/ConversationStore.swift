@@ -22,13 +22,15 @@ import Foundation
 /// - **Conversations** are rooms (matched by room key) and unordered pairs of accounts.
 ///   They need not be created: a conversation with no events is empty.
 /// - **Membership belongs to the account**, not to a connection: it lasts until the
-///   account leaves or is deleted, across restarts.
+///   account leaves, is kicked or is deleted, or the room is deleted, across restarts.
+///   Rooms have owners and may be private; `RoomStore` holds those rules.
 /// - **Offline queue**: bounded per recipient; taking it removes what was taken. The
 ///   events themselves stay in the log (a taker that crashes before delivering can
 ///   still find them in the direct conversation by id).
-/// - **Deleting an account** (through `AccountStore`) removes its memberships and its
-///   queue of undelivered direct messages. The log keeps events it sent, under the
-///   name it had, until retention removes them.
+/// - **Deleting an account** (through `AccountStore`) removes its memberships,
+///   invitations and queue of undelivered direct messages; its rooms pass on or go
+///   (see `RoomStore`). The log keeps events it sent, under the name it had, until
+///   retention removes them.
 /// - **No cache**: what anyone committed is seen by the next call.
 /// - Calls never block the caller's thread while waiting for the disk or the network.
 public protocol ConversationStore: Sendable {
@@ -53,11 +55,14 @@ public protocol ConversationStore: Sendable {
     /// seen until `more` is false. `limit` is clamped to 1...`maxPageSize`.
     func events(after: EventID, in conversations: [ConversationID], limit: Int) async throws -> EventPage
 
-    /// Makes `account` a member of `room`.
+    /// Makes `account` a member of `room`, creating the room (owned by `account`) when
+    /// none exists, unless the room is private and `account` may not join it. See
+    /// `RoomStore` for the rules.
     @discardableResult
     func join(_ account: AccountID, room: RoomName) async throws -> MembershipChange
 
-    /// Ends `account`'s membership of `room`; false when it was not a member.
+    /// Ends `account`'s membership of `room`; false when it was not a member. A public
+    /// room left without members is removed; a private one stays.
     @discardableResult
     func leave(_ account: AccountID, room: RoomName) async throws -> Bool
 

@@ -16,7 +16,7 @@ extension SQLiteStore {
         try pool.read { db in try AccountSQL.allAccounts(in: db) }
     }
 
-    /// Adds an unlocked account.
+    /// Adds an unlocked account, a member of the lobby (see `RoomStore`).
     ///
     /// - Throws: `StoreError.duplicateUser` when the name exists in any case.
     public func addUser(_ name: UserName, passwordHash: String) throws {

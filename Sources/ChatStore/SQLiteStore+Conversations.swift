@@ -28,20 +28,20 @@ extension SQLiteStore: ConversationStore {
     @discardableResult
     public func join(_ account: AccountID, room: RoomName) async throws -> MembershipChange {
         let now = Date()
-        return try await pool.write { db in try ConversationSQL.join(account, room: room, at: now, in: db) }
+        return try await pool.write { db in try RoomSQL.join(account, room: room, at: now, in: db) }
     }
 
     @discardableResult
     public func leave(_ account: AccountID, room: RoomName) async throws -> Bool {
-        try await pool.write { db in try ConversationSQL.leave(account, room: room, in: db) }
+        try await pool.write { db in try RoomSQL.leave(account, room: room, in: db) }
     }
 
     public func rooms(of account: AccountID) async throws -> [RoomName] {
-        try await pool.read { db in try ConversationSQL.rooms(of: account, in: db) }
+        try await pool.read { db in try RoomSQL.rooms(of: account, in: db) }
     }
 
     public func members(of room: RoomName) async throws -> [AccountID] {
-        try await pool.read { db in try ConversationSQL.members(of: room, in: db) }
+        try await pool.read { db in try RoomSQL.members(of: room, in: db) }
     }
 
     public func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int) async throws -> OfflineEnqueueResult {

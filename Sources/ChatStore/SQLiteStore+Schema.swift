@@ -30,6 +30,7 @@ extension SQLiteStore {
         }
         migrator.registerMigration("v3-account-generations", migrate: migrateToAccountGenerations)
         migrator.registerMigration("v4-conversations", migrate: migrateToConversations)
+        migrator.registerMigration("v5-rooms", migrate: migrateToRooms)
         return migrator
     }
 

@@ -3,12 +3,12 @@ import ChatStore
 import Foundation
 import XCTest
 
-/// What every `ConversationStore` must do, whatever keeps the data (the contract is
-/// written on the protocol). A store's tests subclass this, return a fresh, empty store
+/// What every `ConversationStore` and `RoomStore` must do, whatever keeps the data (the
+/// contract is written on the protocols). A store's tests subclass this, return a fresh, empty store
 /// from `makeStore()`, and call `checkConformance()` from one test (Linux's XCTest does
 /// not run inherited test methods; see `AccountStoreConformance`).
 class ConversationStoreConformance: XCTestCase {
-    typealias Store = ConversationStore & AccountStore
+    typealias Store = RoomStore & AccountStore
 
     /// A new, empty store for one check; it must stay usable until the test ends.
     func makeStore() async throws -> any Store {
@@ -39,7 +39,7 @@ class ConversationStoreConformance: XCTestCase {
             ("prune by age", pruningByAgeKeepsNewerEvents),
             ("prune by count", pruningByCountKeepsTheNewestPerConversation),
             ("delete account", deletingAnAccountDropsItsMembershipsAndQueue),
-        ]
+        ] + roomChecks
     }
 
     let start = Date(timeIntervalSince1970: 1_796_000_000.123)
@@ -194,12 +194,14 @@ class ConversationStoreConformance: XCTestCase {
     func membershipBelongsToTheAccount(_ store: any Store) async throws {
         let alice = try await account(store, "alice")
         let bob = try await account(store, "bob")
-        let joined = try await store.join(alice, room: room("#Rust"))
-        XCTAssertEqual(joined, .joined)
+        let created = try await store.join(alice, room: room("#Rust"))
+        XCTAssertEqual(created, .created)
         let again = try await store.join(alice, room: room("#rust"))
         XCTAssertEqual(again, .alreadyMember)
-        try await store.join(alice, room: room("#lobby"))
-        try await store.join(bob, room: room("#rust"))
+        let lobby = try await store.join(alice, room: room("#lobby"))
+        XCTAssertEqual(lobby, .alreadyMember, "a new account starts in the lobby")
+        let joined = try await store.join(bob, room: room("#rust"))
+        XCTAssertEqual(joined, .joined)
         let ghost = try await store.join(AccountID(999), room: room("#rust"))
         XCTAssertEqual(ghost, .noSuchAccount)
 
@@ -327,6 +329,6 @@ class ConversationStoreConformance: XCTestCase {
 
         let newBob = try await account(store, "bob")
         let newRooms = try await store.rooms(of: newBob)
-        XCTAssertEqual(newRooms, [], "a re-created name starts in no room")
+        XCTAssertEqual(newRooms, [.lobby], "a re-created name starts in the lobby only")
     }
 }

@@ -36,11 +36,56 @@ final class SQLiteConversationTests: ConversationStoreConformance {
         store = try SQLiteStore(path: path)
         defer { try? store.close() }
         let rooms = try await store.rooms(of: alice)
-        XCTAssertEqual(rooms.map(\.display), ["#Rust"])
+        XCTAssertEqual(rooms.map(\.display), ["#lobby", "#Rust"])
         let page = try await store.history(of: .room(room("#rust")), before: nil, limit: 50)
         XCTAssertEqual(page.events.map(\.id), ids)
         let next = try await store.append([message("later", in: .room(room("#rust")), from: alice)])
         XCTAssertGreaterThan(next[0], ids[0])
+    }
+
+    /// The hand-over lives in the database (a trigger), so it holds for any writer:
+    /// chat-useradd's blocking delete, or plain SQL from another tool.
+    func testRoomsPassOnWhoeverDeletesTheOwner() async throws {
+        let store = try SQLiteStore(path: try newPath())
+        defer { try? store.close() }
+        var ids: [String: AccountID] = [:]
+        for user in ["alice", "bob", "carol"] {
+            try store.addUser(name(user), passwordHash: "h")
+            ids[user] = try XCTUnwrap(try store.user(named: name(user))).credential.account
+        }
+        let (alice, bob, carol) = (ids["alice"]!, ids["bob"]!, ids["carol"]!)
+        try await store.join(alice, room: room("#secret"))
+        _ = try await store.setPrivate(room("#secret"), by: alice)
+        _ = try await store.invite(bob, to: room("#secret"), by: alice)
+        try await store.join(bob, room: room("#secret"))
+        try await store.join(carol, room: room("#rust"))
+        try await store.join(bob, room: room("#rust"))
+
+        try await store.pool.write { db in try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [alice.rawValue]) }
+        let secret = try await store.roomInfo(room("#secret"))
+        XCTAssertEqual(secret?.owner, bob)
+        XCTAssertEqual(secret?.isPrivate, true)
+        XCTAssertTrue(try store.deleteUser(name("carol")))
+        let rust = try await store.roomInfo(room("#rust"))
+        XCTAssertEqual(rust?.owner, bob)
+        XCTAssertEqual(rust?.memberCount, 1)
+    }
+
+    func testPrivateRoomsSurviveAReopen() async throws {
+        let path = try newPath()
+        var store = try SQLiteStore(path: path)
+        try store.addUser(name("alice"), passwordHash: "h")
+        let alice = try XCTUnwrap(try store.user(named: name("alice"))).credential.account
+        try await store.join(alice, room: room("#Secret"))
+        _ = try await store.setPrivate(room("#secret"), by: alice)
+        _ = try await store.setTopic(room("#secret"), "plans", by: alice)
+        try await store.leave(alice, room: room("#secret"))
+        try store.close()
+
+        store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        let info = try await store.roomInfo(room("#secret"))
+        XCTAssertEqual(info, RoomInfo(name: room("#Secret"), owner: alice, isPrivate: true, topic: "plans", memberCount: 0))
     }
 
     func testDurabilityChoosesTheSynchronousMode() throws {

@@ -81,11 +81,88 @@ final class SQLiteMigrationTests: XCTestCase {
         XCTAssertEqual(try store.user(named: name("alice"))?.passwordHash, "hash-alice")
         XCTAssertEqual(try store.user(named: name("bob"))?.isLocked, true)
         let joined = try await store.join(alice.account, room: RoomName("#lobby")!)
-        XCTAssertEqual(joined, .joined)
+        XCTAssertEqual(joined, .alreadyMember, "v5-rooms put every account in the lobby")
         let ids = try await store.append([
             NewEvent(conversation: .room(RoomName("#lobby")!), sender: alice.account, senderName: name("alice"), text: "hello", sentAt: Date())
         ])
         let page = try await store.history(of: .room(RoomName("#lobby")!), before: nil, limit: 50)
         XCTAssertEqual(page.events.map(\.id), ids)
+    }
+
+    /// A database with conversations but no rooms (schema v4) gets a room row for every
+    /// room with members, owned by its earliest member, and every account in the lobby.
+    func testMigratesConversationsToRoomsAndPutsEveryoneInTheLobby() async throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v4-conversations")
+        try await queue.write { db in
+            for (id, user) in [(1, "alice"), (2, "Bob"), (3, "carol")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO user (id, name, name_key, password_hash, created_at, updated_at)
+                        VALUES (?, ?, ?, 'h', '2027-01-01 10:00:00.000', '2027-01-01 10:00:00.000')
+                        """,
+                    arguments: [id, user, user.lowercased()]
+                )
+            }
+            // Bob joined #rust before alice (so owns it, in his spelling); carol alone
+            // was in the lobby; alice joined #Go; ties in time go to the lower id.
+            for (user, key, name, joined) in [
+                (1, "#rust", "#rust", 200), (2, "#rust", "#Rust", 100), (3, "#lobby", "#Lobby", 50), (1, "#go", "#Go", 300),
+                (3, "#tie", "#tie", 400), (2, "#tie", "#Tie", 400),
+            ] {
+                try db.execute(
+                    sql: "INSERT INTO room_member (user_id, room_key, room_name, joined_at) VALUES (?, ?, ?, ?)",
+                    arguments: [user, key, name, joined]
+                )
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        let (alice, bob, carol) = (AccountID(1), AccountID(2), AccountID(3))
+        let all = try await store.allMemberships()
+        XCTAssertEqual(all.map(\.room.display), ["#Go", "#Lobby", "#Rust", "#Tie"], "named by the earliest member")
+        XCTAssertEqual(all.map(\.members), [[alice], [alice, bob, carol], [alice, bob], [bob, carol]])
+        for (room, owner) in [("#go", alice), ("#lobby", carol), ("#rust", bob), ("#tie", bob)] {
+            let info = try await store.roomInfo(RoomName(room)!)
+            XCTAssertEqual(info?.owner, owner, room)
+            XCTAssertEqual(info?.isPrivate, false, room)
+            XCTAssertNil(info?.topic, room)
+        }
+        let aliceRooms = try await store.rooms(of: alice)
+        XCTAssertEqual(aliceRooms.map(\.display), ["#Go", "#lobby", "#rust"], "spelled as each joined")
+
+        // The new schema's rules hold for the migrated rows.
+        XCTAssertTrue(try store.deleteUser(name("Bob")))
+        let rust = try await store.roomInfo(RoomName("#rust")!)
+        XCTAssertEqual(rust?.owner, alice)
+        let left = try await store.leave(alice, room: RoomName("#go")!)
+        XCTAssertTrue(left)
+        let go = try await store.roomInfo(RoomName("#go")!)
+        XCTAssertNil(go)
+        try store.addUser(name("dave"), passwordHash: "h")
+        let dave = try stamp(store, "dave").account
+        let daveRooms = try await store.rooms(of: dave)
+        XCTAssertEqual(daveRooms, [.lobby])
+        let violations = try store.pool.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        XCTAssertEqual(violations, [])
+    }
+
+    /// With no accounts there is nobody to own a lobby: none is made until the first
+    /// account is, which then owns it.
+    func testMigratingADatabaseWithoutAccountsMakesNoRooms() async throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v4-conversations")
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        let none = try await store.allMemberships()
+        XCTAssertEqual(none, [])
+        try store.addUser(name("alice"), passwordHash: "h")
+        let alice = try stamp(store, "alice").account
+        let lobby = try await store.roomInfo(.lobby)
+        XCTAssertEqual(lobby, RoomInfo(name: .lobby, owner: alice, isPrivate: false, topic: nil, memberCount: 1))
     }
 }
