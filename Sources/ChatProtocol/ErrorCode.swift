@@ -29,6 +29,10 @@ public enum ErrorCode: Hashable, Sendable {
     /// The recipient of a direct message is offline and already has the most
     /// messages waiting that the server keeps for one account; nothing was stored.
     case mailboxFull
+    /// `/join` of a private room without an invitation.
+    case notInvited
+    /// A room owner's command from someone who does not own the room.
+    case notOwner
     /// A code this version does not know, as a newer server may send: a client
     /// shows it with its text and otherwise treats it as any failure, rather than
     /// dropping the line.
@@ -41,7 +45,7 @@ public enum ErrorCode: Hashable, Sendable {
     /// The codes this version knows, in PROTOCOL.md's order.
     public static let known: [ErrorCode] = [
         .authFailed, .loginRequired, .unknownCommand, .badArguments, .noSuchUser, .mailboxFull, .noKey,
-        .noSuchRoom, .notInRoom, .badRoomName, .tooManyRooms, .lineTooLong, .badEncoding, .busy, .notStored, .flood,
+        .noSuchRoom, .notInRoom, .notInvited, .notOwner, .badRoomName, .tooManyRooms, .lineTooLong, .badEncoding, .busy, .notStored, .flood,
     ]
 }
 
@@ -62,6 +66,8 @@ extension ErrorCode: RawRepresentable {
         case .noSuchUser: return "no-such-user"
         case .notStored: return "not-stored"
         case .mailboxFull: return "mailbox-full"
+        case .notInvited: return "not-invited"
+        case .notOwner: return "not-owner"
         case .noSuchRoom: return "no-such-room"
         case .notInRoom: return "not-in-room"
         case .badRoomName: return "bad-room-name"

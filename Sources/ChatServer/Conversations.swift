@@ -28,7 +28,19 @@ final class Conversations: Sendable {
         case notStored
     }
 
-    private let store: any ConversationStore
+    /// What became of a `/join`.
+    enum JoinOutcome: Sendable {
+        /// A member now (or already), the room named as its creator spelled it.
+        case joined(RoomName)
+        /// A private room the account is not invited to; nothing changed.
+        case notInvited
+        /// The room is new and the server has `limit` rooms already; nothing changed.
+        case serverAtLimit(Int)
+        /// The account is gone; the session ends.
+        case noSuchAccount
+    }
+
+    private let store: any RoomStore
     private let accounts: any AccountStore
     private let hub: Hub
     /// Off only to measure what storing costs (`Scripts/bench`): messages are then
@@ -37,7 +49,7 @@ final class Conversations: Sendable {
     let offlineQueueLimit: Int
 
     init(
-        store: any ConversationStore,
+        store: any RoomStore,
         accounts: any AccountStore,
         hub: Hub,
         storesMessages: Bool = true,
@@ -58,18 +70,37 @@ final class Conversations: Sendable {
     }
 
     /// Makes the account a member of `room` in the store, then in the hub.
-    func join(_ room: RoomName, as session: SessionHandle, on eventLoop: EventLoop) -> EventLoopFuture<MembershipChange> {
+    ///
+    /// The cap on rooms is checked before the join, not in its transaction: joins that
+    /// race to create rooms can pass it by at most their number, a bound as good for a
+    /// cap against abuse and far cheaper than serializing every join.
+    func join(_ room: RoomName, as session: SessionHandle, maxRooms: Int, on eventLoop: EventLoop) -> EventLoopFuture<JoinOutcome> {
         let account = session.credential.account
         return eventLoop.makeFutureWithNIOTask { [store, hub] in
-            let change = try await store.join(account, room: room)
-            switch change {
-            case .joined, .alreadyMember:
-                hub.joined(hub.existingRoom(room) ?? room, account: account, user: session.user, by: session.id)
-            case .noSuchAccount:
-                break
+            if room != .lobby, try await store.roomInfo(room) == nil, try await store.roomCount() >= maxRooms {
+                return .serverAtLimit(maxRooms)
             }
-            return change
+            switch try await store.join(account, room: room) {
+            case .created, .joined, .alreadyMember:
+                let name = try await store.roomInfo(room)?.name ?? room
+                hub.joined(name, account: account, user: session.user, by: session.id)
+                return .joined(name)
+            case .notInvited:
+                return .notInvited
+            case .noSuchAccount:
+                return .noSuchAccount
+            }
         }
+    }
+
+    /// The room as the store has it, or nil when it does not exist.
+    func roomInfo(_ room: RoomName, on eventLoop: EventLoop) -> EventLoopFuture<RoomInfo?> {
+        eventLoop.makeFutureWithNIOTask { [store] in try await store.roomInfo(room) }
+    }
+
+    /// One `ROOMS` page for `account`: the public rooms and the private ones it may see.
+    func roomsPage(for account: AccountID, after cursor: RoomName?, limit: Int, on eventLoop: EventLoop) -> EventLoopFuture<RoomPage> {
+        eventLoop.makeFutureWithNIOTask { [store] in try await store.rooms(visibleTo: account, after: cursor, limit: limit) }
     }
 
     /// Ends the account's membership of `room` in the store, then in the hub. Returns

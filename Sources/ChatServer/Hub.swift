@@ -244,14 +244,10 @@ final class Hub: Sendable {
         directory.withLockedValue { $0.rooms[room.key]?.name }
     }
 
-    /// One `ROOMS` line: the rooms with a member online whose key sorts after `cursor`.
-    ///
-    /// Only the copy happens under the lock; picking and ordering the page happen
-    /// after, so a listing never holds up the messages of every room.
-    func roomsPage(after cursor: String?) -> NamePage {
-        let rooms = directory.withLockedValue { $0.rooms.values.map(\.name) }
-        return NamePage(rooms, after: cursor, limit: limits.namesPerLine)
-    }
+    /// The most names one `ROOMS` or `USERS` line holds.
+    var namesPerLine: Int { limits.namesPerLine }
+    /// The most rooms besides `#lobby` (checked by `Conversations.join`).
+    var maxRooms: Int { limits.rooms }
 
     /// The room's name and one `USERS` line of its members who are online: each user
     /// once, those whose key sorts after `cursor` (a `UserName.key`). Nil if no member

@@ -33,7 +33,10 @@ struct InputGate {
     private var pending = CircularBuffer<InboundLine>(initialCapacity: 4)
     /// Bytes of text in `pending`, counted only until login.
     private var pendingBytes = 0
-    private(set) var operationInFlight = false
+    /// Operations under way; one may start another (logging in, then entering the
+    /// hub), and lines wait until the last has ended.
+    private var operationsInFlight = 0
+    var operationInFlight: Bool { operationsInFlight > 0 }
     private var rateLimited = false
     /// The channel asked to read while blocked; pass the read on once unblocked.
     private var readHeld = false
@@ -84,11 +87,11 @@ struct InputGate {
     }
 
     mutating func operationStarted() {
-        operationInFlight = true
+        operationsInFlight += 1
     }
 
     mutating func operationEnded() {
-        operationInFlight = false
+        operationsInFlight = max(0, operationsInFlight - 1)
     }
 
     /// The channel wants to read: true to pass the read on now, false to hold it.

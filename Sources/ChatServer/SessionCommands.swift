@@ -34,21 +34,14 @@ struct SessionCommands: Sendable {
             leave(room, as: handle, for: session)
 
         case .rooms(let after):
-            let page = router.roomsPage(after: after?.key)
-            session.send(.rooms(page.names, more: page.hasMore))
+            listRooms(after: after, as: handle, for: session)
 
         case .who(let requested, let after):
             guard let room = requested ?? session.currentRoom else {
                 session.send(.error(.notInRoom, "you are in no room; name one: /who #room"))
                 return
             }
-            // The cursor is only compared with user keys (lowercase), so any word
-            // will do: a name no account has still says where to go on.
-            guard let members = router.membersPage(of: room, after: after?.lowercased()) else {
-                session.send(.error(.noSuchRoom, "\(room.display) does not exist"))
-                return
-            }
-            session.send(.users(room: members.room.display, members.page.names, more: members.page.hasMore))
+            who(room, after: after, as: handle, for: session)
 
         case .history(let room, let count):
             history(of: room, count: count, as: handle, for: session)
@@ -93,12 +86,15 @@ struct SessionCommands: Sendable {
         }
         guard let eventLoop = session.eventLoop else { return }
         session.beginOperation()
-        conversations.join(room, as: handle, on: eventLoop).assumeIsolated().whenComplete { result in
+        conversations.join(room, as: handle, maxRooms: router.maxRooms, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
-            case .success(.joined), .success(.alreadyMember):
-                let name = router.room(room, ifMemberIs: handle.credential.account) ?? room
+            case .success(.joined(let name)):
                 session.makeCurrent(name)
                 session.send(.ok(command: "join", details: name.display))
+            case .success(.serverAtLimit(let limit)):
+                session.send(.error(.tooManyRooms, "server limit: there are \(limit) rooms besides #lobby, the most allowed; join an existing one"))
+            case .success(.notInvited):
+                session.send(.error(.notInvited, "\(room.display) is private; its owner must /invite you"))
             case .success(.noSuchAccount):
                 session.credentialsChanged(.deleted)
             case .failure(let error):
@@ -124,6 +120,56 @@ struct SessionCommands: Sendable {
             case .failure(let error):
                 session.log(.error, "leave not stored", ["error": "\(error)"])
                 session.send(.error(.notStored, "membership not stored, try again later"))
+            }
+            session.endOperation()
+        }
+    }
+
+    /// `/who`: the members of `room` who are online. A member asks the hub; anyone
+    /// else learns from the store whether the room exists and may be looked into (a
+    /// private room is not, to a non-member).
+    private func who(_ room: RoomName, after: String?, as handle: SessionHandle, for session: SessionHandler) {
+        // The cursor is only compared with user keys (lowercase), so any word will do:
+        // a name no account has still says where to go on.
+        let cursor = after?.lowercased()
+        func answer(_ name: RoomName) {
+            let page = router.membersPage(of: name, after: cursor)?.page ?? NamePage([UserName](), after: nil, limit: 1)
+            session.send(.users(room: name.display, page.names, more: page.hasMore))
+        }
+        if let name = router.room(room, ifMemberIs: handle.credential.account) {
+            answer(name)
+            return
+        }
+        guard let eventLoop = session.eventLoop else { return }
+        session.beginOperation()
+        conversations.roomInfo(room, on: eventLoop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(nil):
+                session.send(.error(.noSuchRoom, "\(room.display) does not exist"))
+            case .success(let info?) where info.isPrivate:
+                session.send(.error(.notInRoom, "\(info.name.display) is private and you are not in it"))
+            case .success(let info?):
+                answer(info.name)
+            case .failure(let error):
+                session.log(.error, "room not read", ["error": "\(error)"])
+                session.send(.error(.busy, "server busy, try again shortly"))
+            }
+            session.endOperation()
+        }
+    }
+
+    private func listRooms(after cursor: RoomName?, as handle: SessionHandle, for session: SessionHandler) {
+        guard let eventLoop = session.eventLoop else { return }
+        session.beginOperation()
+        let limit = router.namesPerLine
+        conversations.roomsPage(for: handle.credential.account, after: cursor, limit: limit, on: eventLoop).assumeIsolated().whenComplete {
+            result in
+            switch result {
+            case .success(let page):
+                session.send(.rooms(page.rooms.map(\.name.display), more: page.more))
+            case .failure(let error):
+                session.log(.error, "rooms not read", ["error": "\(error)"])
+                session.send(.error(.busy, "server busy, try again shortly"))
             }
             session.endOperation()
         }

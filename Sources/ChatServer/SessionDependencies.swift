@@ -16,7 +16,8 @@ protocol ChatRouting: Sendable {
     func rooms(of account: AccountID) -> [RoomName]
     func room(_ room: RoomName, ifMemberIs account: AccountID) -> RoomName?
     func checkJoin(_ room: RoomName, by account: AccountID) -> Hub.JoinCheck
-    func roomsPage(after cursor: String?) -> NamePage
+    var namesPerLine: Int { get }
+    var maxRooms: Int { get }
     func membersPage(of room: RoomName, after cursor: String?) -> (room: RoomName, page: NamePage)?
     func credentialsChanged(_ account: AccountID, _ status: AccountStatus, now: NIODeadline)
 }

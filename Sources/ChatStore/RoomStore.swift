@@ -42,6 +42,10 @@ public protocol RoomStore: ConversationStore {
     /// 1...`maxPageSize`.
     func rooms(visibleTo account: AccountID, after: RoomName?, limit: Int) async throws -> RoomPage
 
+    /// How many rooms exist besides `RoomName.lobby`: what a server's cap on rooms
+    /// counts.
+    func roomCount() async throws -> Int
+
     /// Every room with its members, ordered by key: what a server loads once at start
     /// to mirror membership in memory. One snapshot.
     func allMemberships() async throws -> [RoomMembers]

@@ -13,6 +13,12 @@ extension SQLiteStore: RoomStore {
         try await pool.read { db in try RoomSQL.rooms(visibleTo: account, after: after, limit: limit, in: db) }
     }
 
+    public func roomCount() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM room WHERE key != ?", arguments: [RoomName.lobby.key]) ?? 0
+        }
+    }
+
     public func allMemberships() async throws -> [RoomMembers] {
         try await pool.read { db in try RoomSQL.allMemberships(in: db) }
     }

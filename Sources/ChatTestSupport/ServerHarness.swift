@@ -122,6 +122,17 @@ public final class ServerHarness: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Waits, at most `timeout`, until the server has logged a line containing
+    /// `message`; false if it never did.
+    public func waitForLog(_ message: String, timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !logs.joined.contains(message) {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// A TLS connection that has read the server's HELLO.
     public func connect(
         receiveBufferSize: Int? = nil,

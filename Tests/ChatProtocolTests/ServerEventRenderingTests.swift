@@ -38,7 +38,7 @@ final class ServerEventRenderingTests: XCTestCase {
         let expected: [ErrorCode: String] = [
             .authFailed: "auth-failed", .loginRequired: "login-required", .unknownCommand: "unknown-command",
             .badArguments: "bad-arguments", .noSuchUser: "no-such-user", .mailboxFull: "mailbox-full",
-            .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .badRoomName: "bad-room-name",
+            .noSuchRoom: "no-such-room", .notInRoom: "not-in-room", .notInvited: "not-invited", .notOwner: "not-owner", .badRoomName: "bad-room-name",
             .lineTooLong: "line-too-long", .badEncoding: "bad-encoding", .busy: "busy", .notStored: "not-stored",
             .noKey: "no-key", .flood: "flood", .tooManyRooms: "too-many-rooms",
         ]

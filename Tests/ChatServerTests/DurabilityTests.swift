@@ -114,7 +114,6 @@ final class DurabilityTests: XCTestCase {
         let harness = try await ServerHarness.start(for: self) { $0.databasePath = database }
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
-        try await expect(alice, "JOIN #lobby bob")
 
         // Fill the disk.
         let filler = mountPoint.appendingPathComponent("filler")

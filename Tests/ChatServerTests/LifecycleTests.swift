@@ -9,7 +9,6 @@ final class LifecycleTests: XCTestCase {
         let harness = try await ServerHarness.start(for: self)
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
-        try await expect(alice, "JOIN #lobby bob")
         let anonymous = try await harness.connect()
 
         await harness.server.stop()

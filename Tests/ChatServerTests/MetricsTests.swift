@@ -23,10 +23,7 @@ final class MetricsTests: XCTestCase {
 
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
-        try await expect(alice, "JOIN #lobby bob")
         let carol = try await harness.login("carol")
-        try await expect(alice, "JOIN #lobby carol")
-        try await expect(bob, "JOIN #lobby carol")
         let stranger = try await harness.connect()
         try await stranger.send("/login bob not-bobs-password")
         try await expect(stranger, prefix: "ERR")
