@@ -48,6 +48,7 @@ public enum ChatClientApp {
                 ringsBell: options.bell
             )
             prepared.driver.show = { [unowned runner] in runner.show($0) }
+            prepared.driver.askForPasswords = { [unowned runner] in runner.askForPasswords() }
             return await runner.run(events: &prepared.events, startupNotices: prepared.startupNotices)
         } catch {
             writeError(error.description)
