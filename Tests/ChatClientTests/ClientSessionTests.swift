@@ -294,7 +294,8 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(ConfigDirectory.standard(environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/home/a"])?.url.path, "/home/a/.config/securechat")
         XCTAssertNil(ConfigDirectory.standard(environment: [:]))
         let config = ConfigDirectory(url: URL(fileURLWithPath: "/c"))
-        XCTAssertEqual(config.keyFile(user: "Alice", server: ServerEndpoint(host: "::1", port: 7443)).path, "/c/keys/alice@___1__7443.key")
+        XCTAssertEqual(config.keyFile(user: "Alice", serverID: "spki-0a1b").path, "/c/keys/alice@spki-0a1b.key")
+        XCTAssertEqual(config.legacyKeyFile(user: "Alice", server: ServerEndpoint(host: "::1", port: 7443)).path, "/c/keys/alice@___1__7443.key")
     }
 
     func testIdentityKeyFileRoundTripAndWrongPassword() throws {

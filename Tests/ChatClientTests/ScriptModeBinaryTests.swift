@@ -54,7 +54,11 @@ final class ScriptModeBinaryTests: XCTestCase {
         await bob.close()
 
         // The key file: 0600, under the config dir, sealed.
-        let keyFile = home.appendingPathComponent(".config/securechat/keys/alice@127.0.0.1_\(server.port).key")
+        let keys = home.appendingPathComponent(".config/securechat/keys")
+        let names = try FileManager.default.contentsOfDirectory(atPath: keys.path)
+        XCTAssertEqual(names.count, 1, "\(names)")
+        XCTAssertTrue(names.first?.hasPrefix("alice@spki-") == true, "\(names)")
+        let keyFile = keys.appendingPathComponent(names.first ?? "")
         let text = try String(contentsOf: keyFile, encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("securechat-secret-key v1\n"))
         XCTAssertFalse(PrivateFileMode.isGroupOrOtherAccessible(keyFile))
