@@ -48,6 +48,7 @@ public enum ChatClientApp {
                 ringsBell: options.bell
             )
             prepared.driver.show = { [unowned runner] in runner.show($0) }
+            prepared.driver.askForPasswords = { [unowned runner] in runner.askForPasswords() }
             return await runner.run(events: &prepared.events, startupNotices: prepared.startupNotices)
         } catch {
             writeError(error.description)
@@ -123,7 +124,11 @@ public enum ChatClientApp {
                 askAgain: askAgain
             )
             var startup: [Notice] = connected.pinnedNow.map { [.note($0)] } ?? []
-            let identityFile = IdentityKeyFile(url: config.keyFile(user: me, server: options.server), cost: options.keyFileCost)
+            let keyFile = try KeyFileLocation.resolve(
+                config: config, user: me, endpoint: options.server,
+                publicKeySHA256: connection.session.serverCertificate?.publicKeySHA256)
+            startup += keyFile.notices
+            let identityFile = IdentityKeyFile(url: keyFile.url, cost: options.keyFileCost)
             let askOldPassword: (() -> String?)? =
                 interactive
                 ? { try? PasswordPrompt.ask("Your key file was sealed under another password; that password (empty to skip): ", echo: false) }

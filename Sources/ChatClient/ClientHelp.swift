@@ -20,7 +20,7 @@ enum ClientHelp {
         "  /fingerprint <user>          your key's fingerprint and theirs, to compare out of band",
         "  /trust <user> <fingerprint>  accept a changed key, only with the fingerprint you compared",
         "Account and leaving",
-        "  /passwd <old> <new>          change your password (the old one without spaces)",
+        "  /passwd                      change your password: asks for the current and the new one, echo off",
         "  /ping                        check the connection",
         "  /quit [message]              leave (Ctrl-C, or Ctrl-D on an empty line, too)",
         "Editing",

@@ -51,6 +51,9 @@ extension ClientSession {
             return ClientCommand.msg(user: user, text: text).rendered
         case "me":
             return ClientCommand.message(Self.action(rest)).rendered
+        case "passwd":
+            guard case .success(let command) = ClientCommand.parse(line) else { return line }
+            return command.rendered
         default:
             return line
         }

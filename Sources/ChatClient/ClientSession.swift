@@ -29,6 +29,9 @@ public final class ClientSession {
         /// This typed line was not sent (a warning says why); an interactive runner
         /// gives it back to the input line for editing.
         case refused(String)
+        /// `/passwd` was typed alone: the runner asks for the passwords (at echo-off
+        /// prompts on a terminal) and hands them to ``changePassword(old:new:)``.
+        case askForPasswords
     }
 
     /// A key checked against the server this recently is not looked up again before
@@ -176,9 +179,13 @@ public final class ClientSession {
         case "quit":
             return [.send(line), .quit]
         case "passwd":
-            let (old, new) = Self.splitWord(rest)
-            if !old.isEmpty, !new.isEmpty { pendingPassword = new }
-            return [.send(line)]
+            guard rest.contains(where: { $0 != " " }) else { return [.askForPasswords] }
+            // Parsed here as the server will parse it, quoted form included, so the
+            // key file is sealed again under exactly the password the server set.
+            guard case .success(.passwd(let old, let new)) = ClientCommand.parse(line) else {
+                return usage(#"/passwd alone asks for both passwords; or /passwd "<old>" "<new>" (\" for a quote, \\ for a backslash)"#)
+            }
+            return sendPasswordChange(old: old, new: new)
         case "say":
             let (room, text) = Self.splitWord(rest)
             guard !room.isEmpty, !text.isEmpty else { return [.send(line)] }
@@ -186,6 +193,27 @@ public final class ClientSession {
         default:
             return [.send(line)]
         }
+    }
+
+    /// The passwords asked for after `/passwd` alone. Sent in whichever wire form
+    /// carries them (``ClientCommand/rendered``), in turn with typed lines held
+    /// behind a DM's key look-up. Never refused back to the input line: the line
+    /// holds passwords.
+    public func changePassword(old: String, new: String) -> [Output] {
+        let line = ClientCommand.passwd(old: old, new: new).rendered
+        guard lengthRefusal(line) == nil else {
+            return [.show(.warning("the passwords are too long for one protocol line; password not changed"))]
+        }
+        if hasPendingSend {
+            queuedInput.append(line)
+            return []
+        }
+        return sendPasswordChange(old: old, new: new)
+    }
+
+    private func sendPasswordChange(old: String, new: String) -> [Output] {
+        pendingPassword = new
+        return [.send(ClientCommand.passwd(old: old, new: new).rendered)]
     }
 
     func usage(_ text: String) -> [Output] {

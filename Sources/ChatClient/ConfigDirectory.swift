@@ -7,8 +7,10 @@ import Foundation
 ///   (the person's own file; the client never writes it).
 /// - `known-servers`: pinned server certificates (trust on first use).
 /// - `known-keys`: pinned end-to-end public keys of other people.
-/// - `keys/<user>@<server>.key`: this machine's end-to-end key pair for an account,
-///   the secret half sealed under the account password.
+/// - `keys/<user>@<server id>.key`: this machine's end-to-end key pair for an
+///   account, the secret half sealed under the account password; the id is the
+///   server's, from `server-ids` (``ServerIdentities``), not the address typed.
+/// - `server-ids`: which public keys and addresses belong to which server id.
 public struct ConfigDirectory: Sendable {
     public let url: URL
 
@@ -31,7 +33,15 @@ public struct ConfigDirectory: Sendable {
     public var knownServers: URL { url.appendingPathComponent("known-servers") }
     public var knownKeys: URL { url.appendingPathComponent("known-keys") }
 
-    public func keyFile(user: String, server: ServerEndpoint) -> URL {
+    public var serverIdentities: URL { url.appendingPathComponent("server-ids") }
+
+    public func keyFile(user: String, serverID: String) -> URL {
+        url.appendingPathComponent("keys").appendingPathComponent("\(Self.fileSafe(user.lowercased()))@\(Self.fileSafe(serverID)).key")
+    }
+
+    /// The name key files had before they were named by server id: by the address
+    /// typed, so `localhost` and `127.0.0.1` had a key each. Read only to migrate.
+    public func legacyKeyFile(user: String, server: ServerEndpoint) -> URL {
         url.appendingPathComponent("keys")
             .appendingPathComponent("\(Self.fileSafe(user.lowercased()))@\(Self.fileSafe(server.description)).key")
     }

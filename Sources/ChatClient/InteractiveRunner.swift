@@ -22,6 +22,8 @@ final class InteractiveRunner {
     private let continuation: AsyncStream<ClientEvent>.Continuation
     private let ringsBell: Bool
     private var editor = LineEditor()
+    /// While set, keys answer `/passwd`'s echo-off questions instead of editing the line.
+    private var passwordChange: PasswordChangePrompt?
     private var decoder = KeyDecoder()
     private var signalSources: [any DispatchSourceSignal] = []
 
@@ -46,6 +48,13 @@ final class InteractiveRunner {
         guard !lines.isEmpty else { return }
         let bell = ringsBell && notice.asksForAttention(of: driver.session.me) ? "\u{07}" : ""
         terminal.write("\r\u{1B}[K" + lines.joined(separator: "\r\n") + "\r\n" + bell)
+        redraw()
+    }
+
+    /// `/passwd` typed alone: ask on the input row, which keeps what was being typed
+    /// (nothing: the line was just submitted) out of the way until it is done.
+    func askForPasswords() {
+        passwordChange = PasswordChangePrompt()
         redraw()
     }
 
@@ -96,6 +105,10 @@ final class InteractiveRunner {
     }
 
     private func handle(_ key: Key) {
+        if passwordChange != nil {
+            answerPasswordPrompt(key)
+            return
+        }
         switch editor.apply(key) {
         case .none:
             break
@@ -116,6 +129,27 @@ final class InteractiveRunner {
         }
     }
 
+    private func answerPasswordPrompt(_ key: Key) {
+        guard let action = passwordChange?.apply(key) else { return }
+        switch action {
+        case .none:
+            break
+        case .changed:
+            redraw()
+        case .cancelled(let reason):
+            passwordChange = nil
+            show(.note(reason))
+        case .mismatch:
+            passwordChange = nil
+            show(.warning("the new passwords do not match; password not changed, nothing sent"))
+        case .finished(let old, let new):
+            passwordChange = nil
+            redraw()
+            driver.perform(driver.session.changePassword(old: old, new: new))
+            redraw()
+        }
+    }
+
     private func quit() {
         guard !driver.quitSent else { return }
         driver.quit()
@@ -132,6 +166,11 @@ final class InteractiveRunner {
     }
 
     private func redraw() {
+        if let passwordChange {
+            // Echo off: the prompt alone, the cursor after it.
+            terminal.write("\r" + renderer.paint(passwordChange.prompt, .bold) + "\u{1B}[K")
+            return
+        }
         let room = driver.session.currentRoom.map { "[\(TerminalSafeText.sanitize($0))] " } ?? ""
         let prompt = "\(room)> "
         let (text, column) = editor.view(promptWidth: DisplayWidth.of(prompt), width: terminal.width)

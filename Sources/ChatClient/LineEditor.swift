@@ -36,7 +36,7 @@ public struct LineEditor: Sendable {
         case .enter:
             let line = text
             guard !line.allSatisfy({ $0 == " " }) else { return .none }
-            if history.last != line { history.append(line) }
+            if history.last != line, !Self.holdsPasswords(line) { history.append(line) }
             if history.count > Self.historyLimit { history.removeFirst() }
             historyIndex = history.count
             characters = []
@@ -92,6 +92,13 @@ public struct LineEditor: Sendable {
             break
         }
         return .changed
+    }
+
+    /// `/passwd <old> <new>` typed in full: kept out of the history, so Up does not
+    /// bring passwords back onto the screen.
+    static func holdsPasswords(_ line: String) -> Bool {
+        let word = line.prefix { $0 != " " }
+        return word.lowercased() == "/passwd" && word.count < line.count
     }
 
     /// Puts a line that was submitted but not sent back on the row, cursor at its

@@ -9,6 +9,15 @@ final class SessionDriver {
     let identityFile: IdentityKeyFile
     /// Where notices go; set by the runner.
     var show: (Notice) -> Void = { _ in }
+    /// What `/passwd` typed alone does. A script has no terminal to ask on and its
+    /// lines are not secret prompts, so by default it is refused with a remark;
+    /// the interactive runner asks at echo-off prompts instead.
+    lazy var askForPasswords: () -> Void = { [unowned self] in
+        self.show(.warning(Self.scriptPasswdRemark))
+    }
+
+    static let scriptPasswdRemark =
+        #"/passwd alone asks for the passwords on a terminal; in a script give both on the line: /passwd "<old>" "<new>" (\" for a quote, \\ for a backslash); nothing sent"#
     private(set) var quitSent = false
     private(set) var sawBye = false
     private var passedBarriers: Set<String> = []
@@ -35,6 +44,8 @@ final class SessionDriver {
                 reseal(under: password)
             case .refused:
                 break
+            case .askForPasswords:
+                askForPasswords()
             }
         }
         connection.send(lines)

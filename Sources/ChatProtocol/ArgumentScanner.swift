@@ -1,4 +1,4 @@
-/// Walks a command's arguments: space-separated tokens, then free text.
+/// Walks a command's arguments: space-separated tokens (or quoted ones), then free text.
 struct ArgumentScanner {
     private var rest: Substring.UnicodeScalarView
 
@@ -31,6 +31,20 @@ struct ArgumentScanner {
         let remaining = self.rest.first == " " ? self.rest.dropFirst() : self.rest
         self.rest = remaining[remaining.endIndex...]
         return String(remaining)
+    }
+
+    /// Whether the next argument, after any spaces, starts with `"`: the quoted form.
+    var nextIsQuoted: Bool {
+        self.rest.first { $0 != " " } == QuotedArgument.quote
+    }
+
+    /// The next argument in the quoted form (``QuotedArgument``), after skipping any
+    /// run of spaces; `nil` if there is none or it is malformed.
+    mutating func quoted() -> String? {
+        let start = self.rest.firstIndex { $0 != " " } ?? self.rest.endIndex
+        guard let (value, rest) = QuotedArgument.parse(self.rest[start...]) else { return nil }
+        self.rest = rest
+        return value
     }
 
     /// Like ``freeText()``, but `nil` when there is none.

@@ -146,7 +146,17 @@ extension ClientCommand {
         return .success(.msg(user: user, text: text))
     }
 
+    /// Two forms. Quoted, chosen by a `"` at the start of the first argument:
+    /// `/passwd "<old>" "<new>"`, each password quoted (``QuotedArgument``), so
+    /// either may hold anything. Legacy: `/passwd <old> <new>`, the old password
+    /// one word and the new one the rest of the line, as before.
     private static func parsePasswd(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        if arguments.nextIsQuoted {
+            guard let old = arguments.quoted(), let new = arguments.quoted(), arguments.isAtEnd, !old.isEmpty, !new.isEmpty else {
+                return .failure(CommandSyntax.passwd.badArguments)
+            }
+            return .success(.passwd(old: old, new: new))
+        }
         guard let old = arguments.token() else {
             return .failure(CommandSyntax.passwd.badArguments)
         }

@@ -5,7 +5,8 @@ extension ClientCommand {
     ///
     /// Arguments are written as given, one space apart. The caller keeps to what
     /// ``parse(_:)`` would accept (name-like arguments single words, required text
-    /// not empty); this does not check, as the server does. A message that starts
+    /// not empty); this does not check, as the server does. `/passwd` takes the
+    /// quoted form when the old password does not fit the legacy one. A message that starts
     /// with `/` is escaped as `//`. `who(room: nil, after:)`, which parsing never
     /// makes, is sent as `/who`: `after` needs a room before it.
     public var rendered: String {
@@ -28,8 +29,10 @@ extension ClientCommand {
             return Self.line(.who, [])
         case .msg(let user, let text):
             return Self.line(.msg, [user, text])
-        case .passwd(let old, let new):
+        case .passwd(let old, let new) where Self.fitsLegacyPasswd(old: old):
             return Self.line(.passwd, [old, new])
+        case .passwd(let old, let new):
+            return "/" + Kind.passwd.rawValue + " " + QuotedArgument.quoted(old) + " " + QuotedArgument.quoted(new)
         case .ping(let token):
             return Self.line(.ping, [], optional: token)
         case .pong(let token):
@@ -47,6 +50,13 @@ extension ClientCommand {
         case .history(let room, let count):
             return Self.line(.history, [room.display, String(count)])
         }
+    }
+
+    /// The legacy `/passwd <old> <new>` carries `old` when it is one word that does
+    /// not start with a quote; it is preferred then, since servers that predate the
+    /// quoted form read it too.
+    private static func fitsLegacyPasswd(old: String) -> Bool {
+        !old.isEmpty && !old.unicodeScalars.contains(" ") && old.unicodeScalars.first != QuotedArgument.quote
     }
 
     /// `/word`, then the arguments one space apart. A last optional argument that

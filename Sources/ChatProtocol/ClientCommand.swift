@@ -21,7 +21,9 @@ public enum ClientCommand: Equatable, Sendable {
     /// names, as with every user argument.
     case who(room: RoomName?, after: String?)
     case msg(user: String, text: String)
-    /// `/passwd <old> <new>`: split at the first space, so `new` may contain spaces but `old` cannot.
+    /// `/passwd "<old>" "<new>"` (each quoted, with `\"` and `\\` escapes: any
+    /// password), or the legacy `/passwd <old> <new>` (`old` one word, `new` the
+    /// rest of the line).
     case passwd(old: String, new: String)
     case ping(token: String?)
     /// `/pong [token]`: the answer to the server's `PING`; any line would do, this one

@@ -27,7 +27,8 @@ struct CommandSyntax: Sendable {
     static let msg = CommandSyntax(
         kind: .msg, usage: "/msg <user> <text>", summary: "send a direct message to a user")
     static let passwd = CommandSyntax(
-        kind: .passwd, usage: "/passwd <old> <new>", summary: "change your password (old may not contain spaces)")
+        kind: .passwd, usage: "/passwd \"<old>\" \"<new>\" | /passwd <old> <new>",
+        summary: "change your password; quote both (\\\" for a quote, \\\\ for a backslash) if the old one has a space")
     static let ping = CommandSyntax(
         kind: .ping, usage: "/ping [token]", summary: "check the connection; the server answers PONG")
     static let pong = CommandSyntax(

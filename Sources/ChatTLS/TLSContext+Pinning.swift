@@ -25,6 +25,10 @@ public struct PresentedCertificate: Sendable, Equatable {
     public let sha256: [UInt8]
     /// Why the chain or name did not verify (OpenSSL's words), or nil if they did.
     public let chainProblem: String?
+    /// SHA-256 of the leaf's SubjectPublicKeyInfo (DER), the HPKP-style "SPKI
+    /// fingerprint": unlike `sha256` it stays the same across a renewal that keeps
+    /// the key, so a client can tell the server apart from its name and port.
+    public let publicKeySHA256: [UInt8]?
 
     public var chainVerified: Bool { chainProblem == nil }
 }
@@ -122,7 +126,8 @@ final class ServerCertificateVerifier: Sendable {
         TLSConnection.owning(storeContext)?.serverCertificate = PresentedCertificate(
             der: der,
             sha256: digest,
-            chainProblem: chainProblem
+            chainProblem: chainProblem,
+            publicKeySHA256: Self.publicKeyDigest(of: leaf)
         )
 
         switch policy {
@@ -144,6 +149,20 @@ final class ServerCertificateVerifier: Sendable {
     private static func describe(_ error: CInt) -> String {
         guard let text = X509_verify_cert_error_string(Int(error)) else { return "verification error \(error)" }
         return String(cString: text)
+    }
+
+    private static func publicKeyDigest(of certificate: OpaquePointer) -> [UInt8]? {
+        guard let key = X509_get0_pubkey(certificate) else { return nil }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_PUBKEY(key, &output)
+        guard length > 0, let output else { return nil }
+        defer { securechat_OPENSSL_free(output) }
+        var digest = [UInt8](repeating: 0, count: 32)
+        var digestLength: UInt32 = 0
+        guard EVP_Digest(output, Int(length), &digest, &digestLength, EVP_sha256(), nil) == 1, digestLength == 32 else {
+            return nil
+        }
+        return digest
     }
 
     private static func der(of certificate: OpaquePointer) -> [UInt8]? {

@@ -221,6 +221,30 @@ final class ClientSessionTests: XCTestCase {
         XCTAssertEqual(alice.serverEvent(.ok(command: "passwd", details: nil)), [.show(.server(.ok(command: "passwd", details: nil)))])
     }
 
+    /// `/passwd` alone is the runner's to ask for; the passwords it gets go out in
+    /// the form that carries them, and the key file is sealed under exactly the new one.
+    func testPasswdAloneAsksAndAnyPasswordsGoOutQuoted() throws {
+        let alice = try makeSession("alice")
+        XCTAssertEqual(alice.userLine("/passwd"), [.askForPasswords])
+        XCTAssertEqual(alice.userLine("/PASSWD   "), [.askForPasswords])
+        XCTAssertEqual(
+            alice.changePassword(old: "correct horse battery staple", new: #" new "one" \ "#),
+            [.send(#"/passwd "correct horse battery staple" " new \"one\" \\ ""#)])
+        XCTAssertEqual(alice.serverEvent(.ok(command: "passwd", details: nil)).last, .passwordChanged(#" new "one" \ "#))
+
+        // Typed in the quoted form, the password sealed under is the unquoted one.
+        XCTAssertEqual(alice.userLine(#"/passwd "a b" "c d""#), [.send(#"/passwd "a b" "c d""#)])
+        XCTAssertEqual(alice.serverEvent(.ok(command: "passwd", details: nil)).last, .passwordChanged("c d"))
+
+        // A malformed one is not sent: the server would refuse it anyway.
+        guard case .show(.warning(let text)) = alice.userLine(#"/passwd "a b" c"#).first, text.hasPrefix("usage: /passwd alone") else {
+            return XCTFail("a malformed quoted /passwd was not refused")
+        }
+        XCTAssertEqual(
+            alice.changePassword(old: String(repeating: "x", count: 3000), new: String(repeating: "y", count: 3000)),
+            [.show(.warning("the passwords are too long for one protocol line; password not changed"))])
+    }
+
     func testMalformedPayloadsAreRejectedWithoutALookup() throws {
         let bob = try makeSession("bob")
         XCTAssertEqual(
@@ -270,7 +294,8 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(ConfigDirectory.standard(environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/home/a"])?.url.path, "/home/a/.config/securechat")
         XCTAssertNil(ConfigDirectory.standard(environment: [:]))
         let config = ConfigDirectory(url: URL(fileURLWithPath: "/c"))
-        XCTAssertEqual(config.keyFile(user: "Alice", server: ServerEndpoint(host: "::1", port: 7443)).path, "/c/keys/alice@___1__7443.key")
+        XCTAssertEqual(config.keyFile(user: "Alice", serverID: "spki-0a1b").path, "/c/keys/alice@spki-0a1b.key")
+        XCTAssertEqual(config.legacyKeyFile(user: "Alice", server: ServerEndpoint(host: "::1", port: 7443)).path, "/c/keys/alice@___1__7443.key")
     }
 
     func testIdentityKeyFileRoundTripAndWrongPassword() throws {

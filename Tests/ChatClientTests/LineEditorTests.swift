@@ -94,3 +94,53 @@ final class LineEditorTests: XCTestCase {
         XCTAssertEqual(wide.view(promptWidth: 2, width: 80).cursorColumn, 8)
     }
 }
+
+/// `/passwd` typed alone: three echo-off answers on the input row.
+final class PasswordChangePromptTests: XCTestCase {
+    func testTwoMatchingNewPasswordsFinish() {
+        var prompt = PasswordChangePrompt()
+        XCTAssertEqual(prompt.prompt, "Current password: ")
+        XCTAssertEqual(prompt.apply(.text("correct horse")), .none)
+        XCTAssertEqual(prompt.apply(.text(" battery stapl")), .none)
+        XCTAssertEqual(prompt.apply(.backspace), .none)
+        XCTAssertEqual(prompt.apply(.text("le")), .none)
+        XCTAssertEqual(prompt.apply(.enter), .changed)
+        XCTAssertEqual(prompt.prompt, "New password: ")
+        XCTAssertEqual(prompt.apply(.text("wrong")), .none)
+        XCTAssertEqual(prompt.apply(.eraseLine), .none)
+        XCTAssertEqual(prompt.apply(.text(" spaced \"new\" ")), .none)
+        XCTAssertEqual(prompt.apply(.enter), .changed)
+        XCTAssertEqual(prompt.prompt, "New password again: ")
+        XCTAssertEqual(prompt.apply(.text(" spaced \"new\" ")), .none)
+        XCTAssertEqual(prompt.apply(.enter), .finished(old: "correct horse battery staple", new: " spaced \"new\" "))
+    }
+
+    func testAMismatchOrACancelSendsNothing() {
+        var prompt = PasswordChangePrompt()
+        for key: Key in [.text("old"), .enter, .text("one"), .enter, .text("other")] { _ = prompt.apply(key) }
+        XCTAssertEqual(prompt.apply(.enter), .mismatch)
+
+        var cancelled = PasswordChangePrompt()
+        _ = cancelled.apply(.text("half"))
+        XCTAssertEqual(cancelled.apply(.endOfInput), .none, "Ctrl-D cancels only an empty answer")
+        guard case .cancelled = cancelled.apply(.interrupt) else { return XCTFail("Ctrl-C did not cancel") }
+        guard case .cancelled = PasswordChangePrompt().applying(.enter) else { return XCTFail("an empty answer did not cancel") }
+    }
+
+    func testPasswdLinesStayOutOfTheHistory() {
+        var editor = LineEditor()
+        for key: Key in [.text("/passwd old new"), .enter, .text("/passwd"), .enter, .text("hello"), .enter, .up, .up] {
+            _ = editor.apply(key)
+        }
+        XCTAssertEqual(editor.text, "/passwd", "/passwd alone holds no password; the line with both is not kept")
+        _ = editor.apply(.up)
+        XCTAssertEqual(editor.text, "/passwd")
+    }
+}
+
+extension PasswordChangePrompt {
+    fileprivate func applying(_ key: Key) -> Action {
+        var copy = self
+        return copy.apply(key)
+    }
+}

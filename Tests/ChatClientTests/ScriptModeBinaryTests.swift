@@ -54,7 +54,11 @@ final class ScriptModeBinaryTests: XCTestCase {
         await bob.close()
 
         // The key file: 0600, under the config dir, sealed.
-        let keyFile = home.appendingPathComponent(".config/securechat/keys/alice@127.0.0.1_\(server.port).key")
+        let keys = home.appendingPathComponent(".config/securechat/keys")
+        let names = try FileManager.default.contentsOfDirectory(atPath: keys.path)
+        XCTAssertEqual(names.count, 1, "\(names)")
+        XCTAssertTrue(names.first?.hasPrefix("alice@spki-") == true, "\(names)")
+        let keyFile = keys.appendingPathComponent(names.first ?? "")
         let text = try String(contentsOf: keyFile, encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("securechat-secret-key v1\n"))
         XCTAssertFalse(PrivateFileMode.isGroupOrOtherAccessible(keyFile))
@@ -81,6 +85,39 @@ final class ScriptModeBinaryTests: XCTestCase {
         try await bob.expectLine("JOIN #lobby alice")
         try await bob.expectLine("MSG #lobby alice after the long one")
         await bob.close()
+    }
+
+    /// A script has no terminal for `/passwd`'s prompts: `/passwd` alone is refused
+    /// with a remark, and the quoted form on the line carries passwords with spaces.
+    func testPasswdAloneIsRefusedAndTheQuotedFormChangesASpacedPassword() async throws {
+        let server = try await ServerHarness.start(for: self, users: [("alice", "correct horse battery staple")]) {
+            $0.linesPerSecond = 0
+        }
+        let home = try makeTemporaryDirectory()
+        let result = try await ClientBinary.runScript(
+            arguments(server, user: "alice"),
+            input: [
+                .line("correct horse battery staple", pause: .zero),
+                .line("/passwd", pause: .zero),
+                .line(#"/passwd "correct horse battery staple" "a \"new\" one ""#, pause: .zero),
+            ],
+            home: home
+        )
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        XCTAssertTrue(
+            lines.contains(
+                #"WARNING /passwd alone asks for the passwords on a terminal; in a script give both on the line: /passwd "<old>" "<new>" (\" for a quote, \\ for a backslash); nothing sent"#
+            ), result.standardOutput)
+        XCTAssertTrue(lines.contains("OK passwd"), result.standardOutput)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("ERR") }, [], result.standardOutput)
+        XCTAssertTrue(lines.contains("NOTICE your key file is now sealed under the new password"), result.standardOutput)
+
+        let again = try await ClientBinary.runScript(
+            arguments(server, user: "alice"), input: [.line(#"a "new" one "#, pause: .zero), .line("/ping done", pause: .zero)], home: home)
+        XCTAssertEqual(again.status, 0, again.standardError)
+        XCTAssertTrue(again.standardOutput.contains("PONG done"), again.standardOutput)
+        XCTAssertFalse(again.standardOutput.contains("made your end-to-end key"), again.standardOutput)
     }
 
     func testWrongPasswordExitsOneWithOneLine() async throws {

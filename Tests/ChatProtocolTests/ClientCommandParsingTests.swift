@@ -214,10 +214,44 @@ final class ClientCommandParsingTests: XCTestCase {
     }
 
     func testPasswdErrors() {
-        let error = self.badArguments(.passwd, "/passwd <old> <new>")
+        let error = self.badArguments(.passwd, #"/passwd "<old>" "<new>" | /passwd <old> <new>"#)
         self.assertFails("/passwd", with: error)
         self.assertFails("/passwd old", with: error)
         self.assertFails("/passwd old ", with: error)
+    }
+
+    func testQuotedPasswdCarriesAnyPassword() {
+        self.assertParses(
+            #"/passwd "correct horse battery staple" "a new  one""#,
+            as: .passwd(old: "correct horse battery staple", new: "a new  one"))
+        self.assertParses(#"/passwd   " lead and trail "   "x"  "#, as: .passwd(old: " lead and trail ", new: "x"))
+        self.assertParses(#"/passwd "say \"hi\"" "back\\slash""#, as: .passwd(old: #"say "hi""#, new: #"back\slash"#))
+        self.assertParses(#"/passwd "\"" "\\""#, as: .passwd(old: #"""#, new: #"\"#))
+        self.assertParses("/passwd \"tab\there\" \"ünï cödé\"", as: .passwd(old: "tab\there", new: "ünï cödé"))
+        // The legacy form is untouched: a quote later in the line is just a character.
+        self.assertParses(#"/passwd old "new one""#, as: .passwd(old: "old", new: #""new one""#))
+    }
+
+    /// A quoted form that is not well formed is a usage error, never a password
+    /// check: the old password it would have sent is not the one meant.
+    func testMalformedQuotedPasswdIsAUsageError() {
+        let error = self.badArguments(.passwd, #"/passwd "<old>" "<new>" | /passwd <old> <new>"#)
+        for line in [
+            #"/passwd "old with spaces"#,  // unterminated
+            #"/passwd "old with spaces""#,  // no new password
+            #"/passwd "old" new"#,  // new not quoted
+            #"/passwd "old" "new"#,  // new unterminated
+            #"/passwd "old""new""#,  // no space between
+            #"/passwd "old" "new"x"#,  // text after the closing quote
+            #"/passwd "old" "new" "extra""#,  // a third argument
+            #"/passwd "o\ld" "new""#,  // an escape other than \" and \\
+            #"/passwd "old\" "new""#,  // the escaped quote leaves it unterminated
+            #"/passwd "" "new""#,  // empty old
+            #"/passwd "old" """#,  // empty new
+            #"/passwd "old\"#,  // a backslash at the end
+        ] {
+            self.assertFails(line, with: error)
+        }
     }
 
     // MARK: - /ping and /quit

@@ -30,6 +30,10 @@ final class ClientCommandRenderingTests: XCTestCase {
         self.assertRenders(.who(room: self.room("#a"), after: "bob"), as: "/who #a bob")
         self.assertRenders(.msg(user: "bob", text: "lunch at noon?"), as: "/msg bob lunch at noon?")
         self.assertRenders(.passwd(old: "hunter2", new: "a much better pass phrase"), as: "/passwd hunter2 a much better pass phrase")
+        self.assertRenders(
+            .passwd(old: "correct horse battery staple", new: #" "quoted" \ back "#),
+            as: #"/passwd "correct horse battery staple" " \"quoted\" \\ back ""#)
+        self.assertRenders(.passwd(old: #""leading-quote"#, new: "x"), as: #"/passwd "\"leading-quote" "x""#)
         self.assertRenders(.ping(token: nil), as: "/ping")
         self.assertRenders(.ping(token: "sc-1 x"), as: "/ping sc-1 x")
         self.assertRenders(.pong(token: nil), as: "/pong")
@@ -40,6 +44,20 @@ final class ClientCommandRenderingTests: XCTestCase {
         self.assertRenders(.setKey("UU0PBsK65RhlsdE4HSLL8FmPFZkqidi69W+YyeFJPic="), as: "/key set UU0PBsK65RhlsdE4HSLL8FmPFZkqidi69W+YyeFJPic=")
         self.assertRenders(.getKey(user: "ALICE"), as: "/key get ALICE")
         self.assertRenders(.encryptedMessage(user: "bob", payload: "M901JjUJk8k3"), as: "/emsg bob M901JjUJk8k3")
+    }
+
+    /// Any two non-empty passwords survive the trip: spaces anywhere, quotes,
+    /// backslashes, and text that looks like the quoted form itself.
+    func testAnyPasswordPairRoundTrips() {
+        let samples = [
+            "p", " ", "  two  ", "a b", #"""#, #"\"#, #"\""#, #""a" "b""#, #"end\"#, "tab\tin", "ünï cödé", "\"", "x\"",
+        ]
+        for old in samples {
+            for new in samples {
+                let command = ClientCommand.passwd(old: old, new: new)
+                XCTAssertEqual(ClientCommand.parse(command.rendered), .success(command), command.rendered)
+            }
+        }
     }
 
     func testAMessageStartingWithASlashIsEscaped() {
@@ -62,7 +80,7 @@ final class ClientCommandRenderingTests: XCTestCase {
         let lines = [
             "/LOGIN  alice pw", "/join   #a", "/say #a   x", "/who  #a   bob ", "/rooms #b ", "/msg  bob  hi",
             "/passwd  old  new one", "/Ping  ", "/pong x", "/quit  bye ", "/KEY Set k", "/key GET bob", "/emsg  bob  p ",
-            "//x", "plain", "/help",
+            "//x", "plain", "/help", #"/passwd  "a b"   "c \" d" "#, #"/passwd "one" "t\\wo""#,
         ]
         for line in lines {
             guard case .success(let command) = ClientCommand.parse(line) else {

@@ -85,9 +85,14 @@ enum CommandCheck {
             check(!text.unicodeScalars.allSatisfy(\.isBlank), "blank /msg text")
             self.checkFreeTextIsSuffix(text, of: scalars)
         case .passwd(let old, let new):
-            self.checkWord(old)
-            check(!new.isEmpty, "empty new password")
-            self.checkFreeTextIsSuffix(new, of: scalars)
+            check(!old.isEmpty && !new.isEmpty, "empty password in /passwd")
+            // The quoted form (a `"` first) carries anything; the legacy one keeps
+            // the old password one word and the new one the rest of the line.
+            let arguments = scalars.drop { $0 != " " }.drop { $0 == " " }
+            if arguments.first != "\"" {
+                self.checkWord(old)
+                self.checkFreeTextIsSuffix(new, of: scalars)
+            }
         case .ping(let token):
             check(token != "", "empty ping token instead of nil")
             token.map { self.checkFreeTextIsSuffix($0, of: scalars) }
