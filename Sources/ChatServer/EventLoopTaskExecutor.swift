@@ -34,11 +34,21 @@ final class EventLoopTaskExecutor: TaskExecutor {
 extension EventLoop {
     /// NIO's `makeFutureWithTask`, with the task's code on NIO's threads (see
     /// `EventLoopTaskExecutor`); the future completes on this loop.
+    ///
+    /// Called on this loop's own thread (a session asking for a login check), the task's
+    /// glue runs on this loop too: a login then crosses threads only to the store and to
+    /// the hashing pool and back, instead of also to and from a shared loop (two
+    /// futex wake-ups and context switches fewer per login). Elsewhere, e.g. on a test's
+    /// `EmbeddedEventLoop`, which runs nothing until the test drives it, it uses a shared
+    /// loop.
     func makeFutureWithNIOTask<Value: Sendable>(
         _ body: @escaping @Sendable () async throws -> Value
     ) -> EventLoopFuture<Value> {
         let promise = makePromise(of: Value.self)
-        Task(executorPreference: EventLoopTaskExecutor.shared()) {
+        let executor =
+            MultiThreadedEventLoopGroup.currentEventLoop.map { $0 === self } == true
+            ? EventLoopTaskExecutor(self) : EventLoopTaskExecutor.shared()
+        Task(executorPreference: executor) {
             do {
                 promise.succeed(try await body())
             } catch {
