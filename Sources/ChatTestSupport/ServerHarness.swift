@@ -122,6 +122,28 @@ public final class ServerHarness: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Stops this server, keeping its files, and starts a new one on the same
+    /// certificates and database, on a new port: a restart as clients see it. The new
+    /// harness removes the files when `testCase` ends.
+    public func restarted(
+        for testCase: XCTestCase,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> ServerHarness {
+        await server.stop()
+        var configuration = Self.testConfiguration(certificates, directory)
+        configure(&configuration)
+        let logs = CapturedLogs()
+        var logger = Logger(label: "securechat-test") { _ in CapturingLogHandler(logs: logs) }
+        logger.logLevel = .debug
+        let server = try ChatServer(configuration: configuration, logger: logger)
+        let address = try await server.start()
+        let harness = ServerHarness(
+            certificates: certificates, directory: directory, store: store, server: server, port: address.port!,
+            clientContext: clientContext, logs: logs)
+        testCase.addTeardownBlock { await harness.stop() }
+        return harness
+    }
+
     /// Waits, at most `timeout`, until the server has logged a line containing
     /// `message`; false if it never did.
     public func waitForLog(_ message: String, timeout: Duration = .seconds(10)) async throws -> Bool {
