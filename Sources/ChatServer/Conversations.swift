@@ -161,14 +161,20 @@ final class Conversations: Sendable {
                 conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
                 body: Array(body.utf8), sentAt: sentAt)
             let promise = eventLoop.makePromise(of: DirectOutcome.self)
-            store.append([stored]) { [hub] result in
+            store.append([stored]) { [hub, store] result in
                 switch result {
                 case .success(let ids):
                     let stamp = EventStamp(id: ids[0].rawValue, time: time)
-                    // Gone between the look-up and the commit: the message is in the
-                    // log, where the recipient's client finds it by catching up.
-                    _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
-                    promise.succeed(.delivered(online.name, stamp))
+                    guard !hub.deliverDirect(event, stamp: stamp, to: online.account) else {
+                        promise.succeed(.delivered(online.name, stamp))
+                        return
+                    }
+                    // Gone between the look-up and the commit: it waits for the next
+                    // login like any message to someone offline.
+                    promise.completeWithTask {
+                        try await store.queueOffline(ids[0], for: online.account)
+                        return .queued(online.name, stamp)
+                    }
                 case .failure:
                     promise.succeed(.notStored)
                 }

@@ -79,6 +79,12 @@ public protocol ConversationStore: Sendable {
     ///   `recipient`.
     func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int) async throws -> OfflineEnqueueResult
 
+    /// Queues a direct message that is stored already (`append`) for `recipient`, who
+    /// went offline before it could be handed over. No cap: the message was
+    /// acknowledged to its sender, so it must not be dropped. Does nothing when the
+    /// event or the account is gone.
+    func queueOffline(_ event: EventID, for recipient: AccountID) async throws
+
     /// Every direct message queued for `recipient`, oldest first, removed from the
     /// queue in the same transaction (taken once: a second call returns none of them).
     func takeOffline(for recipient: AccountID) async throws -> [StoredEvent]

@@ -17,6 +17,17 @@ extension SQLiteStore: ConversationStore {
         writer.append(events, whenStored: stored)
     }
 
+    public func queueOffline(_ event: EventID, for recipient: AccountID) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO offline_dm (recipient_id, event_id)
+                        SELECT user.id, event.id FROM user, event WHERE user.id = ? AND event.id = ?
+                    """,
+                arguments: [recipient.rawValue, event.rawValue])
+        }
+    }
+
     public func history(of conversation: ConversationID, before: EventID?, limit: Int) async throws -> EventPage {
         try await pool.read { db in try ConversationSQL.history(of: conversation, before: before, limit: limit, in: db) }
     }

@@ -36,6 +36,7 @@ class ConversationStoreConformance: XCTestCase {
             ("membership", membershipBelongsToTheAccount),
             ("offline queue", offlineQueueIsBoundedAndTakenOldestFirst),
             ("offline default", offlineQueueDefaultsToAHundred),
+            ("queue a stored event", queueingAStoredEventNeedsNoRoom),
             ("prune by age", pruningByAgeKeepsNewerEvents),
             ("prune by count", pruningByCountKeepsTheNewestPerConversation),
             ("delete account", deletingAnAccountDropsItsMembershipsAndQueue),
@@ -263,6 +264,24 @@ class ConversationStoreConformance: XCTestCase {
         guard case .queued = forAlice else { return XCTFail("the cap is per recipient: \(forAlice)") }
         let taken = try await store.takeOffline(for: bob)
         XCTAssertEqual(taken.map(\.text), (0..<defaultOfflineQueueLimit).map { "\($0)" })
+    }
+
+    func queueingAStoredEventNeedsNoRoom(_ store: any Store) async throws {
+        let alice = try await account(store, "alice")
+        let bob = try await account(store, "bob")
+        let direct = ConversationID.direct(alice, bob)
+        for index in 0..<2 {
+            _ = try await store.enqueueOffline(message("queued \(index)", in: direct, from: alice), for: bob, limit: 2)
+        }
+        // Acknowledged to its sender while bob was online, then bob went: it is
+        // queued even past the cap, once however often it is queued.
+        let late = try await store.append([message("acknowledged", in: direct, from: alice)])[0]
+        try await store.queueOffline(late, for: bob)
+        try await store.queueOffline(late, for: bob)
+        try await store.queueOffline(EventID(late.rawValue + 1_000), for: bob)  // no such event: nothing
+        try await store.queueOffline(late, for: AccountID(999))  // no such account: nothing
+        let taken = try await store.takeOffline(for: bob)
+        XCTAssertEqual(taken.map(\.text), ["queued 0", "queued 1", "acknowledged"])
     }
 
     // MARK: retention
