@@ -152,6 +152,16 @@ public struct TerminalRenderer: Sendable {
             // Set apart from live lines: dimmed, with when it was said.
             let date = Date(timeIntervalSince1970: Double(time.millisecondsSince1970) / 1000)
             return [paint("\(Self.describe(date)) ", .dim) + roomLine(room, sender: sender, text: text)]
+        case .topic(let room, let text?):
+            return [paint("* topic of \(safe(room)): \(safe(text))", .dim)]
+        case .topic(let room, nil):
+            return [paint("* \(safe(room)) has no topic", .dim)]
+        case .invited(let room, let by):
+            return [paint("* \(safe(by)) invited you to \(safe(room)); /join \(safe(room)) to enter", .bold)]
+        case .kicked(let room, let user, let by):
+            return [paint("* \(safe(user)) was removed from \(safe(room)) by \(safe(by))", .dim)]
+        case .dropped(let room, let by):
+            return [paint("* \(safe(by)) deleted \(safe(room))", .dim)]
         case .stamped(_, let event):
             return renderServer(event)
         }

@@ -7,6 +7,8 @@ extension ClientCommand {
     /// slash (`/key set` and `/key get` are both `key`).
     public enum Kind: String, Sendable, CaseIterable {
         case login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit
+        // A room owner's commands; `private` and `public` are Swift keywords.
+        case makePrivate = "private", makePublic = "public", invite, kick, topic, drop
 
         /// `/login`, `/ping`, `/pong`, `/help` and `/quit`: before login every other
         /// line gets `ERR login-required`, so that nothing is revealed to a client
@@ -16,6 +18,8 @@ extension ClientCommand {
             case .login, .ping, .pong, .help, .quit:
                 return true
             case .join, .leave, .say, .rooms, .who, .history, .msg, .key, .emsg, .passwd:
+                return false
+            case .makePrivate, .makePublic, .invite, .kick, .topic, .drop:
                 return false
             }
         }
@@ -40,6 +44,12 @@ extension ClientCommand {
         case .setKey, .getKey: return .key
         case .encryptedMessage: return .emsg
         case .history: return .history
+        case .makePrivate: return .makePrivate
+        case .makePublic: return .makePublic
+        case .invite: return .invite
+        case .kick: return .kick
+        case .showTopic, .setTopic: return .topic
+        case .drop: return .drop
         }
     }
 }

@@ -60,6 +60,18 @@ extension ClientCommand {
             return arguments.isAtEnd ? .success(.help) : .failure(CommandSyntax.help.badArguments)
         case .quit:
             return .success(.quit(message: arguments.optionalFreeText()))
+        case .makePrivate:
+            return parseRoomCommand(&arguments, syntax: .makePrivate).map(ClientCommand.makePrivate)
+        case .makePublic:
+            return parseRoomCommand(&arguments, syntax: .makePublic).map(ClientCommand.makePublic)
+        case .invite:
+            return parseUserAndRoom(&arguments, syntax: .invite).map(ClientCommand.invite)
+        case .kick:
+            return parseUserAndRoom(&arguments, syntax: .kick).map(ClientCommand.kick)
+        case .topic:
+            return parseTopic(&arguments)
+        case .drop:
+            return parseRoomCommand(&arguments, syntax: .drop).map(ClientCommand.drop)
         }
     }
 
@@ -183,6 +195,31 @@ extension ClientCommand {
             return .failure(CommandSyntax.emsg.badArguments)
         }
         return .success(.encryptedMessage(user: user, payload: payload))
+    }
+
+    /// `/invite <user> <room>` and `/kick <user> <room>`: the user first, as IRC's
+    /// `INVITE` has it.
+    private static func parseUserAndRoom(
+        _ arguments: inout ArgumentScanner,
+        syntax: CommandSyntax
+    ) -> Result<(user: String, room: RoomName), CommandParseError> {
+        guard let user = arguments.token(), let roomText = arguments.token(), arguments.isAtEnd else {
+            return .failure(syntax.badArguments)
+        }
+        return room(roomText).map { (user, $0) }
+    }
+
+    /// `/topic <room>` shows the topic; `/topic <room> <text>` sets it to the rest of
+    /// the line, verbatim; `/topic <room> -` clears it. Blank text shows, as if absent.
+    private static func parseTopic(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        guard let roomText = arguments.token() else {
+            return .failure(CommandSyntax.topic.badArguments)
+        }
+        let text = arguments.freeText()
+        return room(roomText).map { room in
+            if isBlank(text) { return .showTopic(room) }
+            return .setTopic(room: room, topic: text == ClientCommand.clearTopicText ? nil : text)
+        }
     }
 
     private static func room(_ text: String) -> Result<RoomName, CommandParseError> {

@@ -49,6 +49,20 @@ extension ClientCommand {
             return Self.line(.emsg, [user, payload])
         case .history(let room, let count):
             return Self.line(.history, [room.display, String(count)])
+        case .makePrivate(let room):
+            return Self.line(.makePrivate, [room.display])
+        case .makePublic(let room):
+            return Self.line(.makePublic, [room.display])
+        case .invite(let user, let room):
+            return Self.line(.invite, [user, room.display])
+        case .kick(let user, let room):
+            return Self.line(.kick, [user, room.display])
+        case .showTopic(let room):
+            return Self.line(.topic, [room.display])
+        case .setTopic(let room, let topic):
+            return Self.line(.topic, [room.display, topic ?? Self.clearTopicText])
+        case .drop(let room):
+            return Self.line(.drop, [room.display])
         }
     }
 

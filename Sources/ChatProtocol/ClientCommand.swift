@@ -42,6 +42,21 @@ public enum ClientCommand: Equatable, Sendable {
     /// `/history <room> [count]`: the last `count` (1–1000, default 50) messages of a
     /// room the account belongs to.
     case history(room: RoomName, count: Int)
+    /// `/private <room>`: the owner makes a room invite-only; its members stay.
+    case makePrivate(RoomName)
+    /// `/public <room>`: the owner lets anyone join a private room again.
+    case makePublic(RoomName)
+    /// `/invite <user> <room>`: the owner lets `user` join a private room.
+    case invite(user: String, room: RoomName)
+    /// `/kick <user> <room>`: the owner ends `user`'s membership and invitation.
+    case kick(user: String, room: RoomName)
+    /// `/topic <room>`: the room's topic, as a `TOPIC` line.
+    case showTopic(RoomName)
+    /// `/topic <room> <text>`: the owner sets the topic, the rest of the line
+    /// verbatim; nil, sent as `/topic <room> -`, clears it.
+    case setTopic(room: RoomName, topic: String?)
+    /// `/drop <room>`: the owner deletes the room; its members are removed.
+    case drop(RoomName)
 }
 
 extension ClientCommand {
@@ -49,4 +64,7 @@ extension ClientCommand {
     public static let defaultHistoryCount = 50
     /// The most messages one `/history` shows.
     public static let maxHistoryCount = 1_000
+    /// The text of `/topic <room> -`, which clears the topic rather than set it to a
+    /// dash: a topic that is only a dash says nothing anyone would miss.
+    public static let clearTopicText = "-"
 }

@@ -45,7 +45,24 @@ struct CommandSyntax: Sendable {
         kind: .emsg, usage: "/emsg <user> <payload>",
         summary: "send an end-to-end encrypted DM (payload made by a client such as securechat)")
 
-    static let all: [CommandSyntax] = [login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit]
+    static let makePrivate = CommandSyntax(
+        kind: .makePrivate, usage: "/private <room>", summary: "(owner) make a room invite-only; its members stay")
+    static let makePublic = CommandSyntax(
+        kind: .makePublic, usage: "/public <room>", summary: "(owner) let anyone join a private room again")
+    static let invite = CommandSyntax(
+        kind: .invite, usage: "/invite <user> <room>", summary: "(owner) let a user join a private room")
+    static let kick = CommandSyntax(
+        kind: .kick, usage: "/kick <user> <room>", summary: "(owner) remove a user from a room; they need a new invitation")
+    static let topic = CommandSyntax(
+        kind: .topic, usage: "/topic <room> [text | -]",
+        summary: "show a room's topic; (owner) set it to text, or clear it with -")
+    static let drop = CommandSyntax(
+        kind: .drop, usage: "/drop <room>", summary: "(owner) delete a room; its members are removed")
+
+    static let all: [CommandSyntax] = [
+        login, join, leave, say, rooms, who, topic, history, makePrivate, makePublic, invite, kick, drop, msg, key, emsg, passwd,
+        ping, pong, help, quit,
+    ]
 
     var badArguments: CommandParseError {
         .badArguments(command: self.kind, usage: self.usage)

@@ -22,4 +22,8 @@ public enum ProtocolLimits {
 
     /// Bytes in a public key for `/key set` (an X25519 key, as `crypto_box` uses).
     public static let publicKeyLength = 32
+
+    /// Bytes (UTF-8) in a room topic: a sentence or two, as IRC networks allow
+    /// (300-390), and small enough to send after every `OK join`.
+    public static let maxTopicLength = 300
 }

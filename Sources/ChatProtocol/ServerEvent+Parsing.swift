@@ -78,6 +78,14 @@ private struct FieldReader {
             let room = try self.word()
             guard let time = EventTime(try self.word()) else { throw Malformed() }
             event = .history(room: room, time: time, sender: try self.word(), text: try self.text())
+        case "TOPIC":
+            event = .topic(room: try self.word(), text: try self.optionalText())
+        case "INVITE":
+            event = .invited(room: try self.word(), by: try self.word())
+        case "KICK":
+            event = .kicked(room: try self.word(), user: try self.word(), by: try self.word())
+        case "DROP":
+            event = .dropped(room: try self.word(), by: try self.word())
         default:
             throw Malformed()
         }

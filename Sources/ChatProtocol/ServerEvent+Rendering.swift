@@ -81,6 +81,23 @@ extension ServerEvent {
             buffer.writeWordField(time.description)
             buffer.writeWordField(sender)
             buffer.writeTextField(text)
+        case .topic(let room, let text):
+            buffer.writeStaticString("TOPIC")
+            buffer.writeWordField(room)
+            buffer.writeOptionalTextField(text)
+        case .invited(let room, let by):
+            buffer.writeStaticString("INVITE")
+            buffer.writeWordField(room)
+            buffer.writeWordField(by)
+        case .kicked(let room, let user, let by):
+            buffer.writeStaticString("KICK")
+            buffer.writeWordField(room)
+            buffer.writeWordField(user)
+            buffer.writeWordField(by)
+        case .dropped(let room, let by):
+            buffer.writeStaticString("DROP")
+            buffer.writeWordField(room)
+            buffer.writeWordField(by)
         case .stamped(let stamp, let event):
             buffer.writeStaticString("@id=")
             buffer.writeString(String(stamp.id))

@@ -51,6 +51,19 @@ public enum ServerEvent: Equatable, Sendable {
     /// `HISTORY <room> <time> <sender> <text>`: one stored message of a room, in
     /// answer to `/history`, oldest first, followed by `OK history <room> <n>`.
     case history(room: String, time: EventTime, sender: String, text: String)
+    /// `TOPIC <room> [text]`: a room's topic, without text when it has none. Sent
+    /// after `OK join` (only when there is one), in answer to `/topic <room>`, and to
+    /// the room's members when its owner sets or clears it.
+    case topic(room: String, text: String?)
+    /// `INVITE <room> <by>`: the room's owner `by` invited you; `/join <room>` enters.
+    case invited(room: String, by: String)
+    /// `KICK <room> <user> <by>`: the room's owner `by` removed `user`'s membership
+    /// and invitation. Sent to the room's members and to `user`'s sessions, which
+    /// get nothing more from the room.
+    case kicked(room: String, user: String, by: String)
+    /// `DROP <room> <by>`: the room's owner `by` deleted the room; its members get
+    /// nothing more from it.
+    case dropped(room: String, by: String)
     /// `@id=<id>;time=<time> <line>`: a stored event's line with its id and time in
     /// front, in the style of IRCv3 message tags. Only a session that asked for
     /// stamps (`/cap ids`) gets these; the inner event is never itself stamped.

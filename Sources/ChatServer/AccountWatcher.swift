@@ -59,7 +59,7 @@ final class AccountWatcher: Sendable {
     }
 
     private func poll() -> EventLoopFuture<Void> {
-        hub.forgetOldCredentialChanges()
+        hub.forgetOldChanges()
         return directory.accountChanges(after: position.value, on: eventLoop).map { [self] changes in
             guard let last = changes.last else { return }
             position.value = last.sequence

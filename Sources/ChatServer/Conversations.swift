@@ -30,8 +30,9 @@ final class Conversations: Sendable {
 
     /// What became of a `/join`.
     enum JoinOutcome: Sendable {
-        /// A member now (or already), the room named as its creator spelled it.
-        case joined(RoomName)
+        /// A member now (or already), the room named as its creator spelled it, and
+        /// its topic if it has one.
+        case joined(RoomName, topic: String?)
         /// A private room the account is not invited to; nothing changed.
         case notInvited
         /// The room is new and the server has `limit` rooms already; nothing changed.
@@ -40,9 +41,10 @@ final class Conversations: Sendable {
         case noSuchAccount
     }
 
-    private let store: any RoomStore
-    private let accounts: any AccountStore
-    private let hub: Hub
+    // Read by the extensions (`Conversations+RoomOwners.swift`) too.
+    let store: any RoomStore
+    let accounts: any AccountStore
+    let hub: Hub
     /// Off only to measure what storing costs (`Scripts/bench`): messages are then
     /// fanned out at once and never kept, though offline DMs still are.
     let storesMessages: Bool
@@ -82,9 +84,10 @@ final class Conversations: Sendable {
             }
             switch try await store.join(account, room: room) {
             case .created, .joined, .alreadyMember:
-                let name = try await store.roomInfo(room)?.name ?? room
+                let info = try await store.roomInfo(room)
+                let name = info?.name ?? room
                 hub.joined(name, account: account, user: session.user, by: session.id)
-                return .joined(name)
+                return .joined(name, topic: info?.topic)
             case .notInvited:
                 return .notInvited
             case .noSuchAccount:

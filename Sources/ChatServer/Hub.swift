@@ -38,8 +38,9 @@ final class Hub: Sendable {
     static let recentChangeMemory: TimeAmount = .seconds(60)
 
     let limits: Limits
-    private let directory = NIOLockedValueBox(HubDirectory())
-    private let allocator = ByteBufferAllocator()
+    /// Touched only by the hub and its extensions (`Hub+RoomOwners.swift`).
+    let directory = NIOLockedValueBox(HubDirectory())
+    let allocator = ByteBufferAllocator()
     private let metrics: ServerMetrics?
 
     init(limits: Limits, metrics: ServerMetrics? = nil) {
@@ -77,7 +78,9 @@ final class Hub: Sendable {
                 directory.memberships[previous] = nil
             }
             if directory.memberships[account] == nil {
-                directory.memberships[account] = Dictionary(rooms.map { ($0.key, directory.rooms[$0.key]?.name ?? $0) }) { first, _ in first }
+                // Rooms read before a kick or drop that the hub has seen since: gone.
+                let current = rooms.filter { !directory.wasRecentlyRemoved(account, from: $0) }
+                directory.memberships[account] = Dictionary(current.map { ($0.key, directory.rooms[$0.key]?.name ?? $0) }) { first, _ in first }
             }
             for room in directory.memberships[account, default: [:]].values {
                 directory.attach(session, to: room)
@@ -119,10 +122,12 @@ final class Hub: Sendable {
         }
     }
 
-    /// Forgets credential changes older than `recentChangeMemory`.
-    func forgetOldCredentialChanges(now: NIODeadline = .now()) {
+    /// Forgets credential changes and membership removals older than
+    /// `recentChangeMemory`.
+    func forgetOldChanges(now: NIODeadline = .now()) {
         directory.withLockedValue { directory in
             directory.recentChanges = directory.recentChanges.filter { now - $0.value.seen < Self.recentChangeMemory }
+            directory.forgetRemovals(before: now - Self.recentChangeMemory)
         }
     }
 
@@ -166,6 +171,7 @@ final class Hub: Sendable {
     func joined(_ name: RoomName, account: AccountID, user: UserName, by session: SessionID) {
         let notice = Delivery(ServerEvent.joined(room: name.display, user: user.display).rendered(allocator: allocator))
         directory.withLockedValue { directory in
+            directory.rejoined(account, name)
             guard directory.memberships[account] != nil, directory.memberships[account]?[name.key] == nil else { return }
             directory.memberships[account]?[name.key] = name
             if let sessions = directory.online[user.key] {

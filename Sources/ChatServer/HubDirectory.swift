@@ -31,6 +31,13 @@ struct HubDirectory {
     /// Credential changes seen lately, so that a login whose password check raced
     /// with a change is refused when it arrives (see `register`).
     var recentChanges: [AccountID: (status: AccountStatus, seen: NIODeadline)] = [:]
+    /// Memberships a kick (by account, then room key) or a drop (by room key) ended
+    /// lately. A login reads its account's rooms from the store before it registers
+    /// here; one that read them just before such a change must not be given the room
+    /// back, which would let a kicked account go on reading a private room. A join
+    /// by the account (or, for a drop, by anyone: the room is new) clears the mark.
+    var recentKicks: [AccountID: [String: NIODeadline]] = [:]
+    var recentDrops: [String: NIODeadline] = [:]
 
     func account(_ account: AccountID, isIn room: RoomName) -> Bool {
         memberships[account]?[room.key] != nil
@@ -40,6 +47,25 @@ struct HubDirectory {
     func countedRooms(of account: AccountID) -> Int {
         guard let rooms = memberships[account] else { return 0 }
         return rooms.count - (rooms[RoomName.lobby.key] == nil ? 0 : 1)
+    }
+
+    func wasRecentlyRemoved(_ account: AccountID, from room: RoomName) -> Bool {
+        recentDrops[room.key] != nil || recentKicks[account]?[room.key] != nil
+    }
+
+    /// `account` joined `room` through the store after any kick or drop seen here.
+    mutating func rejoined(_ account: AccountID, _ room: RoomName) {
+        recentDrops[room.key] = nil
+        recentKicks[account]?[room.key] = nil
+        if recentKicks[account]?.isEmpty == true { recentKicks[account] = nil }
+    }
+
+    mutating func forgetRemovals(before cutoff: NIODeadline) {
+        recentDrops = recentDrops.filter { $0.value >= cutoff }
+        recentKicks = recentKicks.compactMapValues { rooms in
+            let kept = rooms.filter { $0.value >= cutoff }
+            return kept.isEmpty ? nil : kept
+        }
     }
 
     /// Adds `session` to `room`'s fan-out, creating the entry named `name` if needed.

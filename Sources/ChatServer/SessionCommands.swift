@@ -58,6 +58,27 @@ struct SessionCommands: Sendable {
         case .encryptedMessage(let recipient, let payload):
             relayEncrypted(payload, to: recipient, for: session)
 
+        case .makePrivate(let room):
+            setPrivate(room, true, as: handle, for: session)
+
+        case .makePublic(let room):
+            setPrivate(room, false, as: handle, for: session)
+
+        case .invite(let user, let room):
+            invite(user, to: room, as: handle, for: session)
+
+        case .kick(let user, let room):
+            kick(user, from: room, as: handle, for: session)
+
+        case .showTopic(let room):
+            showTopic(of: room, as: handle, for: session)
+
+        case .setTopic(let room, let topic):
+            setTopic(of: room, to: topic, as: handle, for: session)
+
+        case .drop(let room):
+            drop(room, as: handle, for: session)
+
         case .login, .ping, .pong, .help, .quit, .passwd:
             // Handled by the state machine; it never forwards these.
             break
@@ -88,9 +109,12 @@ struct SessionCommands: Sendable {
         session.beginOperation()
         conversations.join(room, as: handle, maxRooms: router.maxRooms, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
-            case .success(.joined(let name)):
+            case .success(.joined(let name, let topic)):
                 session.makeCurrent(name)
                 session.send(.ok(command: "join", details: name.display))
+                if let topic {
+                    session.send(.topic(room: name.display, text: topic))
+                }
             case .success(.serverAtLimit(let limit)):
                 session.send(.error(.tooManyRooms, "server limit: there are \(limit) rooms besides #lobby, the most allowed; join an existing one"))
             case .success(.notInvited):

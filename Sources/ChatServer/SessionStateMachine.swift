@@ -99,7 +99,8 @@ struct SessionStateMachine {
                 return .reply(HelpText.lines.map(ServerEvent.info))
             case .quit(let message):
                 return quit(message)
-            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .passwd, .setKey, .getKey, .encryptedMessage:
+            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .passwd, .setKey, .getKey, .encryptedMessage,
+                .makePrivate, .makePublic, .invite, .kick, .showTopic, .setTopic, .drop:
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
         case (.awaitingLogin, .failure(let error)):
@@ -127,7 +128,8 @@ struct SessionStateMachine {
                 session.changingPassword = true
                 state = .authenticated(session)
                 return .changePassword(login, old: old, new: new)
-            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .setKey, .getKey, .encryptedMessage:
+            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .setKey, .getKey, .encryptedMessage,
+                .makePrivate, .makePublic, .invite, .kick, .showTopic, .setTopic, .drop:
                 return .perform(command, login)
             }
         case (.authenticated, .failure(let error)):

@@ -13,7 +13,7 @@ final class ClientCommandKindTests: XCTestCase {
                     XCTAssertEqual(command, kind, line)
                     XCTAssertTrue(usage.hasPrefix("/\(kind.rawValue)"), usage)
                 case .failure(.badRoomName):
-                    XCTAssertTrue([.join, .leave, .say, .rooms, .who].contains(kind), line)
+                    XCTAssertTrue([.join, .leave, .say, .rooms, .who, .invite, .kick, .topic].contains(kind), line)
                 case .failure(.unknownCommand):
                     XCTFail("\(line) is not a command")
                 }
@@ -32,6 +32,11 @@ final class ClientCommandKindTests: XCTestCase {
         XCTAssertEqual(ClientCommand.getKey(user: "bob").kind, .key)
         XCTAssertEqual(ClientCommand.encryptedMessage(user: "bob", payload: "x").kind, .emsg)
         XCTAssertNil(ClientCommand.message("/not a command").kind)
+        let room = RoomName("#plans")!
+        XCTAssertEqual(ClientCommand.showTopic(room).kind, .topic)
+        XCTAssertEqual(ClientCommand.setTopic(room: room, topic: nil).kind, .topic)
+        XCTAssertEqual(ClientCommand.makePrivate(room).kind.map(\.rawValue), "private")
+        XCTAssertEqual(ClientCommand.makePublic(room).kind.map(\.rawValue), "public")
     }
 
     func testHelpListsEveryKind() {

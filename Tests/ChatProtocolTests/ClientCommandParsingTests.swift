@@ -289,6 +289,46 @@ final class ClientCommandParsingTests: XCTestCase {
         self.assertFails("/emsg bob two words", with: error)
     }
 
+    // MARK: - Private rooms
+
+    func testRoomOwnerCommands() throws {
+        let plans = try self.room("#plans")
+        self.assertParses("/private #Plans", as: .makePrivate(plans))
+        self.assertParses("/public #plans", as: .makePublic(plans))
+        self.assertParses("/invite bob #plans", as: .invite(user: "bob", room: plans))
+        self.assertParses("/KICK  Bob   #plans ", as: .kick(user: "Bob", room: plans))
+        self.assertParses("/drop #plans", as: .drop(plans))
+    }
+
+    func testRoomOwnerCommandErrors() {
+        for (word, usage) in [("private", "/private <room>"), ("public", "/public <room>"), ("drop", "/drop <room>")] {
+            let kind = ClientCommand.Kind(rawValue: word)!
+            self.assertFails("/\(word)", with: self.badArguments(kind, usage))
+            self.assertFails("/\(word) #a #b", with: self.badArguments(kind, usage))
+            self.assertFails("/\(word) a", with: .badRoomName("a"))
+        }
+        for (kind, usage) in [(ClientCommand.Kind.invite, "/invite <user> <room>"), (.kick, "/kick <user> <room>")] {
+            self.assertFails("/\(kind.rawValue)", with: self.badArguments(kind, usage))
+            self.assertFails("/\(kind.rawValue) bob", with: self.badArguments(kind, usage))
+            self.assertFails("/\(kind.rawValue) bob #a extra", with: self.badArguments(kind, usage))
+            // The user comes first: a room there leaves the user's place as the room's.
+            self.assertFails("/\(kind.rawValue) #a bob", with: .badRoomName("bob"))
+        }
+    }
+
+    func testTopicShowsSetsOrClears() throws {
+        let plans = try self.room("#plans")
+        self.assertParses("/topic #plans", as: .showTopic(plans))
+        self.assertParses("/topic #plans  \t ", as: .showTopic(plans))
+        self.assertParses("/topic #plans release on  Friday ", as: .setTopic(room: plans, topic: "release on  Friday "))
+        self.assertParses("/topic #plans -", as: .setTopic(room: plans, topic: nil))
+        // Only a dash alone clears.
+        self.assertParses("/topic #plans - ", as: .setTopic(room: plans, topic: "- "))
+        self.assertParses("/topic #plans -1", as: .setTopic(room: plans, topic: "-1"))
+        self.assertFails("/topic", with: self.badArguments(.topic, "/topic <room> [text | -]"))
+        self.assertFails("/topic plans hello", with: .badRoomName("plans"))
+    }
+
     func testQuit() {
         self.assertParses("/quit", as: .quit(message: nil))
         self.assertParses("/quit ", as: .quit(message: nil))

@@ -44,6 +44,14 @@ final class ClientCommandRenderingTests: XCTestCase {
         self.assertRenders(.setKey("UU0PBsK65RhlsdE4HSLL8FmPFZkqidi69W+YyeFJPic="), as: "/key set UU0PBsK65RhlsdE4HSLL8FmPFZkqidi69W+YyeFJPic=")
         self.assertRenders(.getKey(user: "ALICE"), as: "/key get ALICE")
         self.assertRenders(.encryptedMessage(user: "bob", payload: "M901JjUJk8k3"), as: "/emsg bob M901JjUJk8k3")
+        self.assertRenders(.makePrivate(self.room("#Plans")), as: "/private #Plans")
+        self.assertRenders(.makePublic(self.room("#Plans")), as: "/public #Plans")
+        self.assertRenders(.invite(user: "bob", room: self.room("#plans")), as: "/invite bob #plans")
+        self.assertRenders(.kick(user: "bob", room: self.room("#plans")), as: "/kick bob #plans")
+        self.assertRenders(.showTopic(self.room("#plans")), as: "/topic #plans")
+        self.assertRenders(.setTopic(room: self.room("#plans"), topic: " release\ton Friday"), as: "/topic #plans  release\ton Friday")
+        self.assertRenders(.setTopic(room: self.room("#plans"), topic: nil), as: "/topic #plans -")
+        self.assertRenders(.drop(self.room("#plans")), as: "/drop #plans")
     }
 
     /// Any two non-empty passwords survive the trip: spaces anywhere, quotes,

@@ -54,6 +54,11 @@ final class ServerEventParsingTests: XCTestCase {
         .bye("goodbye"),
         .key(user: "alice", key: "UU0PBsK65RhlsdE4HSLL8FmPFZkqidi69W+YyeFJPic="),
         .encryptedDirect(sender: "alice", payload: "QUJD"),
+        .topic(room: "#Rust", text: "release on  Friday\t✓"),
+        .topic(room: "#Rust", text: nil),
+        .invited(room: "#secret", by: "alice"),
+        .kicked(room: "#secret", user: "bob", by: "alice"),
+        .dropped(room: "#secret", by: "alice"),
         // Empty single words are written as nothing between two separators, which
         // still splits back into the same fields.
         .joined(room: "", user: ""),
@@ -142,6 +147,20 @@ final class ServerEventParsingTests: XCTestCase {
         self.assertParses("INFO /help - show this help", as: .info("/help - show this help"))
     }
 
+    func testPrivateRoomLines() {
+        self.assertParses("TOPIC #plans release on Friday", as: .topic(room: "#plans", text: "release on Friday"))
+        self.assertParses("TOPIC #plans", as: .topic(room: "#plans", text: nil))
+        self.assertParses("INVITE #plans alice", as: .invited(room: "#plans", by: "alice"))
+        self.assertParses("KICK #plans bob alice", as: .kicked(room: "#plans", user: "bob", by: "alice"))
+        self.assertParses("DROP #plans alice", as: .dropped(room: "#plans", by: "alice"))
+        self.assertParses("OK private #plans", as: .ok(command: "private", details: "#plans"))
+        self.assertParses("OK invite bob #plans", as: .ok(command: "invite", details: "bob #plans"))
+        self.assertParses("ERR not-owner only the room's owner can do that", as: .error(.notOwner, "only the room's owner can do that"))
+        self.assertParses(
+            "ERR not-invited #plans is private; its owner must /invite you",
+            as: .error(.notInvited, "#plans is private; its owner must /invite you"))
+    }
+
     /// Every `S:` line in PROTOCOL.md's examples is a line this grammar reads, and
     /// renders back unchanged.
     func testEveryServerLineInProtocolMD() throws {
@@ -169,6 +188,9 @@ final class ServerEventParsingTests: XCTestCase {
             "", " ", "NOPE x", "hello", "ok join", "OK", "ERR", "ERR busy", "HELLO", "HELLO securechat", "INFO", "BYE",
             "PING", "MSG #lobby", "MSG #lobby bob", "DM bob", "EDM bob", "EDM bob a b", "JOIN #x", "JOIN #x a b",
             "LEAVE #x", "KEY bob", "KEY bob a b", "USERS", " ROOMS",
+            "TOPIC", "INVITE #x", "INVITE #x a b", "KICK #x bob", "KICK #x bob alice x", "DROP #x", "DROP #x a b",
+            // A topic line without text has no separator either.
+            "TOPIC #x ",
             // Rendering leaves an empty optional field out, separator and all.
             "PONG ", "OK join ",
             // A listing that is only the marker has no name to go on from.

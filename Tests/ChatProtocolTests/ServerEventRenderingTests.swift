@@ -103,6 +103,18 @@ final class ServerEventRenderingTests: XCTestCase {
         self.assertRenders(.encryptedDirect(sender: "bob", payload: "a b"), as: "EDM bob a\u{FFFD}b\r\n")
     }
 
+    func testPrivateRoomLines() {
+        self.assertRenders(.topic(room: "#plans", text: "release on Friday"), as: "TOPIC #plans release on Friday\r\n")
+        // No topic: the text is left out with its separator, as OK's details are.
+        self.assertRenders(.topic(room: "#plans", text: nil), as: "TOPIC #plans\r\n")
+        self.assertRenders(.topic(room: "#plans", text: ""), as: "TOPIC #plans\r\n")
+        self.assertRenders(.topic(room: "#plans", text: "a\r\nKICK #plans bob alice"), as: "TOPIC #plans a\u{FFFD}\u{FFFD}KICK #plans bob alice\r\n")
+        self.assertRenders(.invited(room: "#plans", by: "alice"), as: "INVITE #plans alice\r\n")
+        self.assertRenders(.kicked(room: "#plans", user: "bob", by: "alice"), as: "KICK #plans bob alice\r\n")
+        self.assertRenders(.kicked(room: "#plans", user: "b ob", by: "alice"), as: "KICK #plans b\u{FFFD}ob alice\r\n")
+        self.assertRenders(.dropped(room: "#plans", by: "alice"), as: "DROP #plans alice\r\n")
+    }
+
     func testEmptyRequiredTextKeepsItsSeparator() {
         self.assertRenders(.info(""), as: "INFO \r\n")
     }

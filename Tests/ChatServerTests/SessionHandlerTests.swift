@@ -238,4 +238,47 @@ final class SessionHandlerTests: XCTestCase {
         lines = try await written(channel)
         XCTAssertEqual(lines, ["PONG 5", "PONG 6"], "delayed, never dropped, in order")
     }
+
+    /// A login reads its account's rooms from the store, then registers in the hub.
+    /// A kick or drop that commits in between reaches the hub first: the login must
+    /// not bring the room back, or a kicked account would go on reading a private
+    /// room. Here the store still lists bob as a member, as that login's read did.
+    func testALoginThatReadItsRoomsJustBeforeAKickOrDropDoesNotGetThemBack() async throws {
+        let (plans, team) = (RoomName("#plans")!, RoomName("#team")!)
+        let aliceName = UserName("alice")!
+        let bobName = UserName("bob")!
+        try store.addUser(bobName, passwordHash: try PasswordHasher(cost: .minimum).hash("bob-pw"))
+        let alice = try XCTUnwrap(try store.user(named: aliceName)).credential.account
+        let bob = try XCTUnwrap(try store.user(named: bobName)).credential.account
+        for room in [plans, team, RoomName("#open")!] {
+            _ = try await store.join(alice, room: room)
+            _ = try await store.join(bob, room: room)
+        }
+        hub.kicked(plans, account: bob, user: bobName, by: aliceName, asker: SessionID.next())
+        hub.dropped(team, by: aliceName, asker: SessionID.next())
+
+        func logInBob() async throws -> NIOAsyncTestingChannel {
+            let channel = try await makeChannel()
+            try await channel.writeInbound(InboundLine.text("/login bob bob-pw"))
+            var lines: [String] = []
+            for _ in 0..<500 where !lines.contains("OK login bob") {
+                try await channel.testingEventLoop.executeInContext {}
+                lines += try await written(channel)
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            XCTAssertEqual(lines, ["OK login bob"])
+            return channel
+        }
+        let first = try await logInBob()
+        XCTAssertEqual(hub.rooms(of: bob).map(\.display), ["#lobby", "#open"])
+        try await first.close()
+        XCTAssertTrue(hub.rooms(of: bob).isEmpty, "bob is offline")
+
+        // The marks are kept only as long as a login can take; then the store is
+        // the whole truth again (here it still says bob is in both).
+        hub.forgetOldChanges(now: .now() + Hub.recentChangeMemory + .seconds(1))
+        let second = try await logInBob()
+        XCTAssertEqual(hub.rooms(of: bob).map(\.display), ["#lobby", "#open", "#plans", "#team"])
+        try await second.close()
+    }
 }
