@@ -18,6 +18,7 @@ extension ConversationStoreConformance {
             ("all memberships", allMembershipsListsEveryRoom),
             ("concurrent joins", concurrentJoinsOfAMissingRoomMakeOneOwner),
             ("owner deletion", deletingAnAccountHandsItsRoomsOnOrRemovesThem),
+            ("history goes with the room", aRoomsHistoryGoesWithTheRoom),
         ]
     }
 
@@ -32,6 +33,28 @@ extension ConversationStoreConformance {
         XCTAssertEqual(created, .created, file: file, line: line)
         let made = try await store.setPrivate(room(name), by: owner)
         XCTAssertEqual(made, .done, file: file, line: line)
+    }
+
+    /// A room that is gone (dropped, or public and emptied) takes its messages with
+    /// it: whoever creates a room of that name later must not read what was said in
+    /// the old one, private or not.
+    func aRoomsHistoryGoesWithTheRoom(_ store: any Store) async throws {
+        let alice = try await account(store, "alice")
+        let mallory = try await account(store, "mallory")
+        try await privateRoom(store, "#secret", owner: alice)
+        _ = try await store.append([message("the plan", in: .room(room("#secret")), from: alice)])
+        let dropped = try await store.deleteRoom(room("#secret"), by: alice)
+        XCTAssertEqual(dropped, .done)
+        _ = try await store.join(mallory, room: room("#secret"))
+        let afterDrop = try await store.history(of: .room(room("#secret")), before: nil, limit: 10)
+        XCTAssertEqual(afterDrop.events, [], "a new #secret shows nothing of the dropped one")
+
+        _ = try await store.join(alice, room: room("#open"))
+        _ = try await store.append([message("said in public", in: .room(room("#open")), from: alice)])
+        try await store.leave(alice, room: room("#open"))
+        _ = try await store.join(mallory, room: room("#open"))
+        let afterEmpty = try await store.history(of: .room(room("#open")), before: nil, limit: 10)
+        XCTAssertEqual(afterEmpty.events, [], "a room that emptied is a new room when created again")
     }
 
     func joiningAMissingRoomCreatesItForTheJoiner(_ store: any Store) async throws {
