@@ -6,16 +6,18 @@ extension ClientCommand {
     /// The raw value is the word as `OK` lines carry it: lowercased, without the
     /// slash (`/key set` and `/key get` are both `key`).
     public enum Kind: String, Sendable, CaseIterable {
-        case login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit
+        case login, join, leave, say, rooms, who, history, chathistory, catchup, msg, key, emsg, passwd, cap, ping, pong, help, quit
 
-        /// `/login`, `/ping`, `/pong`, `/help` and `/quit`: before login every other
-        /// line gets `ERR login-required`, so that nothing is revealed to a client
-        /// that has not logged in.
+        /// `/login`, `/cap`, `/ping`, `/pong`, `/help` and `/quit`: before login every
+        /// other line gets `ERR login-required`, so that nothing is revealed to a
+        /// client that has not logged in. `/cap` reveals only what the server offers,
+        /// and a client negotiates before logging in so that even the DMs waiting for
+        /// it come stamped.
         public var isAllowedBeforeLogin: Bool {
             switch self {
-            case .login, .ping, .pong, .help, .quit:
+            case .login, .cap, .ping, .pong, .help, .quit:
                 return true
-            case .join, .leave, .say, .rooms, .who, .history, .msg, .key, .emsg, .passwd:
+            case .join, .leave, .say, .rooms, .who, .history, .chathistory, .catchup, .msg, .key, .emsg, .passwd:
                 return false
             }
         }
@@ -40,6 +42,9 @@ extension ClientCommand {
         case .setKey, .getKey: return .key
         case .encryptedMessage: return .emsg
         case .history: return .history
+        case .capList, .capRequest: return .cap
+        case .chatHistory: return .chathistory
+        case .catchUp: return .catchup
         }
     }
 }

@@ -42,6 +42,18 @@ public enum ClientCommand: Equatable, Sendable {
     /// `/history <room> [count]`: the last `count` (1–1000, default 50) messages of a
     /// room the account belongs to.
     case history(room: RoomName, count: Int)
+    /// `/cap ls`: which capabilities the server offers (answered `OK cap ls <cap>...`).
+    case capList
+    /// `/cap req <cap> [<cap>...]`: turn capabilities on, or off with a leading `-`
+    /// (`-ids`). The words are passed through as typed: which ones exist is the
+    /// server's decision, and it takes all of them or none.
+    case capRequest([String])
+    /// `/chathistory latest|before|after|between <target> [id [id]] [limit]`: a page
+    /// of one conversation's stored events.
+    case chatHistory(ChatHistoryQuery)
+    /// `/catchup <id> [limit]`: the oldest stored events after `id` across all the
+    /// account's rooms and direct conversations (limit 1–1000, default 500).
+    case catchUp(after: Int64, limit: Int)
 }
 
 extension ClientCommand {
@@ -49,4 +61,10 @@ extension ClientCommand {
     public static let defaultHistoryCount = 50
     /// The most messages one `/history` shows.
     public static let maxHistoryCount = 1_000
+    /// How many events a `/chathistory` page holds when no limit is given.
+    public static let defaultChatHistoryLimit = 100
+    /// How many events a `/catchup` page holds when no limit is given.
+    public static let defaultCatchUpLimit = 500
+    /// The most events one `/chathistory` or `/catchup` page holds.
+    public static let maxPageLimit = 1_000
 }

@@ -3,7 +3,9 @@ import XCTest
 
 final class HelpTextTests: XCTestCase {
     func testEveryCommandIsListedOnceAtTheStartOfALine() {
-        let commands = ["login", "join", "leave", "say", "rooms", "who", "msg", "passwd", "ping", "help", "quit"]
+        let commands = [
+            "login", "join", "leave", "say", "rooms", "who", "history", "chathistory", "catchup", "msg", "passwd", "cap", "ping", "help", "quit",
+        ]
         for command in commands {
             let matching = HelpText.lines.filter { $0.hasPrefix("/\(command) ") || $0 == "/\(command)" }
             XCTAssertEqual(matching.count, 1, "/\(command)")
