@@ -127,6 +127,10 @@ public struct TerminalRenderer: Sendable {
             return [stamped("\(paint("[DM, server-readable]", .magenta)) \(paint(safe(sender), .bold)): \(safe(text))")]
         case .encryptedDirect(let sender, _):
             return [paint("[e2e DM] \(safe(sender)): (sealed; not opened)", .yellow)]
+        case .directSent(let recipient, let text):
+            return [stamped("\(paint("[DM → \(safe(recipient)), server-readable]", .magenta)) \(paint("you", .bold)): \(safe(text))")]
+        case .encryptedDirectSent(let recipient, _):
+            return [paint("[e2e DM → \(safe(recipient))] you: (sealed; not opened)", .yellow)]
         case .joined(let room, let user):
             return [paint("* \(safe(user)) joined \(safe(room))", .dim)]
         case .left(let room, let user):

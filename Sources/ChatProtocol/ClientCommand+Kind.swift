@@ -6,18 +6,20 @@ extension ClientCommand {
     /// The raw value is the word as `OK` lines carry it: lowercased, without the
     /// slash (`/key set` and `/key get` are both `key`).
     public enum Kind: String, Sendable, CaseIterable {
-        case login, join, leave, say, rooms, who, history, msg, key, emsg, passwd, ping, pong, help, quit
+        case login, join, leave, say, rooms, who, history, chathistory, catchup, msg, key, emsg, passwd, cap, ping, pong, help, quit
         // A room owner's commands; `private` and `public` are Swift keywords.
         case makePrivate = "private", makePublic = "public", invite, kick, topic, drop
 
-        /// `/login`, `/ping`, `/pong`, `/help` and `/quit`: before login every other
-        /// line gets `ERR login-required`, so that nothing is revealed to a client
-        /// that has not logged in.
+        /// `/login`, `/cap`, `/ping`, `/pong`, `/help` and `/quit`: before login every
+        /// other line gets `ERR login-required`, so that nothing is revealed to a
+        /// client that has not logged in. `/cap` reveals only what the server offers,
+        /// and a client negotiates before logging in so that even the DMs waiting for
+        /// it come stamped.
         public var isAllowedBeforeLogin: Bool {
             switch self {
-            case .login, .ping, .pong, .help, .quit:
+            case .login, .cap, .ping, .pong, .help, .quit:
                 return true
-            case .join, .leave, .say, .rooms, .who, .history, .msg, .key, .emsg, .passwd:
+            case .join, .leave, .say, .rooms, .who, .history, .chathistory, .catchup, .msg, .key, .emsg, .passwd:
                 return false
             case .makePrivate, .makePublic, .invite, .kick, .topic, .drop:
                 return false
@@ -50,6 +52,9 @@ extension ClientCommand {
         case .kick: return .kick
         case .showTopic, .setTopic: return .topic
         case .drop: return .drop
+        case .capList, .capRequest: return .cap
+        case .chatHistory: return .chathistory
+        case .catchUp: return .catchup
         }
     }
 }

@@ -44,6 +44,12 @@ extension ClientCommand {
             return parseWho(&arguments)
         case .history:
             return parseHistory(&arguments)
+        case .chathistory:
+            return parseChatHistory(&arguments)
+        case .catchup:
+            return parseCatchUp(&arguments)
+        case .cap:
+            return parseCap(&arguments)
         case .msg:
             return parseMsg(&arguments)
         case .passwd:
@@ -145,6 +151,81 @@ extension ClientCommand {
             return .failure(CommandSyntax.history.badArguments)
         }
         return room(roomText).map { .history(room: $0, count: count) }
+    }
+
+    /// `/chathistory <selector> <target> [id [id]] [limit]`; the selector word is
+    /// case-insensitive like the command word.
+    private static func parseChatHistory(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        let bad = Result<ClientCommand, CommandParseError>.failure(CommandSyntax.chathistory.badArguments)
+        guard let word = arguments.token(), let targetText = arguments.token() else { return bad }
+        let selector: ChatHistoryQuery.Selector
+        switch word.lowercased() {
+        case "latest":
+            selector = .latest
+        case "before", "after":
+            guard let id = arguments.token().flatMap(eventID) else { return bad }
+            selector = word.lowercased() == "before" ? .before(id) : .after(id)
+        case "between":
+            guard let first = arguments.token().flatMap(eventID), let second = arguments.token().flatMap(eventID) else { return bad }
+            selector = .between(first, second)
+        default:
+            return bad
+        }
+        var limit = ClientCommand.defaultChatHistoryLimit
+        if let limitText = arguments.token() {
+            guard let number = pageLimit(limitText) else { return bad }
+            limit = number
+        }
+        guard arguments.isAtEnd else { return bad }
+        return target(targetText).map { .chatHistory(ChatHistoryQuery(selector, target: $0, limit: limit)) }
+    }
+
+    private static func parseCatchUp(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        let bad = Result<ClientCommand, CommandParseError>.failure(CommandSyntax.catchup.badArguments)
+        guard let id = arguments.token().flatMap(eventID) else { return bad }
+        var limit = ClientCommand.defaultCatchUpLimit
+        if let limitText = arguments.token() {
+            guard let number = pageLimit(limitText) else { return bad }
+            limit = number
+        }
+        guard arguments.isAtEnd else { return bad }
+        return .success(.catchUp(after: id, limit: limit))
+    }
+
+    /// `/cap ls` or `/cap req <word>...`; the sub-command is case-insensitive, the
+    /// capability words are the server's to judge.
+    private static func parseCap(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {
+        let bad = Result<ClientCommand, CommandParseError>.failure(CommandSyntax.cap.badArguments)
+        guard let word = arguments.token() else { return bad }
+        switch word.lowercased() {
+        case "ls":
+            return arguments.isAtEnd ? .success(.capList) : bad
+        case "req":
+            var capabilities: [String] = []
+            while let capability = arguments.token() {
+                capabilities.append(capability)
+            }
+            return capabilities.isEmpty ? bad : .success(.capRequest(capabilities))
+        default:
+            return bad
+        }
+    }
+
+    /// An event id: decimal digits, 0 to `Int64.max`.
+    private static func eventID(_ text: String) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int64(text)
+    }
+
+    /// A page size: 1 to ``ClientCommand/maxPageLimit``, decimal digits only.
+    private static func pageLimit(_ text: String) -> Int? {
+        guard text.utf8.count <= 4, let number = eventID(text), (1...Int64(ClientCommand.maxPageLimit)).contains(number) else { return nil }
+        return Int(number)
+    }
+
+    /// A room when it starts with `#` (and must then be a valid room name), else a user.
+    private static func target(_ text: String) -> Result<ConversationTarget, CommandParseError> {
+        text.unicodeScalars.first == "#" ? room(text).map(ConversationTarget.room) : .success(.user(text))
     }
 
     private static func parseMsg(_ arguments: inout ArgumentScanner) -> Result<ClientCommand, CommandParseError> {

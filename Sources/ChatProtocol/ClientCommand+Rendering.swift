@@ -63,6 +63,20 @@ extension ClientCommand {
             return Self.line(.topic, [room.display, topic ?? Self.clearTopicText])
         case .drop(let room):
             return Self.line(.drop, [room.display])
+        case .capList:
+            return Self.line(.cap, ["ls"])
+        case .capRequest(let capabilities):
+            return Self.line(.cap, ["req"] + capabilities)
+        case .chatHistory(let query):
+            var arguments = [query.selector.word, query.target.display]
+            switch query.selector {
+            case .latest: break
+            case .before(let id), .after(let id): arguments.append(String(id))
+            case .between(let first, let second): arguments += [String(first), String(second)]
+            }
+            return Self.line(.chathistory, arguments + [String(query.limit)])
+        case .catchUp(let after, let limit):
+            return Self.line(.catchup, [String(after), String(limit)])
         }
     }
 

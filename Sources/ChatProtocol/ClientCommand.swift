@@ -57,6 +57,18 @@ public enum ClientCommand: Equatable, Sendable {
     case setTopic(room: RoomName, topic: String?)
     /// `/drop <room>`: the owner deletes the room; its members are removed.
     case drop(RoomName)
+    /// `/cap ls`: which capabilities the server offers (answered `OK cap ls <cap>...`).
+    case capList
+    /// `/cap req <cap> [<cap>...]`: turn capabilities on, or off with a leading `-`
+    /// (`-ids`). The words are passed through as typed: which ones exist is the
+    /// server's decision, and it takes all of them or none.
+    case capRequest([String])
+    /// `/chathistory latest|before|after|between <target> [id [id]] [limit]`: a page
+    /// of one conversation's stored events.
+    case chatHistory(ChatHistoryQuery)
+    /// `/catchup <id> [limit]`: the oldest stored events after `id` across all the
+    /// account's rooms and direct conversations (limit 1–1000, default 500).
+    case catchUp(after: Int64, limit: Int)
 }
 
 extension ClientCommand {
@@ -67,4 +79,10 @@ extension ClientCommand {
     /// The text of `/topic <room> -`, which clears the topic rather than set it to a
     /// dash: a topic that is only a dash says nothing anyone would miss.
     public static let clearTopicText = "-"
+    /// How many events a `/chathistory` page holds when no limit is given.
+    public static let defaultChatHistoryLimit = 100
+    /// How many events a `/catchup` page holds when no limit is given.
+    public static let defaultCatchUpLimit = 500
+    /// The most events one `/chathistory` or `/catchup` page holds.
+    public static let maxPageLimit = 1_000
 }

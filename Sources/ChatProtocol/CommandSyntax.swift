@@ -24,11 +24,21 @@ struct CommandSyntax: Sendable {
     static let history = CommandSyntax(
         kind: .history, usage: "/history <room> [count]",
         summary: "show the last messages of a room you are in (count 1-1000, default 50), oldest first")
+    static let chathistory = CommandSyntax(
+        kind: .chathistory,
+        usage: "/chathistory latest <target> [limit] | before|after <target> <id> [limit] | between <target> <id> <id> [limit]",
+        summary: "page through a room you are in or your DMs with a user by event id (limit 1-1000, default 100)")
+    static let catchup = CommandSyntax(
+        kind: .catchup, usage: "/catchup <id> [limit]",
+        summary: "the events after id in all your rooms and DMs, oldest first (limit 1-1000, default 500; /catchup 0 from the start)")
     static let msg = CommandSyntax(
         kind: .msg, usage: "/msg <user> <text>", summary: "send a direct message to a user")
     static let passwd = CommandSyntax(
         kind: .passwd, usage: "/passwd \"<old>\" \"<new>\" | /passwd <old> <new>",
         summary: "change your password; quote both (\\\" for a quote, \\\\ for a backslash) if the old one has a space")
+    static let cap = CommandSyntax(
+        kind: .cap, usage: "/cap ls | /cap req <capability>...",
+        summary: "list the server's capabilities, or turn some on (ids: event ids and times on stored lines; -ids: off)")
     static let ping = CommandSyntax(
         kind: .ping, usage: "/ping [token]", summary: "check the connection; the server answers PONG")
     static let pong = CommandSyntax(
@@ -60,8 +70,8 @@ struct CommandSyntax: Sendable {
         kind: .drop, usage: "/drop <room>", summary: "(owner) delete a room; its members are removed")
 
     static let all: [CommandSyntax] = [
-        login, join, leave, say, rooms, who, topic, history, makePrivate, makePublic, invite, kick, drop, msg, key, emsg, passwd,
-        ping, pong, help, quit,
+        login, join, leave, say, rooms, who, topic, history, chathistory, catchup, makePrivate, makePublic, invite, kick, drop, msg,
+        key, emsg, passwd, cap, ping, pong, help, quit,
     ]
 
     var badArguments: CommandParseError {

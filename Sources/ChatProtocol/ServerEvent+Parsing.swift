@@ -74,6 +74,10 @@ private struct FieldReader {
             event = .key(user: try self.word(), key: try self.word())
         case "EDM":
             event = .encryptedDirect(sender: try self.word(), payload: try self.word())
+        case "DMSENT":
+            event = .directSent(recipient: try self.word(), text: try self.text())
+        case "EDMSENT":
+            event = .encryptedDirectSent(recipient: try self.word(), payload: try self.word())
         case "HISTORY":
             let room = try self.word()
             guard let time = EventTime(try self.word()) else { throw Malformed() }

@@ -75,6 +75,14 @@ extension ServerEvent {
             buffer.writeStaticString("EDM")
             buffer.writeWordField(sender)
             buffer.writeWordField(payload)
+        case .directSent(let recipient, let text):
+            buffer.writeStaticString("DMSENT")
+            buffer.writeWordField(recipient)
+            buffer.writeTextField(text)
+        case .encryptedDirectSent(let recipient, let payload):
+            buffer.writeStaticString("EDMSENT")
+            buffer.writeWordField(recipient)
+            buffer.writeWordField(payload)
         case .history(let room, let time, let sender, let text):
             buffer.writeStaticString("HISTORY")
             buffer.writeWordField(room)

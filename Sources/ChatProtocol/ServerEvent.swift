@@ -48,6 +48,13 @@ public enum ServerEvent: Equatable, Sendable {
     case key(user: String, key: String)
     /// `EDM <sender> <payload>`: an end-to-end encrypted direct message, relayed as is.
     case encryptedDirect(sender: String, payload: String)
+    /// `DMSENT <recipient> <text>`: a direct message this account sent, as catch-up
+    /// and `/chathistory` show it, and as the account's other sessions that asked for
+    /// `ids` see it live (so a second device shows what the first one sent).
+    case directSent(recipient: String, text: String)
+    /// `EDMSENT <recipient> <payload>`: an end-to-end DM this account sent, relayed
+    /// as is, like ``directSent(recipient:text:)``.
+    case encryptedDirectSent(recipient: String, payload: String)
     /// `HISTORY <room> <time> <sender> <text>`: one stored message of a room, in
     /// answer to `/history`, oldest first, followed by `OK history <room> <n>`.
     case history(room: String, time: EventTime, sender: String, text: String)
@@ -66,7 +73,7 @@ public enum ServerEvent: Equatable, Sendable {
     case dropped(room: String, by: String)
     /// `@id=<id>;time=<time> <line>`: a stored event's line with its id and time in
     /// front, in the style of IRCv3 message tags. Only a session that asked for
-    /// stamps (`/cap ids`) gets these; the inner event is never itself stamped.
+    /// stamps (`/cap req ids`) gets these; the inner event is never itself stamped.
     indirect case stamped(EventStamp, ServerEvent)
 
     /// The last field of a `ROOMS` or `USERS` line that has more to come. It can be

@@ -79,7 +79,13 @@ struct SessionCommands: Sendable {
         case .drop(let room):
             drop(room, as: handle, for: session)
 
-        case .login, .ping, .pong, .help, .quit, .passwd:
+        case .chatHistory(let query):
+            chatHistory(query, as: handle, for: session)
+
+        case .catchUp(let after, let limit):
+            catchUp(after: after, limit: limit, as: handle, for: session)
+
+        case .login, .ping, .pong, .help, .quit, .passwd, .capList, .capRequest:
             // Handled by the state machine; it never forwards these.
             break
         }

@@ -33,7 +33,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Its own, even for the same account on two connections; the rooms themselves
     /// belong to the account (the hub knows them).
     private(set) var currentRoom: RoomName?
-    /// Whether the client asked for stored events' ids and times (`/cap`).
+    /// Whether the client asked for stored events' ids and times (`/cap req ids`).
     private(set) var wantsStamps = false
     /// Set while logged in; the hub holds it too. Dropped on close to break the cycle.
     private(set) var handle: SessionHandle?
@@ -208,6 +208,13 @@ final class SessionHandler: ChannelDuplexHandler {
             services.commands.run(command, as: login, for: self)
         case .changePassword(let login, let old, let new):
             services.commands.changePassword(login, old: old, new: new, for: self)
+        case .negotiate(let changes, let reply):
+            for (capability, enabled) in changes {
+                switch capability {
+                case .ids: wantsStamps = enabled
+                }
+            }
+            send(reply)
         case .farewell(let events):
             events.forEach(send)
             closeGracefully()
@@ -302,7 +309,8 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Queues a line the hub rendered for many sessions, in the form this one wants.
     func enqueue(_ delivery: Delivery) {
-        enqueue(delivery.bytes(stamped: wantsStamps))
+        guard let bytes = delivery.bytes(stamped: wantsStamps) else { return }
+        enqueue(bytes)
     }
 
     /// Queues rendered lines; called for this session's replies and, through its

@@ -40,6 +40,8 @@ struct SessionStateMachine {
         /// Check the current password and set a new one for this login (asynchronously);
         /// report back with `passwordChanged`, `passwordRejected` or `credentialsChanged`.
         case changePassword(VerifiedLogin, old: String, new: String)
+        /// Turn these capabilities on (true) or off for the session, then send `reply`.
+        case negotiate([Capability: Bool], reply: ServerEvent)
         /// Send these lines, then close the connection.
         case farewell([ServerEvent])
         /// Nothing to do.
@@ -99,7 +101,10 @@ struct SessionStateMachine {
                 return .reply(HelpText.lines.map(ServerEvent.info))
             case .quit(let message):
                 return quit(message)
-            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .passwd, .setKey, .getKey, .encryptedMessage,
+            case .capList, .capRequest:
+                return Self.negotiate(command)
+            case .message, .join, .leave, .say, .rooms, .who, .history, .chatHistory, .catchUp, .msg, .passwd, .setKey, .getKey,
+                .encryptedMessage,
                 .makePrivate, .makePublic, .invite, .kick, .showTopic, .setTopic, .drop:
                 return .reply([.error(.loginRequired, "log in first: /login <name> <password>")])
             }
@@ -128,7 +133,9 @@ struct SessionStateMachine {
                 session.changingPassword = true
                 state = .authenticated(session)
                 return .changePassword(login, old: old, new: new)
-            case .message, .join, .leave, .say, .rooms, .who, .history, .msg, .setKey, .getKey, .encryptedMessage,
+            case .capList, .capRequest:
+                return Self.negotiate(command)
+            case .message, .join, .leave, .say, .rooms, .who, .history, .chatHistory, .catchUp, .msg, .setKey, .getKey, .encryptedMessage,
                 .makePrivate, .makePublic, .invite, .kick, .showTopic, .setTopic, .drop:
                 return .perform(command, login)
             }
@@ -270,6 +277,19 @@ struct SessionStateMachine {
     private mutating func quit(_ message: String?) -> Action {
         state = .closed
         return .farewell([.bye(message ?? "goodbye")])
+    }
+
+    /// `/cap ls` and `/cap req`, the same before and after login.
+    private static func negotiate(_ command: ClientCommand) -> Action {
+        switch command {
+        case .capRequest(let words):
+            switch CapabilityNegotiation.request(words) {
+            case .success(let request): return .negotiate(request.changes, reply: request.reply)
+            case .failure(let refusal): return .reply([refusal.reply])
+            }
+        default:
+            return .reply([CapabilityNegotiation.listReply])
+        }
     }
 
     static func event(for error: CommandParseError) -> ServerEvent {

@@ -24,7 +24,11 @@ enum ConversationSQL {
                 event.conversation.storageKey, event.kind.rawValue, event.sender.rawValue, event.senderName.display,
                 Data(event.body), milliseconds(event.sentAt),
             ])
-            return EventID(db.lastInsertedRowID)
+            let id = EventID(db.lastInsertedRowID)
+            if case .direct(let low, let high) = event.conversation.kind {
+                try DirectConversationSQL.record(event.conversation, between: low, and: high, in: db)
+            }
+            return id
         }
     }
 
@@ -40,21 +44,24 @@ enum ConversationSQL {
         return EventPage(events: events, more: rows.count > limit)
     }
 
-    /// One index range per conversation, each at most a page, merged here: bounded work
-    /// whatever `after` is. (One `IN (...) ORDER BY id` query would read and sort every
-    /// event after `after` in a big room before applying the limit.) The caller's read
-    /// transaction makes the ranges one snapshot.
-    static func events(after: EventID, in conversations: [ConversationID], limit: Int, in db: Database) throws -> EventPage {
+    /// One index range per conversation, each at most a page of ids read from the index
+    /// alone, merged here; then the page's rows by id. Bounded work whatever `after` is
+    /// (one `IN (...) ORDER BY id` query would read and sort every event after `after`
+    /// in a big room before applying the limit), and no row is read that the page does
+    /// not show. The caller's read transaction makes the ranges one snapshot.
+    static func events(after: EventID, before: EventID?, in conversations: [String], limit: Int, in db: Database) throws -> EventPage {
         let limit = clamp(limit)
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(columns) FROM event WHERE conversation = ? AND id > ? ORDER BY id LIMIT ?"
+        let range = try db.cachedStatement(
+            sql: "SELECT id FROM event WHERE conversation = ? AND id > ? AND id < ? ORDER BY id LIMIT ?"
         )
-        var rows: [Row] = []
-        for key in Set(conversations.map(\.storageKey)) {
-            rows += try Row.fetchAll(statement, arguments: [key, after.rawValue, limit + 1])
+        var ids: [Int64] = []
+        for key in Set(conversations) {
+            ids += try Int64.fetchAll(range, arguments: [key, after.rawValue, before?.rawValue ?? Int64.max, limit + 1])
         }
-        rows.sort { ($0["id"] as Int64) < ($1["id"] as Int64) }
-        return EventPage(events: try rows.prefix(limit).map(event), more: rows.count > limit)
+        ids.sort()
+        let row = try db.cachedStatement(sql: "SELECT \(columns) FROM event WHERE id = ?")
+        let events = try ids.prefix(limit).compactMap { id in try Row.fetchOne(row, arguments: [id]).map(event) }
+        return EventPage(events: events, more: ids.count > limit)
     }
 
     static func enqueueOffline(_ event: NewEvent, for recipient: AccountID, limit: Int, in db: Database) throws -> OfflineEnqueueResult {
@@ -111,7 +118,7 @@ enum ConversationSQL {
         min(max(limit, 1), maxPageSize)
     }
 
-    private static func event(_ row: Row) throws -> StoredEvent {
+    static func event(_ row: Row) throws -> StoredEvent {
         let key: String = row["conversation"]
         let kindValue: Int = row["kind"]
         let name: String = row["sender_name"]

@@ -50,10 +50,25 @@ public protocol ConversationStore: Sendable {
     /// 1...`maxPageSize`.
     func history(of conversation: ConversationID, before: EventID?, limit: Int) async throws -> EventPage
 
-    /// The oldest `limit` events after `after` in any of `conversations`, in id order;
-    /// `more` when newer ones exist. Catch-up for a client: repeat with the last id
-    /// seen until `more` is false. `limit` is clamped to 1...`maxPageSize`.
-    func events(after: EventID, in conversations: [ConversationID], limit: Int) async throws -> EventPage
+    /// The oldest `limit` events after `after` and, when `before` is given, below it,
+    /// in any of `conversations`, in id order; `more` when newer ones exist within the
+    /// bounds. Paging forwards: repeat with the last id seen until `more` is false.
+    /// `limit` is clamped to 1...`maxPageSize`.
+    func events(after: EventID, before: EventID?, in conversations: [ConversationID], limit: Int) async throws -> EventPage
+
+    /// Every direct conversation `account` is part of (it sent or received a direct
+    /// message there, or an offline one was queued), ordered by the other account's id.
+    /// A conversation stays listed after the other account is deleted, and goes when
+    /// `account` is.
+    func directConversations(of account: AccountID) async throws -> [DirectConversation]
+
+    /// Catch-up for one account: the oldest `limit` events after `after` in the rooms
+    /// `account` belongs to and its direct conversations, in id order, with `more`
+    /// when newer ones exist. Memberships, direct conversations and events come from
+    /// one snapshot, so a conversation that begins meanwhile has only events newer than
+    /// anything on the page, which the next page (or live delivery) brings. `limit` is
+    /// clamped to 1...`maxPageSize`.
+    func events(after: EventID, forAccount account: AccountID, limit: Int) async throws -> AccountEventPage
 
     /// Makes `account` a member of `room`, creating the room (owned by `account`) when
     /// none exists, unless the room is private and `account` may not join it. See
@@ -105,6 +120,13 @@ public let maxPageSize = 1_000
 public let defaultOfflineQueueLimit = 100
 
 extension ConversationStore {
+    /// The oldest `limit` events after `after` in any of `conversations`, in id order;
+    /// `more` when newer ones exist. Catch-up for a client: repeat with the last id
+    /// seen until `more` is false.
+    public func events(after: EventID, in conversations: [ConversationID], limit: Int) async throws -> EventPage {
+        try await events(after: after, before: nil, in: conversations, limit: limit)
+    }
+
     public func enqueueOffline(_ event: NewEvent, for recipient: AccountID) async throws -> OfflineEnqueueResult {
         try await enqueueOffline(event, for: recipient, limit: defaultOfflineQueueLimit)
     }

@@ -12,8 +12,9 @@ import ChatModel
 /// - **Lifetime**: a public room exists while it has members; the `leave` (or account
 ///   deletion) that takes its last member removes it, with its invitations and topic,
 ///   and the next `join` creates it anew for a new owner. A private room stays, even
-///   with no members, until its owner deletes it. Its events stay in the log either
-///   way, until retention removes them.
+///   with no members, until its owner deletes it. Either way its events go with it:
+///   whoever creates a room of that name later must not read what was said in the
+///   old one (a private one above all), and nobody else could read them any more.
 /// - **Private rooms**: `join` of a private room by an account that neither owns it,
 ///   nor is a member, nor is invited returns `.notInvited` and changes nothing. The
 ///   checks, the creation and the owner assignment of one `join` are one transaction,
@@ -66,8 +67,7 @@ public protocol RoomStore: ConversationStore {
     /// caller bounds and validates it.
     func setTopic(_ room: RoomName, _ topic: String?, by owner: AccountID) async throws -> OwnerActionResult
 
-    /// Removes `room` with its memberships, invitations and topic. Its events stay in
-    /// the log until retention removes them.
+    /// Removes `room` with its memberships, invitations, topic and events.
     func deleteRoom(_ room: RoomName, by owner: AccountID) async throws -> OwnerActionResult
 }
 

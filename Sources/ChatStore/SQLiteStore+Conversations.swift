@@ -32,8 +32,18 @@ extension SQLiteStore: ConversationStore {
         try await pool.read { db in try ConversationSQL.history(of: conversation, before: before, limit: limit, in: db) }
     }
 
-    public func events(after: EventID, in conversations: [ConversationID], limit: Int) async throws -> EventPage {
-        try await pool.read { db in try ConversationSQL.events(after: after, in: conversations, limit: limit, in: db) }
+    public func events(after: EventID, before: EventID?, in conversations: [ConversationID], limit: Int) async throws -> EventPage {
+        try await pool.read { db in
+            try ConversationSQL.events(after: after, before: before, in: conversations.map(\.storageKey), limit: limit, in: db)
+        }
+    }
+
+    public func directConversations(of account: AccountID) async throws -> [DirectConversation] {
+        try await pool.read { db in try DirectConversationSQL.conversations(of: account, in: db) }
+    }
+
+    public func events(after: EventID, forAccount account: AccountID, limit: Int) async throws -> AccountEventPage {
+        try await pool.read { db in try DirectConversationSQL.events(after: after, forAccount: account, limit: limit, in: db) }
     }
 
     @discardableResult

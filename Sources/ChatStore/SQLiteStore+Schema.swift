@@ -31,6 +31,8 @@ extension SQLiteStore {
         migrator.registerMigration("v3-account-generations", migrate: migrateToAccountGenerations)
         migrator.registerMigration("v4-conversations", migrate: migrateToConversations)
         migrator.registerMigration("v5-rooms", migrate: migrateToRooms)
+        migrator.registerMigration("v6-direct-conversations", migrate: migrateToDirectConversations)
+        migrator.registerMigration("v7-room-history-goes-with-room", migrate: migrateToRoomHistoryWithTheRoom)
         return migrator
     }
 

@@ -24,7 +24,7 @@ final class ClientCommandKindTests: XCTestCase {
     func testOnlyTheProtocolsOpenCommandsAreAllowedBeforeLogin() {
         // PROTOCOL.md, "Commands": the "allowed before login" column.
         let open = ClientCommand.Kind.allCases.filter(\.isAllowedBeforeLogin)
-        XCTAssertEqual(Set(open), [.login, .ping, .pong, .help, .quit])
+        XCTAssertEqual(Set(open), [.login, .cap, .ping, .pong, .help, .quit])
     }
 
     func testBothKeyCommandsAreKeyAndPlainTextHasNoKind() {

@@ -4,7 +4,7 @@ import XCTest
 final class HelpTextTests: XCTestCase {
     func testEveryCommandIsListedOnceAtTheStartOfALine() {
         let commands = [
-            "login", "join", "leave", "say", "rooms", "who", "msg", "passwd", "ping", "help", "quit",
+            "login", "join", "leave", "say", "rooms", "who", "history", "chathistory", "catchup", "msg", "passwd", "cap", "ping", "help", "quit",
             "private", "public", "invite", "kick", "topic", "drop",
         ]
         for command in commands {

@@ -59,6 +59,11 @@ final class ServerEventParsingTests: XCTestCase {
         .invited(room: "#secret", by: "alice"),
         .kicked(room: "#secret", user: "bob", by: "alice"),
         .dropped(room: "#secret", by: "alice"),
+        .directSent(recipient: "bob", text: " lunch  at\tnoon? "),
+        .directSent(recipient: "bob", text: ""),
+        .encryptedDirectSent(recipient: "bob", payload: "M901JjUJk8k3"),
+        .stamped(EventStamp(id: 7, time: EventTime(millisecondsSince1970: 0)), .directSent(recipient: "bob", text: "hi")),
+        .stamped(EventStamp(id: 8, time: EventTime(millisecondsSince1970: 1)), .encryptedDirectSent(recipient: "bob", payload: "QUJD")),
         // Empty single words are written as nothing between two separators, which
         // still splits back into the same fields.
         .joined(room: "", user: ""),
@@ -145,6 +150,14 @@ final class ServerEventParsingTests: XCTestCase {
         self.assertParses("ERR no-key bob has published no key", as: .error(.noKey, "bob has published no key"))
         self.assertParses("EDM alice M901JjUJk8k3", as: .encryptedDirect(sender: "alice", payload: "M901JjUJk8k3"))
         self.assertParses("INFO /help - show this help", as: .info("/help - show this help"))
+        self.assertParses("DMSENT bob see you in #rust", as: .directSent(recipient: "bob", text: "see you in #rust"))
+        self.assertParses("EDMSENT bob M901JjUJk8k3", as: .encryptedDirectSent(recipient: "bob", payload: "M901JjUJk8k3"))
+        self.assertParses(
+            "@id=42;time=2026-12-04T21:47:17.123Z DMSENT bob hi",
+            as: .stamped(EventStamp(id: 42, time: EventTime("2026-12-04T21:47:17.123Z")!), .directSent(recipient: "bob", text: "hi")))
+        self.assertParses("OK cap ls ids", as: .ok(command: "cap", details: "ls ids"))
+        self.assertParses("OK chathistory #rust 2 more", as: .ok(command: "chathistory", details: "#rust 2 more"))
+        self.assertParses("OK catchup 0", as: .ok(command: "catchup", details: "0"))
     }
 
     func testPrivateRoomLines() {
@@ -191,6 +204,7 @@ final class ServerEventParsingTests: XCTestCase {
             "TOPIC", "INVITE #x", "INVITE #x a b", "KICK #x bob", "KICK #x bob alice x", "DROP #x", "DROP #x a b",
             // A topic line without text has no separator either.
             "TOPIC #x ",
+            "DMSENT bob", "DMSENT", "EDMSENT bob", "EDMSENT bob a b", "dmsent bob hi", "@id=1;time=2026-12-04T21:47:17.123Z",
             // Rendering leaves an empty optional field out, separator and all.
             "PONG ", "OK join ",
             // A listing that is only the marker has no name to go on from.

@@ -115,6 +115,17 @@ final class ServerEventRenderingTests: XCTestCase {
         self.assertRenders(.dropped(room: "#plans", by: "alice"), as: "DROP #plans alice\r\n")
     }
 
+    func testWhatTheAccountSent() {
+        self.assertRenders(.directSent(recipient: "bob", text: "lunch  at noon?"), as: "DMSENT bob lunch  at noon?\r\n")
+        self.assertRenders(.encryptedDirectSent(recipient: "bob", payload: "c2VhbGVk"), as: "EDMSENT bob c2VhbGVk\r\n")
+        // The recipient is one word, the payload too; the text stays one line.
+        self.assertRenders(.directSent(recipient: "b ob", text: "a\r\nBYE"), as: "DMSENT b\u{FFFD}ob a\u{FFFD}\u{FFFD}BYE\r\n")
+        self.assertRenders(.encryptedDirectSent(recipient: "bob", payload: "a b"), as: "EDMSENT bob a\u{FFFD}b\r\n")
+        self.assertRenders(
+            .stamped(EventStamp(id: 12, time: EventTime(millisecondsSince1970: 1_796_420_837_123)), .directSent(recipient: "bob", text: "hi")),
+            as: "@id=12;time=2026-12-04T21:47:17.123Z DMSENT bob hi\r\n")
+    }
+
     func testEmptyRequiredTextKeepsItsSeparator() {
         self.assertRenders(.info(""), as: "INFO \r\n")
     }

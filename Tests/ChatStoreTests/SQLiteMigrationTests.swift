@@ -165,4 +165,48 @@ final class SQLiteMigrationTests: XCTestCase {
         let lobby = try await store.roomInfo(.lobby)
         XCTAssertEqual(lobby, RoomInfo(name: .lobby, owner: alice, isPrivate: false, topic: nil, memberCount: 1))
     }
+
+    /// Direct messages already in a v5 log give both sides their direct conversation;
+    /// a peer deleted since is named as it signed its messages.
+    func testMigratesDirectMessagesToDirectConversations() async throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v5-rooms")
+        try await queue.write { db in
+            for (id, user) in [(1, "alice"), (2, "Bob"), (3, "carol")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO user (id, name, name_key, password_hash, created_at, updated_at)
+                        VALUES (?, ?, ?, 'h', '2027-01-01 10:00:00.000', '2027-01-01 10:00:00.000')
+                        """,
+                    arguments: [id, user, user.lowercased()]
+                )
+            }
+            // dave (4) is gone; he once wrote to alice. erin (5) is gone and never wrote.
+            for (conversation, kind, sender, senderName) in [
+                ("dm:1:2", 2, 1, "alice"), ("dm:1:2", 3, 2, "Bob"), ("dm:2:3", 2, 3, "carol"), ("dm:1:4", 2, 4, "dave"),
+                ("dm:1:5", 2, 1, "alice"), ("#lobby", 1, 2, "Bob"),
+            ] {
+                try db.execute(
+                    sql: "INSERT INTO event (conversation, kind, sender_id, sender_name, body, sent_at) VALUES (?, ?, ?, ?, x'6869', 1)",
+                    arguments: [conversation, kind, sender, senderName]
+                )
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        defer { try? store.close() }
+        let (alice, bob, carol) = (AccountID(1), AccountID(2), AccountID(3))
+        let ofAlice = try await store.directConversations(of: alice)
+        XCTAssertEqual(ofAlice.map(\.peer), [bob, AccountID(4)])
+        XCTAssertEqual(ofAlice.map(\.peerName.display), ["Bob", "dave"])
+        let ofBob = try await store.directConversations(of: bob)
+        XCTAssertEqual(ofBob.map(\.peer), [alice, carol])
+        let ofCarol = try await store.directConversations(of: carol)
+        XCTAssertEqual(ofCarol.map(\.conversation), [.direct(bob, carol)])
+        let caughtUp = try await store.events(after: .start, forAccount: alice, limit: 100)
+        XCTAssertEqual(
+            caughtUp.events.map(\.conversation.description), ["dm:1:2", "dm:1:2", "dm:1:4"],
+            "erin, gone without a word, left nothing to name her by: that conversation is not found (only an old log has such)")
+    }
 }

@@ -45,7 +45,10 @@ extension ClientCommand {
         case .getKey(let user): [user]
         case .encryptedMessage(let user, let payload): [user, payload]
         case .quit(let message): message.map { [$0] } ?? []
-        case .rooms(.none), .help, .who(.none, _): []
+        case .history(let room, _): [room.display]
+        case .capRequest(let capabilities): capabilities
+        case .chatHistory(let query): [query.target.display]
+        case .rooms(.none), .help, .who(.none, _), .capList, .catchUp: []
         }
     }
 }

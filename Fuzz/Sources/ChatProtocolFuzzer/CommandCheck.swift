@@ -109,7 +109,28 @@ enum CommandCheck {
         case .quit(let message):
             check(message != "", "empty quit message instead of nil")
             message.map { self.checkFreeTextIsSuffix($0, of: scalars) }
-        case .rooms(.none), .help:
+        case .history(let room, let count):
+            self.checkRoom(room)
+            check((1...1000).contains(count), "/history count \(count) out of range")
+        case .capRequest(let capabilities):
+            check(!capabilities.isEmpty, "/cap req without a capability")
+            capabilities.forEach(self.checkWord)
+        case .chatHistory(let query):
+            check((1...1000).contains(query.limit), "/chathistory limit \(query.limit) out of range")
+            switch query.target {
+            case .room(let room): self.checkRoom(room)
+            case .user(let user):
+                self.checkWord(user)
+                check(user.unicodeScalars.first != "#", "a #name parsed as a user")
+            }
+            switch query.selector {
+            case .latest: break
+            case .before(let id), .after(let id): check(id >= 0, "negative id")
+            case .between(let first, let second): check(first >= 0 && second >= 0, "negative id")
+            }
+        case .catchUp(let after, let limit):
+            check(after >= 0 && (1...1000).contains(limit), "/catchup \(after) \(limit) out of range")
+        case .rooms(.none), .help, .capList:
             break
         }
     }

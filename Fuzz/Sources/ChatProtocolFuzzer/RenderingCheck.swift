@@ -49,6 +49,10 @@ enum RenderingCheck {
             .bye(next()),
             .key(user: next(), key: next()),
             .encryptedDirect(sender: next(), payload: next()),
+            .directSent(recipient: next(), text: next()),
+            .encryptedDirectSent(recipient: next(), payload: next()),
+            .history(room: next(), time: EventTime(millisecondsSince1970: Int64(codeSelector) * 1_000_003), sender: next(), text: next()),
+            .stamped(EventStamp(id: Int64(turn), time: EventTime(millisecondsSince1970: 0)), .message(room: next(), sender: next(), text: next())),
         ]
         // All lines in one read: the client must get them back one for one.
         var wire = client.allocator.buffer(capacity: 1024)
@@ -122,6 +126,10 @@ enum RenderingCheck {
         case .ping(let token): return .ping(word(token))
         case .key(let user, let key): return .key(user: word(user), key: word(key))
         case .encryptedDirect(let sender, let payload): return .encryptedDirect(sender: word(sender), payload: word(payload))
+        case .directSent(let recipient, let body): return .directSent(recipient: word(recipient), text: text(body))
+        case .encryptedDirectSent(let recipient, let payload): return .encryptedDirectSent(recipient: word(recipient), payload: word(payload))
+        case .history(let room, let time, let sender, let body): return .history(room: word(room), time: time, sender: word(sender), text: text(body))
+        case .stamped(let stamp, let inner): return self.readBack(inner).map { .stamped(stamp, $0) }
         case .info(let message): return .info(text(message))
         case .bye(let message): return .bye(text(message))
         }
@@ -149,6 +157,10 @@ enum RenderingCheck {
         case .ping(let token): line = "PING" + word(token)
         case .key(let user, let key): line = "KEY" + word(user) + word(key)
         case .encryptedDirect(let sender, let payload): line = "EDM" + word(sender) + word(payload)
+        case .directSent(let recipient, let body): line = "DMSENT" + word(recipient) + text(body)
+        case .encryptedDirectSent(let recipient, let payload): line = "EDMSENT" + word(recipient) + word(payload)
+        case .history(let room, let time, let sender, let body): line = "HISTORY" + word(room) + " \(time)" + word(sender) + text(body)
+        case .stamped(let stamp, let inner): return "@id=\(stamp.id);time=\(stamp.time) " + self.reference(inner)
         case .info(let message): line = "INFO" + text(message)
         case .bye(let message): line = "BYE" + text(message)
         }
