@@ -3,6 +3,7 @@ import ChatProtocol
 import ChatStore
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Messages, memberships and history: the conversation store first, then the hub.
 ///
@@ -46,7 +47,8 @@ final class Conversations: Sendable {
     /// Off only to measure what storing costs (`Scripts/bench`): messages are then
     /// fanned out at once and never kept, though offline DMs still are.
     let storesMessages: Bool
-    let offlineQueueLimit: Int
+    /// Changed by a reload (`messages.offline-queue-limit`); read once per offline DM.
+    private let queueLimit: Atomic<Int>
 
     init(
         store: any RoomStore,
@@ -59,7 +61,13 @@ final class Conversations: Sendable {
         self.accounts = accounts
         self.hub = hub
         self.storesMessages = storesMessages
-        self.offlineQueueLimit = offlineQueueLimit
+        self.queueLimit = Atomic(offlineQueueLimit)
+    }
+
+    /// How many direct messages may wait for one offline account.
+    var offlineQueueLimit: Int {
+        get { queueLimit.load(ordering: .relaxed) }
+        set { queueLimit.store(newValue, ordering: .relaxed) }
     }
 
     // MARK: Membership
@@ -190,7 +198,8 @@ final class Conversations: Sendable {
         from session: SessionHandle,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<DirectOutcome> {
-        eventLoop.makeFutureWithNIOTask { [store, accounts, offlineQueueLimit] in
+        let offlineQueueLimit = offlineQueueLimit
+        return eventLoop.makeFutureWithNIOTask { [store, accounts] in
             guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
             let sender = session.credential.account
             let stored = NewEvent(
