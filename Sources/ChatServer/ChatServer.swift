@@ -102,7 +102,8 @@ public final class ChatServer: Service, Sendable {
             accounts: store,
             hub: hub,
             storesMessages: configuration.storesMessages,
-            offlineQueueLimit: configuration.offlineQueueLimit
+            offlineQueueLimit: configuration.offlineQueueLimit,
+            logger: logger
         )
         self.pruner = HistoryPruner(
             store: store,

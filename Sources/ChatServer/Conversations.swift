@@ -2,6 +2,7 @@ import ChatModel
 import ChatProtocol
 import ChatStore
 import Foundation
+import Logging
 import NIOCore
 import Synchronization
 
@@ -49,19 +50,22 @@ final class Conversations: Sendable {
     let storesMessages: Bool
     /// Changed by a reload (`messages.offline-queue-limit`); read once per offline DM.
     private let queueLimit: Atomic<Int>
+    private let health: StoreHealth
 
     init(
         store: any RoomStore,
         accounts: any AccountStore,
         hub: Hub,
         storesMessages: Bool = true,
-        offlineQueueLimit: Int = defaultOfflineQueueLimit
+        offlineQueueLimit: Int = defaultOfflineQueueLimit,
+        logger: Logger = Logger(label: "securechat")
     ) {
         self.store = store
         self.accounts = accounts
         self.hub = hub
         self.storesMessages = storesMessages
         self.queueLimit = Atomic(offlineQueueLimit)
+        self.health = StoreHealth(logger: logger)
     }
 
     /// How many direct messages may wait for one offline account.
@@ -133,11 +137,13 @@ final class Conversations: Sendable {
         let (sentAt, time) = Self.now()
         let event = NewEvent(
             conversation: .room(room), sender: session.credential.account, senderName: session.user, text: text, sentAt: sentAt)
-        store.append([event]) { [hub] result in
+        store.append([event]) { [hub, health] result in
             switch result {
             case .success(let ids):
+                health.stored()
                 hub.deliver(text, to: room, from: session, stamp: EventStamp(id: ids[0].rawValue, time: time))
-            case .failure:
+            case .failure(let error):
+                health.refused(error)
                 session.send(.error(.notStored, "message not stored, so not sent; try again later"))
             }
         }
@@ -169,15 +175,17 @@ final class Conversations: Sendable {
                 conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
                 body: Array(body.utf8), sentAt: sentAt)
             let promise = eventLoop.makePromise(of: DirectOutcome.self)
-            store.append([stored]) { [hub] result in
+            store.append([stored]) { [hub, health] result in
                 switch result {
                 case .success(let ids):
+                    health.stored()
                     let stamp = EventStamp(id: ids[0].rawValue, time: time)
                     // Gone between the look-up and the commit: the message is in the
                     // log, where the recipient's client finds it by catching up.
                     _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
                     promise.succeed(.delivered(online.name, stamp))
-                case .failure:
+                case .failure(let error):
+                    health.refused(error)
                     promise.succeed(.notStored)
                 }
             }
@@ -199,7 +207,7 @@ final class Conversations: Sendable {
         on eventLoop: EventLoop
     ) -> EventLoopFuture<DirectOutcome> {
         let offlineQueueLimit = offlineQueueLimit
-        return eventLoop.makeFutureWithNIOTask { [store, accounts] in
+        return eventLoop.makeFutureWithNIOTask { [store, accounts, health] in
             guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
             let sender = session.credential.account
             let stored = NewEvent(
@@ -207,11 +215,14 @@ final class Conversations: Sendable {
                 body: Array(body.utf8), sentAt: sentAt)
             do {
                 switch try await store.enqueueOffline(stored, for: record.credential.account, limit: offlineQueueLimit) {
-                case .queued(let id): return .queued(record.name, EventStamp(id: id.rawValue, time: time))
+                case .queued(let id):
+                    health.stored()
+                    return .queued(record.name, EventStamp(id: id.rawValue, time: time))
                 case .queueFull: return .mailboxFull
                 case .noSuchAccount: return .noSuchUser
                 }
             } catch {
+                health.refused(error)
                 return .notStored
             }
         }

@@ -20,7 +20,7 @@ final class SickDiskTests: XCTestCase {
 
         let filler = mountPoint.appendingPathComponent("filler")
         _ = try await ChildProcess.run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=64k", "count=1000"])
-        try await expectRefusals(alice: alice, bob: bob)
+        try await expectRefusals(harness, alice: alice, bob: bob)
         // chat-useradd fails with one clean line too.
         let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
         let full = try await ChildProcess.run(
@@ -55,7 +55,7 @@ final class SickDiskTests: XCTestCase {
 
         let files = [database, database + "-wal"]
         try await run("/usr/bin/chattr", ["+i"] + files)
-        try await expectRefusals(alice: alice, bob: bob)
+        try await expectRefusals(harness, alice: alice, bob: bob)
         try await run("/usr/bin/chattr", ["-i"] + files)
         try await expectRecovery(harness, alice: alice, bob: bob)
         for client in [alice, bob] { await client.close() }
@@ -82,7 +82,7 @@ final class SickDiskTests: XCTestCase {
 
     /// While the disk takes no writes: whatever would have to be stored is refused
     /// with `ERR not-stored` and reaches nobody; sessions stay, and reading works.
-    private func expectRefusals(alice: TestLineClient, bob: TestLineClient) async throws {
+    private func expectRefusals(_ harness: ServerHarness, alice: TestLineClient, bob: TestLineClient) async throws {
         try await alice.send("during")
         try await expect(alice, prefix: "ERR not-stored ")
         try await alice.send("/msg bob during")
@@ -92,6 +92,8 @@ final class SickDiskTests: XCTestCase {
         try await expectNothingPending(bob)
         try await XCTAssertEqualAsync(try await history(of: "#lobby", for: bob), ["alice before"])
         try await expectNothingPending(alice)
+        // Once for the operator, not once per message.
+        XCTAssertEqual(harness.logs.all.filter { $0.contains("messages are not being stored") }.count, 1, harness.logs.joined)
     }
 
     /// The disk takes writes again: the same sessions, no restart, messages stored
@@ -99,6 +101,7 @@ final class SickDiskTests: XCTestCase {
     private func expectRecovery(_ harness: ServerHarness, alice: TestLineClient, bob: TestLineClient) async throws {
         try await alice.send("after")
         try await expect(bob, "MSG #lobby alice after")
+        XCTAssertTrue(harness.logs.joined.contains("messages are stored again refusedMeanwhile=3"), harness.logs.joined)
         try await XCTAssertEqualAsync(try await history(of: "#lobby", for: bob), ["alice before", "alice after"])
         try await alice.send("/msg carol after")
         try await expect(alice, "OK msg carol")
