@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "securechat-server",
             dependencies: [
-                "ChatServer", "ChatTLS", "ChatCrypto", "ChatVersion",
+                "ChatServer", "ChatStore", "ChatTLS", "ChatCrypto", "ChatVersion",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -234,6 +234,8 @@ let package = Package(
                 "ChatServer", "ChatTLS", "ChatProtocol", "ChatStore", "ChatCrypto", "ChatModel", "ChatTestSupport",
                 "securechat-server", "chat-useradd",
                 .product(name: "Configuration", package: "swift-configuration"),
+                // To build a database the way an earlier release left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -37,6 +37,7 @@ extension ChatServer {
         running.withLockedValue { $0 = next }
         connections.update(maxConnections: next.maxConnections, maxPerAddress: next.maxConnectionsPerIP)
         throttle.update(base: next.loginPenaltyBase, cap: next.loginPenaltyMax, decay: next.loginPenaltyDecay)
+        conversations.offlineQueueLimit = next.offlineQueueLimit
         logger.info("configuration reloaded")
         return true
     }

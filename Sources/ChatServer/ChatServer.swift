@@ -36,7 +36,8 @@ public final class ChatServer: Service, Sendable {
     let tlsContext: NIOLockedValueBox<TLSContext>
     let throttle: LoginThrottle
     private let hub: Hub
-    private let conversations: Conversations
+    let conversations: Conversations
+    private let pruner: HistoryPruner
     /// Only this knows the stores are an SQLite file; the rest sees their protocols.
     private let store: SQLiteStore
     private let authenticator: Authenticator
@@ -62,7 +63,8 @@ public final class ChatServer: Service, Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        self.running = NIOLockedValueBox(configuration)
+        let running = NIOLockedValueBox(configuration)
+        self.running = running
         self.configurationSource = configurationSource
         let metrics = configuration.metricsListen.map { _ in ServerMetrics() }
         self.metrics = metrics
@@ -74,7 +76,7 @@ public final class ChatServer: Service, Sendable {
         )
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: configuration.databasePath)
+            store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability)
             self.store = store
         } catch {
             throw StartupError("cannot open user database: \(error)")
@@ -95,7 +97,20 @@ public final class ChatServer: Service, Sendable {
                 rooms: configuration.maxRooms,
                 namesPerLine: configuration.maxNamesPerLine
             ), metrics: metrics)
-        self.conversations = Conversations(store: store, accounts: store, hub: hub)
+        self.conversations = Conversations(
+            store: store,
+            accounts: store,
+            hub: hub,
+            storesMessages: configuration.storesMessages,
+            offlineQueueLimit: configuration.offlineQueueLimit,
+            logger: logger
+        )
+        self.pruner = HistoryPruner(
+            store: store,
+            interval: configuration.pruneInterval,
+            policy: { running.withLockedValue { $0.retention } },
+            logger: logger
+        )
         self.throttle = LoginThrottle(
             base: configuration.loginPenaltyBase,
             cap: configuration.loginPenaltyMax,
@@ -143,6 +158,10 @@ public final class ChatServer: Service, Sendable {
         }
         try await startMetrics(closingOnFailure: channel)
         await accountWatcher.start()
+        pruner.start()
+        if !configuration.storesMessages {
+            logger.warning("messages.store is off: room messages are not stored (for benchmarks only)")
+        }
         let address = channel.localAddress!
         logger.info(
             "listening",
@@ -195,6 +214,7 @@ public final class ChatServer: Service, Sendable {
             await quiesce(listener, quiescing)
         }
         await accountWatcher.stop()
+        await pruner.stop()
         await authenticator.shutdown()
         do {
             try store.close()

@@ -2,7 +2,9 @@ import ChatModel
 import ChatProtocol
 import ChatStore
 import Foundation
+import Logging
 import NIOCore
+import Synchronization
 
 /// Messages, memberships and history: the conversation store first, then the hub.
 ///
@@ -48,20 +50,30 @@ final class Conversations: Sendable {
     /// Off only to measure what storing costs (`Scripts/bench`): messages are then
     /// fanned out at once and never kept, though offline DMs still are.
     let storesMessages: Bool
-    let offlineQueueLimit: Int
+    /// Changed by a reload (`messages.offline-queue-limit`); read once per offline DM.
+    private let queueLimit: Atomic<Int>
+    private let health: StoreHealth
 
     init(
         store: any RoomStore,
         accounts: any AccountStore,
         hub: Hub,
         storesMessages: Bool = true,
-        offlineQueueLimit: Int = defaultOfflineQueueLimit
+        offlineQueueLimit: Int = defaultOfflineQueueLimit,
+        logger: Logger = Logger(label: "securechat")
     ) {
         self.store = store
         self.accounts = accounts
         self.hub = hub
         self.storesMessages = storesMessages
-        self.offlineQueueLimit = offlineQueueLimit
+        self.queueLimit = Atomic(offlineQueueLimit)
+        self.health = StoreHealth(logger: logger)
+    }
+
+    /// How many direct messages may wait for one offline account.
+    var offlineQueueLimit: Int {
+        get { queueLimit.load(ordering: .relaxed) }
+        set { queueLimit.store(newValue, ordering: .relaxed) }
     }
 
     // MARK: Membership
@@ -128,11 +140,13 @@ final class Conversations: Sendable {
         let (sentAt, time) = Self.now()
         let event = NewEvent(
             conversation: .room(room), sender: session.credential.account, senderName: session.user, text: text, sentAt: sentAt)
-        store.append([event]) { [hub] result in
+        store.append([event]) { [hub, health] result in
             switch result {
             case .success(let ids):
+                health.stored()
                 hub.deliver(text, to: room, from: session, stamp: EventStamp(id: ids[0].rawValue, time: time))
-            case .failure:
+            case .failure(let error):
+                health.refused(error)
                 session.send(.error(.notStored, "message not stored, so not sent; try again later"))
             }
         }
@@ -172,9 +186,10 @@ final class Conversations: Sendable {
                 conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
                 body: Array(body.utf8), sentAt: sentAt)
             let promise = eventLoop.makePromise(of: DirectOutcome.self)
-            store.append([stored]) { [hub, store] result in
+            store.append([stored]) { [hub, store, health] result in
                 switch result {
                 case .success(let ids):
+                    health.stored()
                     let stamp = EventStamp(id: ids[0].rawValue, time: time)
                     guard !hub.deliverDirect(event, stamp: stamp, to: online.account) else {
                         showSent(online.name, stamp)
@@ -188,7 +203,8 @@ final class Conversations: Sendable {
                         try await store.queueOffline(ids[0], for: online.account)
                         return .queued(online.name, stamp)
                     }
-                case .failure:
+                case .failure(let error):
+                    health.refused(error)
                     promise.succeed(.notStored)
                 }
             }
@@ -212,7 +228,8 @@ final class Conversations: Sendable {
         from session: SessionHandle,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<DirectOutcome> {
-        eventLoop.makeFutureWithNIOTask { [store, accounts, offlineQueueLimit] in
+        let offlineQueueLimit = offlineQueueLimit
+        return eventLoop.makeFutureWithNIOTask { [store, accounts, health] in
             guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
             let sender = session.credential.account
             let stored = NewEvent(
@@ -220,11 +237,14 @@ final class Conversations: Sendable {
                 body: Array(body.utf8), sentAt: sentAt)
             do {
                 switch try await store.enqueueOffline(stored, for: record.credential.account, limit: offlineQueueLimit) {
-                case .queued(let id): return .queued(record.name, EventStamp(id: id.rawValue, time: time))
+                case .queued(let id):
+                    health.stored()
+                    return .queued(record.name, EventStamp(id: id.rawValue, time: time))
                 case .queueFull: return .mailboxFull
                 case .noSuchAccount: return .noSuchUser
                 }
             } catch {
+                health.refused(error)
                 return .notStored
             }
         }

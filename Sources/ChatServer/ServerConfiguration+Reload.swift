@@ -4,8 +4,10 @@ extension ServerConfiguration {
     ///
     /// Each value taken here is read when a connection starts (or, for the certificate,
     /// key and TLS profile, when the TLS context is rebuilt on reload; for the
-    /// connection caps and login penalties, at each admission and each login), so a
-    /// change reaches new connections and open sessions keep what they started with.
+    /// connection caps and login penalties, at each admission and each login; for the
+    /// retention policy, at the next pruning pass; for the offline queue limit, at the
+    /// next direct message to an offline account), so a change reaches new
+    /// connections and open sessions keep what they started with.
     /// The rest is built into long-lived parts at start-up (the listener, event loops,
     /// hashing pool, database, hub, account watcher) and needs a restart.
     public func takingRuntimeChanges(from new: ServerConfiguration) -> ServerConfiguration {
@@ -31,6 +33,9 @@ extension ServerConfiguration {
         next.loginPenaltyBase = new.loginPenaltyBase
         next.loginPenaltyMax = new.loginPenaltyMax
         next.loginPenaltyDecay = new.loginPenaltyDecay
+        // Read by the next pruning pass and the next offline DM.
+        next.retention = new.retention
+        next.offlineQueueLimit = new.offlineQueueLimit
         return next
     }
 }

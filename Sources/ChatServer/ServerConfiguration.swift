@@ -1,5 +1,6 @@
 import ChatCrypto
 import ChatProtocol
+import ChatStore
 import ChatTLS
 import NIOCore
 import NIOPosix
@@ -20,6 +21,24 @@ public struct ServerConfiguration: Sendable {
 
     /// The SQLite user store; shared with `chat-useradd`.
     public var databasePath = "data/securechat.db"
+    /// What a commit survives. Both values survive a crash of the process; `.full`
+    /// also survives a power cut, at one fsync per batch of messages (see
+    /// `SQLiteStore.Durability`).
+    public var databaseDurability: SQLiteStore.Durability = .normal
+
+    /// How much history to keep (30 days, 100,000 events per conversation: see
+    /// `RetentionPolicy` for why). Read at each pruning pass.
+    public var retention = RetentionPolicy.default
+    /// How often the pruning pass runs; it also runs once at start-up. Each pass
+    /// deletes in bounded steps off the event loops, so it never stalls chat.
+    public var pruneInterval: TimeAmount = .hours(1)
+    /// Direct messages that may wait for one offline account (ejabberd's default);
+    /// past it the sender gets `ERR mailbox-full`.
+    public var offlineQueueLimit = defaultOfflineQueueLimit
+    /// Off only to measure what storing costs (`Scripts/bench-durable`): room
+    /// messages and DMs to online accounts are then fanned out at once and never
+    /// kept, so there is no history and no catch-up. Offline DMs are still stored.
+    public var storesMessages = true
 
     /// Longest accepted line, in bytes without its terminator. Bounds what a peer can
     /// make the server buffer before it has said anything meaningful.

@@ -44,8 +44,6 @@ struct FanoutOutcome: Sendable {
     var parameters: FanoutParameters
     var sessionInfo: TLSSessionInfo?
     var setupSeconds: Double
-    var joinNotices: Int
-    var joinNoticesExpected: Int
     var sent = 0
     var expectedDeliveries = 0
     var delivered = 0
@@ -125,14 +123,13 @@ final class FanoutDriver {
         self.parameters = parameters
         self.loop = loop
         self.probe = probe
-        self.fleet = Fleet(loop: loop, target: target, accounts: accounts)
+        // Membership belongs to the account: a bench account is in #lobby from its
+        // creation, and the join makes sure of it should an earlier run have left.
+        self.fleet = Fleet(loop: loop, target: target, accounts: accounts) { _ in ["/join #lobby"] }
         self.promise = loop.makePromise(of: FanoutOutcome.self)
-        let n = parameters.clients + parameters.stalled
         self.outcome = FanoutOutcome(
             parameters: parameters,
             setupSeconds: 0,
-            joinNotices: 0,
-            joinNoticesExpected: n * (n - 1) / 2,
             latency: Histogram<UInt64>(highestTrackableValue: Self.maxLatencyMicroseconds, numberOfSignificantValueDigits: .three)
         )
         sentBy = Array(repeating: 0, count: parameters.senders)
@@ -160,7 +157,7 @@ final class FanoutDriver {
         let setupDeadline = loop.assumeIsolated().scheduleTask(in: .fractionalSeconds(parameters.setupTimeoutSeconds)) { [self] in
             abort(
                 BenchError(
-                    "setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(totalClients) sessions ready, \(fleet.joinNotices) JOIN notices)"
+                    "setup took longer than \(parameters.setupTimeoutSeconds) s (\(fleet.readyCount) of \(totalClients) sessions ready)"
                 ))
         }
         fleet.open(count: totalClients, concurrency: parameters.connectConcurrency)
@@ -168,18 +165,15 @@ final class FanoutDriver {
             .whenComplete { [self] result in
                 switch result {
                 case .success:
-                    // Everyone is in the room once every member has seen each later
-                    // member's JOIN: n(n-1)/2 notices in all. Only then is the server idle.
-                    waitFor({ [self] in fleet.joinNotices >= outcome.joinNoticesExpected }, timeout: parameters.setupTimeoutSeconds, on: loop) { [self] _ in
-                        setupDeadline.cancel()
-                        outcome.setupSeconds = seconds(since: setupStart)
-                        outcome.joinNotices = fleet.joinNotices
-                        // Everybody is in the room: the stalled clients stop reading now.
-                        for client in parameters.clients..<totalClients {
-                            fleet.setAutoRead(false, client: client)
-                        }
-                        waitForQuietServer(probe, on: loop) { [self] in beginSending() }
+                    // Everyone is in the room once every session is ready: logins and
+                    // joins of members tell nobody, so nothing else is left to arrive.
+                    setupDeadline.cancel()
+                    outcome.setupSeconds = seconds(since: setupStart)
+                    // Everybody is in the room: the stalled clients stop reading now.
+                    for client in parameters.clients..<totalClients {
+                        fleet.setAutoRead(false, client: client)
                     }
+                    waitForQuietServer(probe, on: loop) { [self] in beginSending() }
                 case .failure(let error):
                     setupDeadline.cancel()
                     abort(error)

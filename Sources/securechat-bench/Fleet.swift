@@ -17,8 +17,8 @@ struct BenchAccounts: Sendable {
 
 /// Many long-lived client sessions on one event loop: connects them at most
 /// `concurrency` at a time, logs each in, runs its setup commands, then hands its
-/// lines to `onLine`. Counts `JOIN` notices, which a scenario uses to know when the
-/// server has finished announcing everybody.
+/// lines to `onLine`. Counts `JOIN` notices: a login tells nobody, so a reconnect
+/// storm should see none.
 ///
 /// Loop-confined: every method runs on `loop`.
 final class Fleet: ClientEvents {

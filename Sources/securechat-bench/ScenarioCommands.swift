@@ -144,6 +144,83 @@ extension BenchCommand {
         }
     }
 
+    struct Storm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconnect storm: N accounts in #lobby log in at once; time until every one is ready.",
+            discussion: """
+                Connection i logs in as account i (so --users must be at least \
+                --connections), --concurrency connections at a time; nothing else is sent. \
+                Reports the time from the first connect until the last OK login, the \
+                server's CPU meanwhile, and any JOIN notices seen (a login should send \
+                none). Issue 11: 5,000 accounts, 256 at a time, cheapest hash, server on \
+                one core: all ready in 10 s or less.
+                """
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: "Connections, one account each.")
+        var connections = 5_000
+
+        @Option(help: "Connections being set up at once.")
+        var concurrency = 256
+
+        @Option(help: "Seconds allowed until every session is ready.")
+        var setupTimeout = 120.0
+
+        func validate() throws {
+            guard connections >= 1, connections <= 10_000 else { throw ValidationError("--connections must be 1-10000") }
+            guard connections <= common.users else { throw ValidationError("--users must be at least --connections (one account each)") }
+            guard concurrency >= 1, concurrency <= 1_000 else { throw ValidationError("--concurrency must be 1-1000") }
+        }
+
+        func run() async throws {
+            let parameters = StormParameters(connections: connections, concurrency: concurrency, setupTimeoutSeconds: setupTimeout)
+            let target = try common.makeTarget()
+            let outcome = try await common.withEventLoop { loop in
+                try await StormScenario.run(parameters, target: target, accounts: common.accounts, probe: common.probe, on: loop)
+            }
+            try common.report(BenchResult(outcome))
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "/history through the server: one session asks for a page again and again; latency to OK history.",
+            discussion: """
+                Logs in as the first bench account, which must be a member of --room, and \
+                sends /history ROOM PAGE --queries times, one at a time. Issue 11: a page of \
+                50 from a room of 1,000,000 events, p99 5 ms or less (Scripts/bench-durable \
+                makes such a room).
+                """
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: "The room to read.")
+        var room = "#big"
+
+        @Option(help: "Messages per /history.")
+        var page = 50
+
+        @Option(help: "How many /history calls.")
+        var queries = 1_000
+
+        func validate() throws {
+            guard (1...1_000).contains(page) else { throw ValidationError("--page must be 1-1000") }
+            guard (1...1_000_000).contains(queries) else { throw ValidationError("--queries must be 1-1000000") }
+        }
+
+        func run() async throws {
+            let parameters = HistoryParameters(room: room, page: page, queries: queries, setupTimeoutSeconds: 60)
+            let target = try common.makeTarget()
+            let outcome = try await common.withEventLoop { loop in
+                try await HistoryDriver.run(parameters, target: target, accounts: common.accounts, on: loop)
+            }
+            try common.report(BenchResult(outcome))
+        }
+    }
+
     struct Handshake: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect, full TLS handshake, HELLO, close; over and over."

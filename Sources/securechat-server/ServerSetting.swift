@@ -92,6 +92,9 @@ extension ServerSettings {
         Setting("allow-ephemeral-port", flag: "--allow-ephemeral-port", .restart, \.allowEphemeralPort, .flag),
         Setting("server-name", flag: "--server-name", .live, \.server.serverName, .text(token: true)),
         Setting("database", flag: "--db", .restart, \.server.databasePath, .text()),
+        // Not `database.synchronous`: `database` is a value already, and a file key
+        // cannot be both a value and a section.
+        Setting("database-synchronous", .restart, \.server.databaseDurability, .synchronous),
         Setting("event-loop-threads", flag: "--event-loop-threads", .restart, \.server.eventLoopThreads, .integer(1...1024)),
         Setting("log-level", flag: "--log-level", .restart, \.logLevel, .logLevel),
         Setting("allow-symlinked-secrets", flag: "--allow-symlinked-secrets", .restart, \.server.allowSymlinkedSecrets, .flag),
@@ -125,6 +128,14 @@ extension ServerSettings {
         Setting("logins.penalty-decay", .live, \.server.loginPenaltyDecay, .seconds),
 
         Setting("accounts.check-interval", .restart, \.server.accountCheckInterval, .positiveSeconds),
+
+        Setting("history.max-age", .live, \.server.retention.maxAge, .longPositiveSeconds),
+        Setting("history.max-per-conversation", .live, \.server.retention.maxPerConversation, .integer(1...Int.max)),
+        Setting("history.prune-interval", .restart, \.server.pruneInterval, .positiveSeconds),
+
+        // A login hands over the whole queue at once, so it stays a few thousand lines.
+        Setting("messages.offline-queue-limit", .live, \.server.offlineQueueLimit, .integer(0...10_000)),
+        Setting("messages.store", .restart, \.server.storesMessages, .flag),
 
         Setting("hashing.cost", flag: "--password-cost", .restart, \.server.passwordCost, .passwordCost),
         Setting("hashing.threads", flag: "--hashing-threads", .restart, \.server.hashingThreads, .integer(1...1024)),

@@ -1,5 +1,6 @@
 import ChatCrypto
 import ChatServer
+import ChatStore
 import ChatTLS
 import Configuration
 import Logging
@@ -115,6 +116,37 @@ extension SettingFormat where Value == TimeAmount {
                 }
                 return .nanoseconds(Int64((seconds * 1e9).rounded()))
             }, encode: { .double(Double($0.nanoseconds) / 1e9) })
+    }
+}
+
+extension SettingFormat where Value == Double {
+    /// A long span in seconds, for history retention: more than 0, at most 100 years
+    /// (3153600000), beyond the 115 days of `seconds`.
+    static var longPositiveSeconds: Self {
+        Self(
+            type: .double, expected: "a number of seconds",
+            decode: { content throws(InvalidSettingValue) in
+                guard case .double(let seconds) = content else { throw InvalidSettingValue(reason: "expected a number of seconds") }
+                guard seconds.isFinite, seconds > 0, seconds <= 3_153_600_000 else {
+                    throw InvalidSettingValue(reason: "must be more than 0, at most 3153600000 seconds (100 years), got \(seconds)")
+                }
+                return seconds
+            }, encode: { .double($0) })
+    }
+}
+
+extension SettingFormat where Value == SQLiteStore.Durability {
+    /// SQLite's `synchronous`, in its own words: `normal` or `full`.
+    static var synchronous: Self {
+        Self(
+            type: .string, expected: "normal or full",
+            decode: { content throws(InvalidSettingValue) in
+                switch content {
+                case .string("normal"): return .normal
+                case .string("full"): return .full
+                default: throw InvalidSettingValue(reason: "expected normal or full, got '\(content.plain)'")
+                }
+            }, encode: { .string($0 == .full ? "full" : "normal") })
     }
 }
 

@@ -119,7 +119,11 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(report.rows["accounts.check-interval"]?.source, "default")
         XCTAssertEqual(report.rows["timeouts.login-grace-period"]?.reload, "reloads")
         XCTAssertEqual(report.rows["port"]?.reload, "restart")
-        XCTAssertEqual(report.rows.count, 37, "one row per key")
+        XCTAssertEqual(report.rows["history.max-age"]?.value, "2592000")
+        XCTAssertEqual(report.rows["history.max-age"]?.reload, "reloads")
+        XCTAssertEqual(report.rows["database-synchronous"]?.value, "\"normal\"")
+        XCTAssertEqual(report.rows["database-synchronous"]?.reload, "restart")
+        XCTAssertEqual(report.rows.count, 43, "one row per key")
         XCTAssertTrue(report.header.contains("# file: none"), report.header)
 
         // A flag turned off outranks a file that turns it on.

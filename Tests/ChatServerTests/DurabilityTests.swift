@@ -8,8 +8,7 @@ import Foundation
 import Logging
 import XCTest
 
-/// Crashes and sick disks: nothing already stored is lost, and the server keeps
-/// serving the people already logged in.
+/// Crashes: nothing already stored is lost. (Sick disks: `SickDiskTests`.)
 final class DurabilityTests: XCTestCase {
     private var executables: URL { get throws { try LifecycleTests.productsDirectory } }
 
@@ -99,68 +98,6 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(restarted.terminationStatus, 0)
         certificates.remove()
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// Needs root to mount a small tmpfs; CI and the dev machines here run as root.
-    func testFullOrReadOnlyDiskKeepsLoggedInUsersServedAndLosesNothing() async throws {
-        XCTAssertEqual(getuid(), 0, "this test mounts a tmpfs and must run as root")
-        let mountPoint = try makeTemporaryDirectory()
-        let mounted = try await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.path])
-        XCTAssertEqual(mounted.status, 0, mounted.standardError)
-        // Waited for: an unwaited Process is never freed on Linux (see ChildProcess).
-        defer { (try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: ["-l", mountPoint.path]))?.waitUntilExit() }
-
-        let database = mountPoint.appendingPathComponent("users.db").path
-        let harness = try await ServerHarness.start(for: self) { $0.databasePath = database }
-        let alice = try await harness.login("alice")
-        let bob = try await harness.login("bob")
-
-        // Fill the disk.
-        let filler = mountPoint.appendingPathComponent("filler")
-        _ = try await ChildProcess.run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=64k", "count=1000"])
-        let useradd = try LifecycleTests.productsDirectory.appendingPathComponent("chat-useradd").path
-        let full = try await ChildProcess.run(
-            useradd, ["--db", database, "--cost", "minimum", "--password-stdin", "dave"],
-            input: [.line("dave-pw", pause: .zero)]
-        )
-        XCTAssertNotEqual(full.status, 0)
-        XCTAssertTrue(full.standardError.hasPrefix("chat-useradd: "), full.standardError)
-        XCTAssertEqual(full.standardError.split(separator: "\n").count, 1, full.standardError)
-        // Chat goes on, and a password change fails cleanly.
-        try await alice.send("still here")
-        try await expect(bob, "MSG #lobby alice still here")
-        try await bob.send("/passwd bob-pw new-password")
-        try await expect(bob, prefix: "ERR ")
-
-        // Space back: nothing stored was lost, and the old passwords still work.
-        try FileManager.default.removeItem(at: filler)
-        let carol = try await harness.login("carol")
-        let bobAgain = try await harness.login("bob", "bob-pw")
-        for client in [alice, bob, carol, bobAgain] { await client.close() }
-        await harness.stop()
-
-        // Read-only (a remount needs the server gone: Linux refuses it under open
-        // writers): the server refuses to start with one clear line, chat-useradd
-        // refuses too, and the data stays.
-        let remounted = try await ChildProcess.run("/bin/mount", ["-o", "remount,ro", mountPoint.path])
-        XCTAssertEqual(remounted.status, 0, remounted.standardError)
-        let certificates = try TestCertificates.make()
-        var configuration = ServerHarness.testConfiguration(certificates, mountPoint)
-        configuration.databasePath = database
-        XCTAssertThrowsError(try ChatServer(configuration: configuration, logger: Logger(label: "test"))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("cannot open user database"), "\(error)")
-            XCTAssertFalse("\(error)".contains("\n"))
-        }
-        let readOnly = try await ChildProcess.run(
-            useradd, ["--db", database, "--cost", "minimum", "--password-stdin", "erin"],
-            input: [.line("erin-pw", pause: .zero)]
-        )
-        XCTAssertNotEqual(readOnly.status, 0)
-        XCTAssertTrue(readOnly.standardError.hasPrefix("chat-useradd: "), readOnly.standardError)
-        _ = try await ChildProcess.run("/bin/mount", ["-o", "remount,rw", mountPoint.path])
-        let users = try SQLiteStore(path: database).allUsers().map(\.name.display)
-        XCTAssertEqual(users, ["alice", "bob", "carol"])
-        certificates.remove()
     }
 }
 

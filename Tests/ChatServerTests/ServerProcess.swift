@@ -75,6 +75,12 @@ final class ServerProcess: @unchecked Sendable {
         kill(process.processIdentifier, signal)
     }
 
+    /// SIGKILL, then waits: a crash, with no chance to finish anything.
+    func crash() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// SIGTERM, then waits; returns the exit status.
     func stop() -> Int32 {
         process.terminate()

@@ -53,6 +53,7 @@ final class SettingsTableTests: XCTestCase {
         switch (setting.key, content) {
         case ("tls.profile", _): return .string("modern")
         case ("hashing.cost", _): return .string("minimum")
+        case ("database-synchronous", _): return .string("full")
         case ("log-level", _): return .string("debug")
         case ("metrics.listen", _): return .string("127.0.0.1:9464")
         case (_, .string(let text)): return .string(text + "-changed")
