@@ -160,7 +160,9 @@ final class InteractiveRunner {
         let outcome = await reconnector.run(events: &events) { status in
             switch status {
             case .waiting(let seconds, let failure):
-                showStatus("!! \(lost); reconnecting in \(seconds)s…\(failure.map { " (last try: \($0))" } ?? "")", .boldYellow)
+                // The reason's last part ("Connection refused", "server busy") fits the row.
+                let last = failure.map { " (last try: \($0.components(separatedBy: ": ").last ?? $0))" } ?? ""
+                showStatus("!! \(lost); reconnecting in \(seconds)s…\(last)", .boldYellow)
             case .connecting:
                 showStatus("!! \(lost); reconnecting…", .boldYellow)
             }
