@@ -40,9 +40,9 @@ final class Conversations: Sendable {
         case noSuchAccount
     }
 
-    private let store: any RoomStore
-    private let accounts: any AccountStore
-    private let hub: Hub
+    let store: any RoomStore
+    let accounts: any AccountStore
+    let hub: Hub
     /// Off only to measure what storing costs (`Scripts/bench`): messages are then
     /// fanned out at once and never kept, though offline DMs still are.
     let storesMessages: Bool
@@ -149,6 +149,14 @@ final class Conversations: Sendable {
         let kind: EventKind = sealed ? .sealedDirectMessage : .directMessage
         let sender = session.credential.account
         let (sentAt, time) = Self.now()
+        // The sender's other sessions see what it sent (those that asked for ids), unless
+        // it wrote to itself: then they get the DM itself.
+        let showSent: @Sendable (UserName, EventStamp) -> Void = { [hub] recipient, stamp in
+            guard recipient.key != session.user.key else { return }
+            let sent: ServerEvent =
+                sealed ? .encryptedDirectSent(recipient: recipient.display, payload: body) : .directSent(recipient: recipient.display, text: body)
+            hub.deliverSent(sent, stamp: stamp, from: session)
+        }
 
         if let online = hub.onlineAccount(named: recipient) {
             guard storesMessages else {
@@ -168,6 +176,7 @@ final class Conversations: Sendable {
                     // Gone between the look-up and the commit: the message is in the
                     // log, where the recipient's client finds it by catching up.
                     _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
+                    showSent(online.name, stamp)
                     promise.succeed(.delivered(online.name, stamp))
                 case .failure:
                     promise.succeed(.notStored)
@@ -175,7 +184,10 @@ final class Conversations: Sendable {
             }
             return promise.futureResult
         }
-        return queue(event, kind: kind, body: body, sentAt: sentAt, time: time, to: recipient, from: session, on: eventLoop)
+        return queue(event, kind: kind, body: body, sentAt: sentAt, time: time, to: recipient, from: session, on: eventLoop).map { outcome in
+            if case .queued(let name, let stamp) = outcome { showSent(name, stamp) }
+            return outcome
+        }
     }
 
     /// The offline path: the recipient's account from the store, then the message
@@ -239,16 +251,16 @@ final class Conversations: Sendable {
     // MARK: Time
 
     /// Now, cut to the whole millisecond the log keeps, as a `Date` and as wire time.
-    private static func now() -> (Date, EventTime) {
+    static func now() -> (Date, EventTime) {
         let milliseconds = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         return (Date(timeIntervalSince1970: Double(milliseconds) / 1000), EventTime(millisecondsSince1970: milliseconds))
     }
 
-    private static func milliseconds(_ date: Date) -> Int64 {
+    static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
-    private static func stamp(of event: StoredEvent) -> EventStamp {
+    static func stamp(of event: StoredEvent) -> EventStamp {
         EventStamp(id: event.id.rawValue, time: EventTime(millisecondsSince1970: milliseconds(event.sentAt)))
     }
 }

@@ -5,7 +5,9 @@ import NIOCore
 /// want: plain, and with the stored event's id and time in front for sessions that
 /// asked for stamps. Each session picks its form on its own loop.
 struct Delivery: Sendable {
-    let plain: ByteBuffer
+    /// Nil for lines only sessions that asked for `ids` get (`DMSENT`, `EDMSENT`):
+    /// a session that did not ask sees exactly the lines it always did.
+    let plain: ByteBuffer?
     /// Nil for lines that carry no stored event (`JOIN`, `LEAVE`): everyone gets `plain`.
     let stamped: ByteBuffer?
 
@@ -19,7 +21,14 @@ struct Delivery: Sendable {
         self.stamped = stamp.map { ServerEvent.stamped($0, event).rendered(allocator: allocator) }
     }
 
-    func bytes(stamped wantsStamps: Bool) -> ByteBuffer {
+    /// A stored event's line for the sessions that asked for stamps, and no one else.
+    init(stampedOnly event: ServerEvent, stamp: EventStamp, allocator: ByteBufferAllocator) {
+        self.plain = nil
+        self.stamped = ServerEvent.stamped(stamp, event).rendered(allocator: allocator)
+    }
+
+    /// The bytes for a session, or nil when the line is not for it.
+    func bytes(stamped wantsStamps: Bool) -> ByteBuffer? {
         wantsStamps ? stamped ?? plain : plain
     }
 }

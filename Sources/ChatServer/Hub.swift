@@ -237,6 +237,16 @@ final class Hub: Sendable {
         }
     }
 
+    /// Shows a direct message the account sent (`DMSENT`/`EDMSENT`, stamped) to its
+    /// other sessions here that asked for `ids`, so a second device sees what the first
+    /// one sent; sessions that did not ask get nothing new.
+    func deliverSent(_ event: ServerEvent, stamp: EventStamp, from sender: SessionHandle) {
+        let delivery = Delivery(stampedOnly: event, stamp: stamp, allocator: allocator)
+        directory.withLockedValue { directory in
+            directory.online[sender.user.key]?.dispatch(delivery, excluding: sender.id)
+        }
+    }
+
     // MARK: Listings
 
     /// The room as it exists here now (creator's spelling), or nil.

@@ -58,9 +58,11 @@ struct SessionCommands: Sendable {
         case .encryptedMessage(let recipient, let payload):
             relayEncrypted(payload, to: recipient, for: session)
 
-        case .chatHistory, .catchUp:
-            // Not served yet: the store's side follows.
-            session.send(.error(.unknownCommand, "not available yet"))
+        case .chatHistory(let query):
+            chatHistory(query, as: handle, for: session)
+
+        case .catchUp(let after, let limit):
+            catchUp(after: after, limit: limit, as: handle, for: session)
 
         case .login, .ping, .pong, .help, .quit, .passwd, .capList, .capRequest:
             // Handled by the state machine; it never forwards these.

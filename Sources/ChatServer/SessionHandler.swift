@@ -309,7 +309,8 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Queues a line the hub rendered for many sessions, in the form this one wants.
     func enqueue(_ delivery: Delivery) {
-        enqueue(delivery.bytes(stamped: wantsStamps))
+        guard let bytes = delivery.bytes(stamped: wantsStamps) else { return }
+        enqueue(bytes)
     }
 
     /// Queues rendered lines; called for this session's replies and, through its

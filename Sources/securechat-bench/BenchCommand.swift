@@ -15,6 +15,6 @@ struct BenchCommand: AsyncParsableCommand {
             --json PATH appends the result to PATH (created if missing); `report PATH` \
             prints every result in it with the issue's targets.
             """,
-        subcommands: [Fanout.self, Idle.self, Handshake.self, Login.self, Store.self, Report.self]
+        subcommands: [Fanout.self, Idle.self, Handshake.self, Login.self, Store.self, CatchUp.self, Report.self]
     )
 }

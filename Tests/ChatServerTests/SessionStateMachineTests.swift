@@ -29,6 +29,9 @@ final class SessionStateMachineTests: XCTestCase {
         .setKey("bXkgcHVibGljIGtleQ=="),
         .getKey(user: "bob"),
         .encryptedMessage(user: "bob", payload: "c2VhbGVk"),
+        .history(room: RoomName("#lobby")!, count: 50),
+        .chatHistory(ChatHistoryQuery(.latest, target: .user("bob"))),
+        .catchUp(after: 0, limit: 500),
     ]
 
     private func parsed(_ line: String) -> Result<ClientCommand, CommandParseError> {
@@ -432,5 +435,32 @@ final class SessionStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.loginGraceExpired(), SessionStateMachine.Action.none)
         XCTAssertEqual(machine.closeRequested(farewell: "bye"), SessionStateMachine.Action.none)
         assertClosed(machine)
+    }
+
+    // MARK: Capabilities
+
+    func testCapabilitiesAreNegotiatedBeforeAndAfterLoginAllOrNothing() {
+        var before = SessionStateMachine(maxLoginFailures: 3)
+        checkNegotiation(&before)
+        assertAwaitingLogin(before, failures: 0)
+        var after = authenticated()
+        checkNegotiation(&after)
+        XCTAssertTrue(after.isAuthenticated)
+    }
+
+    private func checkNegotiation(_ machine: inout SessionStateMachine, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(machine.lineParsed(parsed("/cap ls")), .reply([.ok(command: "cap", details: "ls ids")]), file: file, line: line)
+        XCTAssertEqual(
+            machine.lineParsed(parsed("/cap req IDS")), .negotiate([.ids: true], reply: .ok(command: "cap", details: "req ids")),
+            file: file, line: line)
+        XCTAssertEqual(
+            machine.lineParsed(parsed("/cap req ids -ids")), .negotiate([.ids: false], reply: .ok(command: "cap", details: "req ids -ids")),
+            "the last word for a capability wins", file: file, line: line)
+        XCTAssertEqual(
+            machine.lineParsed(parsed("/cap req ids sasl")), .reply([.error(.badArguments, "unknown capability sasl")]), "all or nothing",
+            file: file, line: line)
+        XCTAssertEqual(
+            machine.lineParsed(parsed("/cap req")), .reply([.error(.badArguments, "usage: /cap ls | /cap req <capability>...")]),
+            file: file, line: line)
     }
 }
