@@ -93,4 +93,37 @@ final class ReconnectBinaryTests: XCTestCase {
         XCTAssertTrue(carol.standardError.hasPrefix("securechat: the server closed the connection"), carol.standardError)
         await bob.close()
     }
+
+    func testNoReconnectWhenThePasswordChangedWhileAwayOrTheAccountIsLocked() async throws {
+        let server = try await ServerBinary.start(for: self)
+        let useradd = try BuiltProducts.path(of: "chat-useradd")
+        let alice = try LiveScript(server.clientArguments(user: "alice") + ["--password-stdin", "--reconnect"], home: try makeTemporaryDirectory())
+        alice.type(ServerHarness.password(of: "alice"))
+        alice.type("/ping ready")
+        try await alice.waitForLine { $0 == "PONG ready" }
+        server.kill()
+        try await alice.waitForLine { $0.hasSuffix("; reconnecting") }
+        let changed = try await ChildProcess.run(
+            useradd, ["passwd", "--db", server.database, "--cost", "minimum", "--password-stdin", "alice"], input: [.line("a new one", pause: .zero)])
+        XCTAssertEqual(changed.status, 0, changed.standardError)
+        try await server.run()
+        // Refused once, then no more tries: the client says why and exits.
+        let status = try await alice.finish()
+        XCTAssertEqual(status, 1)
+        XCTAssertEqual(alice.standardError, "securechat: could not reconnect: login failed: invalid name or password\n")
+        XCTAssertEqual(server.logged.components(separatedBy: "login failed").count - 1, 1, server.logged)
+
+        // Locked while logged in: the server's BYE says so, and the client believes it.
+        let carol = try LiveScript(server.clientArguments(user: "carol") + ["--password-stdin", "--reconnect"], home: try makeTemporaryDirectory())
+        carol.type(ServerHarness.password(of: "carol"))
+        carol.type("/ping ready")
+        try await carol.waitForLine { $0 == "PONG ready" }
+        let locked = try await ChildProcess.run(useradd, ["lock", "--db", server.database, "carol"])
+        XCTAssertEqual(locked.status, 0, locked.standardError)
+        try await carol.waitForLine { $0 == "BYE account disabled" }
+        let carolStatus = try await carol.finish()
+        XCTAssertEqual(carolStatus, 1)
+        XCTAssertEqual(carol.standardError, "securechat: the server closed the connection (account disabled); not reconnecting\n")
+        XCTAssertFalse(carol.lines.contains { $0.contains("reconnecting") }, carol.lines.joined(separator: "\n"))
+    }
 }

@@ -13,6 +13,11 @@ final class SeenEventsTests: XCTestCase {
         XCTAssertTrue(seen.record(11))
         XCTAssertFalse(seen.record(11))
         XCTAssertEqual(seen.lastSeen, 11)
+        // Another conversation's line may come a little out of order: still news.
+        XCTAssertTrue(seen.record(13))
+        XCTAssertTrue(seen.record(12))
+        XCTAssertFalse(seen.record(12))
+        XCTAssertEqual(seen.lastSeen, 13)
     }
 
     func testDuringACatchUpOnlyCompletedPagesMoveTheLastSeenId() {
