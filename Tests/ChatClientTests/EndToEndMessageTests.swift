@@ -154,7 +154,7 @@ final class EndToEndMessageTests: XCTestCase {
         try await alice.waitForLine { $0.hasPrefix("WARNING carol has no end-to-end key; nothing sent") }
         alice.type("/plain carol readable by the server")
         try await alice.waitForLine("OK msg carol")
-        try await carol.expectLine("JOIN #lobby alice")
+        // Logging in tells nobody (membership belongs to the account): the DM is first.
         try await carol.expectLine("DM alice readable by the server")
         await alice.assertExit(0)
         await carol.close()
@@ -169,7 +169,6 @@ final class EndToEndMessageTests: XCTestCase {
         let alice = try ScriptClient(server: server, user: "alice")
         alice.type("/msg carol opaque to the wire")
         try await alice.waitForLine("OK emsg carol")
-        _ = try await carol.nextLine()  // JOIN #lobby alice
         let received = try await carol.nextLine()
         let line = try XCTUnwrap(received)
         XCTAssertTrue(line.hasPrefix("EDM alice "), line)
