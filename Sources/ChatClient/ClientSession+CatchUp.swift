@@ -210,9 +210,6 @@ extension ClientSession {
             words.removeLast()
         }
         guard words.count <= 1, let target = words.first ?? currentRoom else { return usage(Self.backUsage) }
-        guard historyPage == nil else {
-            return [.show(.note("a page of history is already on its way; /back again once it is shown"))]
-        }
         let conversation: ConversationTarget
         if target.hasPrefix("#") {
             guard let room = RoomName(target) else { return [.show(.warning("\(target) is not a room name; nothing asked"))] }
@@ -242,12 +239,12 @@ extension ClientSession {
             page.shown == 0
             ? "nothing earlier in \(page.target)"
             : more ? "\(page.shown) shown; /back \(page.target) for more" : "\(page.shown) shown; the start of what the server keeps"
-        return [.show(.server(event)), .show(.divider(end))]
+        return [.show(.server(event)), .show(.divider(end))] + drainQueuedInput()
     }
 
     func historyPageRefused(_ code: ErrorCode, _ text: String) -> [Output] {
         historyPage = nil
-        return [.show(.server(.error(code, text)))]
+        return [.show(.server(.error(code, text)))] + drainQueuedInput()
     }
 
     // MARK: Reconnecting

@@ -62,7 +62,7 @@ public final class ClientSession {
     /// Messages waiting for their sender's key to be looked up.
     var awaitingKey: [String: [Sealed]] = [:]
     var seenNonces: Set<[UInt8]> = []
-    /// Typed lines held while a DM's key look-up runs, so nothing overtakes that DM.
+    /// Typed lines held while a DM's key look-up or a `/back` page runs.
     var queuedInput: [String] = []
     var pendingPassword: String?
     var pendingPublishes = 0
@@ -155,8 +155,10 @@ public final class ClientSession {
         return process(line)
     }
 
+    /// Typed lines wait: behind a DM's key look-up (nothing overtakes that DM), or
+    /// behind a page of `/back` (a second `/back` continues from where it ends).
     var hasPendingSend: Bool {
-        lookups.contains { if case .send = $0.purpose { true } else { false } }
+        historyPage != nil || lookups.contains { if case .send = $0.purpose { true } else { false } }
     }
 
     func drainQueuedInput() -> [Output] {

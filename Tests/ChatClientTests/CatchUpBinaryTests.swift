@@ -64,5 +64,14 @@ final class CatchUpBinaryTests: XCTestCase {
 
         let third = try await run(server, home: home)
         XCTAssertEqual(third.filter { $0.hasPrefix("MSG ") || $0.hasPrefix("DM") || $0.hasPrefix("EDM") }, [], third.joined(separator: "\n"))
+
+        // Paging back is asked for, and shows the old lines again, opened.
+        let back = try await run(server, home: home, ["/back #dev", "/back bob"])
+        XCTAssertEqual(
+            back.filter { !$0.hasPrefix("NOTICE") && $0 != "BYE goodbye" },
+            [
+                "MSG #dev bob in dev", "OK chathistory #dev 1",
+                "DMSENT bob from alice", "DM bob a plain DM", "EDM bob a sealed DM", "OK chathistory bob 3",
+            ], back.joined(separator: "\n"))
     }
 }

@@ -174,9 +174,14 @@ final class CatchUpSessionTests: XCTestCase {
             shown(alice.serverEvent(line("OK chathistory #lobby 1 more"))),
             [.server(line("OK chathistory #lobby 1 more")), .divider("1 shown; /back #lobby for more")])
         XCTAssertEqual(alice.seen.lastSeen, 42)
-        XCTAssertEqual(sent(alice.userLine("/back #lobby 20")).last, "/chathistory before #lobby 30 20")
-        XCTAssertEqual(sent(try makeSession("alice", lastSeen: 1).userLine("/back bob")), [], "no stamps: nothing to page")
         XCTAssertEqual(shown(alice.userLine("/back #lobby 0")), [.warning("usage: \(ClientSession.backUsage)")])
+        let further = alice.userLine("/back #lobby 20")
+        XCTAssertEqual(sent(further).last, "/chathistory before #lobby 30 20")
+        // What is typed meanwhile waits for the page, so a second /back goes on from its end.
+        XCTAssertEqual(alice.userLine("/back bob"), [])
+        XCTAssertEqual(alice.serverEvent(.pong(String(sent(further)[0].dropFirst(6)))), [])
+        XCTAssertEqual(sent(alice.serverEvent(line("OK chathistory #lobby 0"))).last, "/chathistory latest bob 50")
+        XCTAssertEqual(sent(try makeSession("alice", lastSeen: 1).userLine("/back bob")), [], "no stamps: nothing to page")
     }
 
     func testAfterAReconnectTheCurrentRoomIsJoinedAgainQuietlyAndTheCatchUpResumes() throws {
