@@ -110,7 +110,19 @@ extension BenchCommand {
             login: Double, catchUp: Double
         ) {
             let connection = try await LineConnection.open(to: target, on: loop)
-            defer { Task { await connection.close() } }
+            do {
+                let sample = try await timedCatchUp(on: connection, as: reader, password: password, after: after)
+                await connection.close()
+                return sample
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+
+        private func timedCatchUp(on connection: LineConnection, as reader: String, password: String, after: Int64) async throws -> (
+            login: Double, catchUp: Double
+        ) {
             _ = try await connection.next()  // HELLO
             try await connection.send("/cap req ids")
             try await expect(connection, "OK cap req ids")
@@ -134,7 +146,6 @@ extension BenchCommand {
             }
             let caughtUp = ContinuousClock.now
             guard received == events else { throw ValidationError("caught up on \(received) events, expected \(events): did something else post?") }
-            try await connection.send("/quit")
             return (Self.milliseconds(loggedIn - loginStart), Self.milliseconds(caughtUp - loggedIn))
         }
 
