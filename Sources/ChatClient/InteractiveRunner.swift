@@ -207,6 +207,10 @@ final class InteractiveRunner {
         case .changed:
             redraw()
         case .submit(let line) where !connected:
+            if line.lowercased() == "/quit" || line.lowercased().hasPrefix("/quit ") {
+                leaving = true
+                return
+            }
             // Nothing to send it on: the line stays, to send once reconnected.
             editor.restore(line)
             redraw()
