@@ -44,8 +44,8 @@ public enum ChatClientApp {
                 timestamps: true
             )
             let runner = InteractiveRunner(
-                driver: prepared.driver, terminal: Terminal(), renderer: renderer, continuation: prepared.continuation,
-                ringsBell: options.bell
+                driver: prepared.driver, terminal: Terminal(), renderer: renderer, link: prepared.link,
+                ringsBell: options.bell, reconnects: options.reconnect ?? true
             )
             prepared.driver.show = { [unowned runner] in runner.show($0) }
             prepared.driver.askForPasswords = { [unowned runner] in runner.askForPasswords() }
@@ -71,7 +71,7 @@ public enum ChatClientApp {
             var prepared = try await prepare(options, password: password, group: group, interactive: false)
             prepared.driver.show = { notice in ScriptRenderer.render(notice).forEach(output) }
             prepared.startupNotices.forEach(prepared.driver.show)
-            let continuation = prepared.continuation
+            let continuation = prepared.link.continuation
             let forwarder = Task {
                 for await line in input {
                     continuation.yield(.scriptLine(line))
@@ -79,7 +79,10 @@ public enum ChatClientApp {
                 continuation.yield(.inputEnded)
             }
             defer { forwarder.cancel() }
-            let status = await ScriptRunner(driver: prepared.driver, writeError: errorOutput).run(events: &prepared.events)
+            let runner = ScriptRunner(
+                driver: prepared.driver, link: prepared.link, reconnects: options.reconnect ?? false, writeError: errorOutput)
+            let status = await runner.run(events: &prepared.events)
+            prepared.driver.saveSeen()
             await prepared.driver.connection.close()
             return status
         } catch {
@@ -95,7 +98,7 @@ public enum ChatClientApp {
     /// A connected, logged-in client with its key opened.
     private struct Prepared {
         var events: AsyncStream<ClientEvent>.Iterator
-        let continuation: AsyncStream<ClientEvent>.Continuation
+        let link: ServerLink
         let driver: SessionDriver
         let startupNotices: [Notice]
     }
@@ -111,18 +114,18 @@ public enum ChatClientApp {
         }
         guard let user = options.user else { throw ClientFailure("no user name") }
         let (events, continuation) = AsyncStream<ClientEvent>.makeStream()
-        let connected = try await ServerTrust.connect(options: options, config: config, group: group) { event in
-            continuation.yield(.connection(event))
-        }
+        let link = ServerLink(options: options, config: config, group: group, continuation: continuation)
+        let connected = try await link.connect()
         let connection = connected.connection
         var iterator = events.makeAsyncIterator()
         do throws(ClientFailure) {
             let askAgain: (() -> String?)? =
                 interactive ? { try? PasswordPrompt.ask("Password for \(user): ", echo: false) } : nil
-            let (me, password) = try await ClientLogin.perform(
+            let loggedIn = try await ClientLogin.perform(
                 connection: connection, events: &iterator, continuation: continuation, user: user, password: password,
                 askAgain: askAgain
             )
+            let (me, password) = (loggedIn.name, loggedIn.password)
             var startup: [Notice] = connected.pinnedNow.map { [.note($0)] } ?? []
             let keyFile = try KeyFileLocation.resolve(
                 config: config, user: me, endpoint: options.server,
@@ -141,9 +144,19 @@ public enum ChatClientApp {
             } catch {
                 throw ClientFailure("\(error)")
             }
-            let session = ClientSession(me: me, identity: unlocked.identity, pins: pins)
-            let driver = SessionDriver(session: session, connection: connection, identityFile: identityFile)
-            return Prepared(events: iterator, continuation: continuation, driver: driver, startupNotices: startup)
+            let lastSeenFile = keyFile.serverID.map { LastSeenFile(config: config, user: me, serverID: $0) }
+            var lastSeen: Int64?
+            do {
+                lastSeen = try lastSeenFile?.load()
+            } catch {
+                startup.append(.warning("\(error); catching up on everything the server keeps"))
+            }
+            let session = ClientSession(me: me, identity: unlocked.identity, pins: pins, lastSeen: lastSeen)
+            let driver = SessionDriver(
+                session: session, connection: connection, identityFile: identityFile, lastSeenFile: lastSeenFile, password: password,
+                stamps: loggedIn.stamps)
+            driver.scheduleSave = { delay in _ = link.deadline(SessionDriver.saveSeenDeadline, after: delay) }
+            return Prepared(events: iterator, link: link, driver: driver, startupNotices: startup)
         } catch {
             await connection.close()
             throw error

@@ -18,6 +18,10 @@ public struct ClientOptions: Sendable {
     public var keyFileCost: PasswordCost = .interactive
     /// Ring the terminal bell on a DM or a mention of your name (interactive mode).
     public var bell = true
+    /// Reconnect when the connection drops (``Reconnector``); nil: the mode's
+    /// default, on interactively and off in script mode (`--reconnect`,
+    /// `--no-reconnect`).
+    public var reconnect: Bool?
 
     public init() {}
 
@@ -27,10 +31,23 @@ public struct ClientOptions: Sendable {
 /// Why the client stopped before or instead of chatting: printed as one line on
 /// stderr, with exit status 1.
 public struct ClientFailure: Error, Sendable, CustomStringConvertible {
-    public let description: String
+    /// What a reconnecting client does about it.
+    public enum Kind: Sendable, Equatable {
+        /// Trying again will not help, or must not happen without the person: a
+        /// refused certificate or password, a CA file that does not load.
+        case final
+        /// The server is down, restarting, busy or full: try again later.
+        case transient
+        /// The person asked to stop while it was under way.
+        case cancelled
+    }
 
-    public init(_ description: String) {
+    public let description: String
+    public let kind: Kind
+
+    public init(_ description: String, kind: Kind = .final) {
         self.description = description
+        self.kind = kind
     }
 }
 
@@ -48,4 +65,6 @@ public enum ClientEvent: Sendable {
     case terminate
     /// A deadline the runner set has passed.
     case deadline(String)
+    /// A connection ``Reconnector`` started (its `attempt`-th) is up, or why not.
+    case connectAttempt(Int, Result<ServerTrust.Connected, ClientFailure>)
 }

@@ -2,22 +2,30 @@ import ChatCrypto
 import ChatProtocol
 import Foundation
 
-/// Receiving end-to-end DMs: base64 and length, the sender's pinned key (looked up
+/// Receiving end-to-end DMs: base64 and length, the peer's pinned key (looked up
 /// and pinned on first use), the box, then the sealed header (names, replay, age).
 /// Nothing is shown as a message unless every check passed.
+///
+/// The same path opens the end-to-end DMs this account sent (`EDMSENT`, from
+/// another device or stored while away): crypto_box's key is shared by the pair, so
+/// the sender's secret key and the recipient's public key open what they sealed.
 extension ClientSession {
-    func receive(_ payload: String, from sender: String) -> [Output] {
+    func receive(_ payload: String, peer: String, sent: Bool, arrival: Arrival) -> [Output] {
+        let refuse = { (reason: String) -> [Output] in
+            [.show(self.present(Self.unopened(peer: peer, sent: sent, reason: reason), arrival))]
+        }
         guard identity != nil else {
-            return [.show(.rejectedDirect(sender: sender, reason: "your end-to-end key is not unlocked on this device"))]
+            return refuse("your end-to-end key is not unlocked on this device")
         }
         guard let data = Data(base64Encoded: payload) else {
-            return [.show(.rejectedDirect(sender: sender, reason: "the payload is not valid base64 (damaged in transit?)"))]
+            return refuse("the payload is not valid base64 (damaged in transit?)")
         }
         guard data.count >= ProtocolLimits.minEncryptedPayloadBytes else {
-            return [.show(.rejectedDirect(sender: sender, reason: "the payload is truncated"))]
+            return refuse("the payload is truncated")
         }
-        let message = Sealed(sender: sender, bytes: Array(data))
-        let key = sender.lowercased()
+        let message = Sealed(peer: peer, sent: sent, bytes: Array(data), arrival: arrival)
+        let sender = peer
+        let key = peer.lowercased()
         if changedKeys[key] != nil {
             heldForTrust[key, default: []].append(message)
             return [
@@ -58,17 +66,28 @@ extension ClientSession {
                 return outputs + [
                     .show(
                         .warning(
-                            "\(messages.count) DM(s) from \(sender) held until you check /fingerprint \(sender) and /trust \(sender) <fingerprint>"
+                            "\(messages.count) DM(s) with \(sender) held until you check /fingerprint \(sender) and /trust \(sender) <fingerprint>"
                         ))
                 ]
             }
         case .noKey:
-            return messages.map { .show(.rejectedDirect(sender: $0.sender, reason: "\(sender) has published no key to check it against")) }
+            return messages.map { reject($0, "\(sender) has published no key to check it against") }
         case .noSuchUser:
-            return messages.map { .show(.rejectedDirect(sender: $0.sender, reason: "the server does not know \(sender), so has no key to check it against")) }
+            return messages.map { reject($0, "the server does not know \(sender), so has no key to check it against") }
         case .failed(let reason):
-            return messages.map { .show(.rejectedDirect(sender: $0.sender, reason: "cannot get \(sender)'s key (\(reason))")) }
+            return messages.map { reject($0, "cannot get \(sender)'s key (\(reason))") }
         }
+    }
+
+    /// An end-to-end DM not shown, and why.
+    func reject(_ message: Sealed, _ reason: String) -> Output {
+        .show(present(Self.unopened(peer: message.peer, sent: message.sent, reason: reason), message.arrival))
+    }
+
+    static func unopened(peer: String, sent: Bool, reason: String) -> Notice {
+        sent
+            ? .warning("your end-to-end DM to \(peer) (sent from another device, or while this one was away) cannot be shown: \(reason)")
+            : .rejectedDirect(sender: peer, reason: reason)
     }
 
     enum Opened {
@@ -80,13 +99,14 @@ extension ClientSession {
         switch open(message, with: key) {
         case .done(let output):
             return output
+        case .forged where message.sent:
+            return reject(
+                message, "it does not verify against \(message.peer)'s key and yours: changed or cut in transit, or sealed with another device's key of yours")
         case .forged:
-            return .show(
-                .rejectedDirect(
-                    sender: message.sender,
-                    reason:
-                        "it does not verify against \(message.sender)'s key: changed or cut in transit, not sealed by \(message.sender), or sealed for another device's key of yours"
-                ))
+            return reject(
+                message,
+                "it does not verify against \(message.peer)'s key: changed or cut in transit, not sealed by \(message.peer), or sealed for another device's key of yours"
+            )
         }
     }
 
@@ -98,22 +118,33 @@ extension ClientSession {
         } catch {
             return .forged
         }
-        let reject = { (reason: String) in Opened.done(.show(.rejectedDirect(sender: message.sender, reason: reason))) }
+        let refuse = { (reason: String) in Opened.done(self.reject(message, reason)) }
+        // A page of history (`/back`) may hold what was opened before: not a replay.
+        let checksReplay = !message.arrival.isEarlier
         let nonce = Array(message.bytes.prefix(DirectMessageBox.nonceLength))
-        guard !seenNonces.contains(nonce) else {
-            return reject("a copy of a message already received (replayed)")
+        guard !checksReplay || !seenNonces.contains(nonce) else {
+            return refuse("a copy of a message already received (replayed)")
         }
         guard let envelope = EncryptedEnvelope(decoding: plaintext) else {
-            return reject("it is not a securechat v1 message")
+            return refuse("it is not a securechat v1 message")
         }
-        guard envelope.sender.lowercased() == message.sender.lowercased() else {
-            return reject("it was sealed as from \(envelope.sender) but relayed as from \(message.sender)")
+        let (from, to) = message.sent ? (me, message.peer) : (message.peer, me)
+        guard envelope.sender.lowercased() == from.lowercased() else {
+            return refuse("it was sealed as from \(envelope.sender) but relayed as from \(from)")
         }
-        guard envelope.recipient.lowercased() == me.lowercased() else {
-            return reject("it is addressed to \(envelope.recipient), not to you (reflected or redirected)")
+        guard envelope.recipient.lowercased() == to.lowercased() else {
+            return refuse(
+                message.sent
+                    ? "it is addressed to \(envelope.recipient), not to \(message.peer)"
+                    : "it is addressed to \(envelope.recipient), not to you (reflected or redirected)")
         }
-        seenNonces.insert(nonce)
-        let stale = abs(envelope.sentAt.timeIntervalSince(now())) > Self.staleAfter
-        return .done(.show(.encryptedDirect(sender: message.sender, text: envelope.text, sentAt: envelope.sentAt, stale: stale)))
+        if checksReplay { seenNonces.insert(nonce) }
+        if message.sent {
+            return .done(.show(present(.encryptedDirectSent(recipient: message.peer, text: envelope.text), message.arrival)))
+        }
+        // Stored DMs are compared with when the server stored them, not with now.
+        let stale = abs(envelope.sentAt.timeIntervalSince(message.arrival.storedAt ?? now())) > Self.staleAfter
+        let opened = Notice.encryptedDirect(sender: message.peer, text: envelope.text, sentAt: envelope.sentAt, stale: stale)
+        return .done(.show(present(opened, message.arrival)))
     }
 }

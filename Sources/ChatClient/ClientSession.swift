@@ -62,10 +62,26 @@ public final class ClientSession {
     /// Messages waiting for their sender's key to be looked up.
     var awaitingKey: [String: [Sealed]] = [:]
     var seenNonces: Set<[UInt8]> = []
-    /// Typed lines held while a DM's key look-up runs, so nothing overtakes that DM.
+    /// Typed lines held while a DM's key look-up or a `/back` page runs.
     var queuedInput: [String] = []
     var pendingPassword: String?
     var pendingPublishes = 0
+
+    /// Stored events shown, and where the next catch-up starts.
+    var seen: SeenEvents
+    /// The server stamps stored events for this session (`/cap req ids` accepted).
+    var stamps = false
+    var catchUp: CatchUpRequest?
+    /// Caught-up events waiting to be shown in id order (live lines may overtake a
+    /// page), each with its id.
+    var heldForOrder: [(id: Int64, notices: [Notice])] = []
+    var historyPage: HistoryPageRequest?
+    /// The oldest stored event shown of each conversation (a room, or the DMs with a
+    /// user; lowercased), where `/back` continues.
+    var oldestShown: [String: Int64] = [:]
+    /// The room the client joins again by itself after a reconnect, to make it the
+    /// current one on the server too: its `OK join` is not shown.
+    var quietJoin: String?
 
     struct Lookup {
         enum Purpose {
@@ -87,22 +103,29 @@ public final class ClientSession {
         case failed(String)
     }
 
+    /// An end-to-end DM waiting to be opened: one sent to us by `peer`, or (`sent`)
+    /// one this account sent to `peer`, which opens with the same pair of keys.
     struct Sealed {
-        let sender: String
+        let peer: String
+        let sent: Bool
         let bytes: [UInt8]
+        let arrival: Arrival
     }
 
-    public init(me: String, identity: BoxKeyPair?, pins: PeerKeyPins, now: @escaping () -> Date = Date.init) {
+    /// - Parameter lastSeen: the id of the last stored event this device showed for
+    ///   the account (``LastSeenFile``), where catching up starts.
+    public init(me: String, identity: BoxKeyPair?, pins: PeerKeyPins, lastSeen: Int64? = nil, now: @escaping () -> Date = Date.init) {
         self.me = me
         self.identity = identity
         self.pins = pins
+        self.seen = SeenEvents(lastSeen: lastSeen)
         self.now = now
     }
 
     /// Nothing of the client's own is in flight: no key look-up, no held input, no
-    /// key being published.
+    /// key being published, no catch-up or history page under way.
     public var isIdle: Bool {
-        lookups.isEmpty && queuedInput.isEmpty && pendingPublishes == 0
+        lookups.isEmpty && queuedInput.isEmpty && pendingPublishes == 0 && catchUp == nil && historyPage == nil
     }
 
     /// What to send right after login: checks that the server holds this device's
@@ -132,8 +155,10 @@ public final class ClientSession {
         return process(line)
     }
 
+    /// Typed lines wait: behind a DM's key look-up (nothing overtakes that DM), or
+    /// behind a page of `/back` (a second `/back` continues from where it ends).
     var hasPendingSend: Bool {
-        lookups.contains { if case .send = $0.purpose { true } else { false } }
+        historyPage != nil || lookups.contains { if case .send = $0.purpose { true } else { false } }
     }
 
     func drainQueuedInput() -> [Output] {
@@ -172,6 +197,8 @@ public final class ClientSession {
             return trust(user, typedFingerprint: fingerprint.trimmingCharacters(in: .whitespaces))
         case "help":
             return [.show(.help(ClientHelp.lines))]
+        case "back":
+            return back(rest)
         case "me":
             guard rest.contains(where: { $0 != " " }) else { return usage("/me <action>") }
             let text = Self.action(rest)
@@ -269,6 +296,14 @@ public final class ClientSession {
                 lookups[index].barrierPassed = true
                 return []
             }
+            if catchUp?.token == token {
+                catchUp?.barrierPassed = true
+                return []
+            }
+            if historyPage?.token == token {
+                historyPage?.barrierPassed = true
+                return []
+            }
             if runnerBarriers.remove(token) != nil {
                 return [.barrierPassed(token)]
             }
@@ -281,7 +316,14 @@ public final class ClientSession {
                 return resolveFirstLookup(answer)
             }
             return [.show(.server(event))] + noticeUnrequestedKey(user: user, base64: base64)
+        case .stamped(let stamp, let inner):
+            return stamped(stamp, inner)
+        case .error(let code, let text) where catchUp?.barrierPassed == true:
+            return catchUpRefused(code, text)
+        case .error(let code, let text) where historyPage?.barrierPassed == true:
+            return historyPageRefused(code, text)
         case .error(let code, let text):
+            quietJoin = nil
             if let lookup = lookups.first, lookup.barrierPassed {
                 let answer: KeyAnswer =
                     switch code {
@@ -294,7 +336,9 @@ public final class ClientSession {
             if code == .authFailed { pendingPassword = nil }
             return [.show(.server(event))]
         case .encryptedDirect(let sender, let payload):
-            return receive(payload, from: sender)
+            return receive(payload, peer: sender, sent: false, arrival: .live)
+        case .encryptedDirectSent(let recipient, let payload):
+            return receive(payload, peer: recipient, sent: true, arrival: .live)
         case .ok(let command, let details):
             return acknowledge(command: command, details: details, event: event)
         default:
@@ -304,6 +348,13 @@ public final class ClientSession {
 
     private func acknowledge(command: String, details: String?, event: ServerEvent) -> [Output] {
         switch ClientCommand.Kind(rawValue: command) {
+        case .catchup?:
+            return catchUpAnswered(details)
+        case .chathistory?:
+            return historyPageAnswered(details, event: event)
+        case .join? where quietJoin != nil && details?.lowercased() == quietJoin:
+            quietJoin = nil
+            return []
         case .join?:
             if let room = details {
                 currentRoom = room

@@ -11,6 +11,8 @@ import Foundation
 ///   account, the secret half sealed under the account password; the id is the
 ///   server's, from `server-ids` (``ServerIdentities``), not the address typed.
 /// - `server-ids`: which public keys and addresses belong to which server id.
+/// - `seen/<user>@<server id>`: the id of the last stored event shown for that
+///   account, where the next catch-up starts (``LastSeenFile``).
 public struct ConfigDirectory: Sendable {
     public let url: URL
 
@@ -37,6 +39,10 @@ public struct ConfigDirectory: Sendable {
 
     public func keyFile(user: String, serverID: String) -> URL {
         url.appendingPathComponent("keys").appendingPathComponent("\(Self.fileSafe(user.lowercased()))@\(Self.fileSafe(serverID)).key")
+    }
+
+    public func lastSeenFile(user: String, serverID: String) -> URL {
+        url.appendingPathComponent("seen").appendingPathComponent("\(Self.fileSafe(user.lowercased()))@\(Self.fileSafe(serverID))")
     }
 
     /// The name key files had before they were named by server id: by the address

@@ -17,23 +17,24 @@ enum KeyFileLocation {
         user: String,
         endpoint: ServerEndpoint,
         publicKeySHA256: [UInt8]?
-    ) throws(ClientFailure) -> (url: URL, notices: [Notice]) {
+    ) throws(ClientFailure) -> (url: URL, notices: [Notice], serverID: String?) {
         let legacy = config.legacyKeyFile(user: user, server: endpoint)
         // Every certificate has a public key; without one, the old name is all there is.
-        guard let publicKeySHA256 else { return (legacy, []) }
+        guard let publicKeySHA256 else { return (legacy, [], nil) }
         let url: URL
+        let id: String
         do {
-            let id = try ServerIdentities(file: config.serverIdentities).identify(endpoint: endpoint, publicKeySHA256: publicKeySHA256)
+            id = try ServerIdentities(file: config.serverIdentities).identify(endpoint: endpoint, publicKeySHA256: publicKeySHA256)
             url = config.keyFile(user: user, serverID: id)
         } catch {
             throw ClientFailure("\(error)")
         }
         let manager = FileManager.default
-        guard !manager.fileExists(atPath: url.path), manager.fileExists(atPath: legacy.path) else { return (url, []) }
+        guard !manager.fileExists(atPath: url.path), manager.fileExists(atPath: legacy.path) else { return (url, [], id) }
         // rename(2) keeps the file's mode and owner; chmod again in case it was ever loosened.
         guard rename(legacy.path, url.path) == 0 else {
             let reason = String(cString: strerror(errno))
-            return (legacy, [.warning("could not move your key file \(legacy.path) to \(url.path) (\(reason)); using it where it is")])
+            return (legacy, [.warning("could not move your key file \(legacy.path) to \(url.path) (\(reason)); using it where it is")], id)
         }
         chmod(url.path, 0o600)
         return (
@@ -42,7 +43,8 @@ enum KeyFileLocation {
                 .note(
                     "moved your key file to \(url.path): key files are now named by the server's identity, not the address typed, so another spelling or port of this server finds it"
                 )
-            ]
+            ],
+            id
         )
     }
 }

@@ -16,6 +16,15 @@ public enum Notice: Equatable, Sendable {
     /// An end-to-end DM, opened and checked. `stale` when its timestamp is far from
     /// now (a replay, or a badly set clock).
     case encryptedDirect(sender: String, text: String, sentAt: Date, stale: Bool)
+    /// An end-to-end DM this account sent, from another device or while this one
+    /// was away (`EDMSENT`), opened and checked.
+    case encryptedDirectSent(recipient: String, text: String)
+    /// A stored event shown apart from live traffic, with when the server stored
+    /// it: caught up on after being away, or paged back to with `/back`.
+    indirect case stored(Notice, storedAt: Date)
+    /// Where such a section begins or ends (`while you were away`); people see it,
+    /// scripts do not.
+    case divider(String)
     /// An end-to-end DM that was not shown, and why.
     case rejectedDirect(sender: String, reason: String)
     /// A key pinned on first use.

@@ -2,10 +2,13 @@ import Foundation
 
 /// Script mode output: one plain line per event, no colour, for programs to read.
 ///
-/// Server lines are printed as the server sent them, except `EDM`, which is printed
-/// opened: `EDM <sender> <text>`. What the client itself has to say is one line
-/// starting `WARNING ` (something was refused or looks wrong) or `NOTICE `. Our own
-/// messages are not echoed: the server's `OK` lines acknowledge them.
+/// Server lines are printed as the server sent them, except `EDM` and `EDMSENT`,
+/// which are printed opened: `EDM <sender> <text>`, `EDMSENT <recipient> <text>`.
+/// Stamps (`@id=…;time=… `) are the client's business and not printed: an event
+/// caught up on after login prints exactly as it would have live. What the client
+/// itself has to say is one line starting `WARNING ` (something was refused or
+/// looks wrong) or `NOTICE `. Our own messages are not echoed: the server's `OK`
+/// lines acknowledge them.
 public enum ScriptRenderer {
     public static func render(_ notice: Notice) -> [String] {
         let lines: [String]
@@ -20,6 +23,12 @@ public enum ScriptRenderer {
             lines =
                 (stale ? ["WARNING edm-stale \(sender) sent at \(ISO8601DateFormatter().string(from: sentAt)), possibly replayed"] : [])
                 + ["EDM \(sender) \(text)"]
+        case .encryptedDirectSent(let recipient, let text):
+            lines = ["EDMSENT \(recipient) \(text)"]
+        case .stored(let notice, _):
+            return render(notice)
+        case .divider:
+            lines = []
         case .rejectedDirect(let sender, let reason):
             lines = ["WARNING edm-rejected \(sender) \(reason)"]
         case .keyPinned(let user, let fingerprint):

@@ -67,7 +67,7 @@ public enum ServerTrust {
             }
             throw refusal(error, presented: error.serverCertificate, policy: policy, server: server, known: known, trustRoots: trustRoots)
         } catch {
-            throw ClientFailure("cannot connect to \(server): \(describe(error))")
+            throw ClientFailure("cannot connect to \(server): \(describe(error))", kind: .transient)
         }
 
         guard case .acceptAnyForFirstUse = policy else {
@@ -116,7 +116,7 @@ public enum ServerTrust {
                 error, presented: error.serverCertificate, policy: .pinned(sha256: old), server: server, known: known,
                 trustRoots: trustRoots)
         } catch {
-            throw ClientFailure("cannot connect to \(server): \(describe(error))")
+            throw ClientFailure("cannot connect to \(server): \(describe(error))", kind: .transient)
         }
         guard let presented = connection.session.serverCertificate, presented.chainVerified else {
             await connection.close()
@@ -152,7 +152,10 @@ public enum ServerTrust {
         trustRoots: String?
     ) -> ClientFailure {
         guard let presented else {
-            return ClientFailure("TLS handshake with \(server) failed: \(error.diagnostics.isEmpty ? error.kind.rawValue : error.diagnostics)")
+            // Cut off or timed out before a certificate was shown: nothing was
+            // refused, so a reconnecting client tries again.
+            return ClientFailure(
+                "TLS handshake with \(server) failed: \(error.diagnostics.isEmpty ? error.kind.rawValue : error.diagnostics)", kind: .transient)
         }
         let fingerprint = SHA256.colonHex(presented.sha256)
         switch policy {

@@ -41,10 +41,23 @@ public struct TerminalRenderer: Sendable {
     }
 
     public func render(_ notice: Notice) -> [String] {
+        render(notice, storedAt: nil)
+    }
+
+    /// `storedAt`: the notice is a stored event shown apart from live ones; its
+    /// time is when the server stored it, not now.
+    private func render(_ notice: Notice, storedAt: Date?) -> [String] {
         func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
+        func stamped(_ line: String) -> String { self.stamped(line, storedAt: storedAt) }
         switch notice {
         case .server(let event):
-            return renderServer(event)
+            return renderServer(event, storedAt: storedAt)
+        case .stored(let inner, let time):
+            return render(inner, storedAt: time)
+        case .divider(let text):
+            return [paint("── \(safe(text)) ──", .dim)]
+        case .encryptedDirectSent(let recipient, let text):
+            return [stamped("\(paint("[e2e DM → \(safe(recipient))]", .boldGreen)) \(paint("you", .bold)): \(safe(text))")]
         case .unrecognizedServerLine(let line):
             return [safe(line)]
         case .ownRoomMessage(let room, let sender, let text):
@@ -99,15 +112,18 @@ public struct TerminalRenderer: Sendable {
         }
     }
 
-    private func renderServer(_ event: ServerEvent) -> [String] {
+    private func renderServer(_ event: ServerEvent, storedAt: Date?) -> [String] {
         func safe(_ text: String) -> String { TerminalSafeText.sanitize(text) }
+        func stamped(_ line: String) -> String { self.stamped(line, storedAt: storedAt) }
         switch event {
         case .hello(let server, let text):
             return [paint("* connected to \(safe(server)): \(safe(text))", .dim)]
         case .ok(let command, let details):
             switch ClientCommand.Kind(rawValue: command) {
-            case .msg?, .emsg?:
-                return []  // the DM was echoed when sent
+            case .msg?, .emsg?, .say?:
+                return []  // the message was echoed when sent
+            case .chathistory?, .catchup?:
+                return []  // the page's own lines, and a divider, say it
             case .join?:
                 return [paint("* you joined \(safe(details ?? ""))", .dim)]
             case .leave?:
@@ -167,7 +183,7 @@ public struct TerminalRenderer: Sendable {
         case .dropped(let room, let by):
             return [paint("* \(safe(by)) deleted \(safe(room))", .dim)]
         case .stamped(_, let event):
-            return renderServer(event)
+            return renderServer(event, storedAt: storedAt)
         }
     }
 
@@ -181,8 +197,14 @@ public struct TerminalRenderer: Sendable {
         return "\(tag) \(paint(name, .bold)): \(TerminalSafeText.sanitize(text))"
     }
 
-    private func stamped(_ line: String) -> String {
-        timestamps ? "\(paint(Self.clock(now()), .dim)) \(line)" : line
+    /// The line after the local time it was shown, `HH:MM`; a stored event's after
+    /// the time it was stored (with the date when that was not today), always.
+    private func stamped(_ line: String, storedAt: Date?) -> String {
+        if let storedAt {
+            let today = Calendar.current.isDate(storedAt, inSameDayAs: now())
+            return "\(paint(today ? Self.clock(storedAt) : Self.describe(storedAt), .dim)) \(line)"
+        }
+        return timestamps ? "\(paint(Self.clock(now()), .dim)) \(line)" : line
     }
 
     /// Local time as `HH:MM`.

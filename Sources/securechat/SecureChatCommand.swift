@@ -45,6 +45,13 @@ struct SecureChatCommand: AsyncParsableCommand {
     @Flag(help: "Do not ring the terminal bell on a DM or a message that mentions your name.")
     var noBell = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Reconnect when the connection drops (backoff 0.5 s to 30 s), log in again and catch up (default: on interactively, off in script mode)."
+    )
+    var reconnect: Bool?
+
     func run() async throws {
         var options = ClientOptions()
         options.host = host
@@ -54,6 +61,7 @@ struct SecureChatCommand: AsyncParsableCommand {
         options.passwordFromStandardInput = passwordStdin
         options.trustOnFirstUse = trustOnFirstUse
         options.bell = !noBell
+        options.reconnect = reconnect
         let status = await ChatClientApp.run(options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -154,6 +154,7 @@ final class EndToEndMessageTests: XCTestCase {
         try await alice.waitForLine { $0.hasPrefix("WARNING carol has no end-to-end key; nothing sent") }
         alice.type("/plain carol readable by the server")
         try await alice.waitForLine("OK msg carol")
+        // Logging in tells nobody (membership belongs to the account): the DM is first.
         try await carol.expectLine("DM alice readable by the server")
         await alice.assertExit(0)
         await carol.close()

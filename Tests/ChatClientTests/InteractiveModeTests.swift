@@ -62,6 +62,7 @@ final class InteractiveModeTests: XCTestCase {
 
         tmux.press("C-c")
         try await tmux.waitForScreen { $0.contains("EXIT:0") }
+        try await expectNothingPending(bob)  // leaving tells nobody either
         await bob.close()
     }
 

@@ -46,8 +46,8 @@ final class InteractivePasswordChangeTests: XCTestCase {
         try await tmux.waitForScreen { $0.contains("Current password:") }
         // Incoming lines print above the prompt without showing what is typed.
         let bob = try await server.login("bob")
-        try await bob.send("anyone there?")
-        try await tmux.waitForScreen { $0.contains("bob: anyone there?") && $0.contains("Current password:") }
+        try await bob.send("hello while you type")
+        try await tmux.waitForScreen { $0.contains("bob: hello while you type") && $0.contains("Current password:") }
         tmux.type(Self.oldPassword)
         tmux.press("Enter")
         try await tmux.waitForScreen { $0.contains("New password:") }

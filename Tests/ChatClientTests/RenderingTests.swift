@@ -33,6 +33,24 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(stamped.render(.warning("w")), ["!! w"])
     }
 
+    func testStoredEventsShowWhenTheyWereStoredAndScriptsSeeThemAsLive() {
+        let fivepast9 = Calendar.current.date(bySettingHour: 9, minute: 5, second: 59, of: Date())!
+        let stamped = TerminalRenderer(colors: false, timestamps: true, now: { fivepast9 })
+        let earlierToday = Calendar.current.date(bySettingHour: 7, minute: 30, second: 0, of: fivepast9)!
+        let message = Notice.server(.message(room: "#lobby", sender: "alice", text: "hi"))
+        XCTAssertEqual(stamped.render(.stored(message, storedAt: earlierToday)), ["07:30 [#lobby] alice: hi"])
+        let lastYear = Calendar.current.date(byAdding: .year, value: -1, to: earlierToday)!
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        XCTAssertEqual(stamped.render(.stored(message, storedAt: lastYear)), ["\(day.string(from: lastYear)) 07:30 [#lobby] alice: hi"])
+        XCTAssertEqual(
+            stamped.render(.stored(.encryptedDirectSent(recipient: "bob", text: "x"), storedAt: earlierToday)), ["07:30 [e2e DM → bob] you: x"])
+        XCTAssertEqual(stamped.render(.divider("while you were away")), ["── while you were away ──"])
+        XCTAssertEqual(ScriptRenderer.render(.stored(message, storedAt: lastYear)), ["MSG #lobby alice hi"])
+        XCTAssertEqual(ScriptRenderer.render(.divider("while you were away")), [])
+        XCTAssertEqual(stamped.render(.server(.ok(command: "say", details: "#lobby"))), [], "an own message's stamp is no news")
+    }
+
     func testAnActionReadsAsOne() {
         XCTAssertEqual(plain.render(.server(.message(room: "#lobby", sender: "alice", text: "/me waves"))), ["[#lobby] * alice waves"])
         XCTAssertEqual(plain.render(.ownRoomMessage(room: "#lobby", sender: "bob", text: "/me nods")), ["[#lobby] * bob nods"])
