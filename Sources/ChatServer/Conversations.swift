@@ -51,6 +51,12 @@ final class Conversations: Sendable {
     /// Changed by a reload (`messages.offline-queue-limit`); read once per offline DM.
     private let queueLimit: Atomic<Int>
     private let health: StoreHealth
+    /// Where stored messages wait to be fanned out a batch at a time; nil: each is
+    /// fanned out from the store's callback itself.
+    private let fanOutQueue: FanOutQueue?
+    /// Where sessions' messages gather for one append per loop pass; nil: each is
+    /// appended on its own.
+    private let appenders: PerEventLoop<LoopAppender>?
 
     init(
         store: any RoomStore,
@@ -58,6 +64,8 @@ final class Conversations: Sendable {
         hub: Hub,
         storesMessages: Bool = true,
         offlineQueueLimit: Int = defaultOfflineQueueLimit,
+        fanOutQueue: FanOutQueue? = nil,
+        appenders: PerEventLoop<LoopAppender>? = nil,
         logger: Logger = Logger(label: "securechat")
     ) {
         self.store = store
@@ -66,6 +74,8 @@ final class Conversations: Sendable {
         self.storesMessages = storesMessages
         self.queueLimit = Atomic(offlineQueueLimit)
         self.health = StoreHealth(logger: logger)
+        self.fanOutQueue = fanOutQueue
+        self.appenders = appenders
     }
 
     /// How many direct messages may wait for one offline account.
@@ -137,11 +147,12 @@ final class Conversations: Sendable {
         let (sentAt, time) = Self.now()
         let event = NewEvent(
             conversation: .room(room), sender: session.credential.account, senderName: session.user, text: text, sentAt: sentAt)
-        store.append([event]) { [hub, health] result in
+        append(event, on: session.eventLoop) { [hub, health, fanOutQueue] result in
             switch result {
-            case .success(let ids):
+            case .success(let id):
                 health.stored()
-                hub.deliver(text, to: room, from: session, stamp: EventStamp(id: ids[0].rawValue, time: time))
+                let stamp = EventStamp(id: id.rawValue, time: time)
+                Self.fanOut(on: fanOutQueue, bytes: text.utf8.count) { hub.deliver(text, to: room, from: session, stamp: stamp) }
             case .failure(let error):
                 health.refused(error)
                 session.send(.error(.notStored, "message not stored, so not sent; try again later"))
@@ -175,15 +186,17 @@ final class Conversations: Sendable {
                 conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
                 body: Array(body.utf8), sentAt: sentAt)
             let promise = eventLoop.makePromise(of: DirectOutcome.self)
-            store.append([stored]) { [hub, health] result in
+            append(stored, on: eventLoop) { [hub, health, fanOutQueue] result in
                 switch result {
-                case .success(let ids):
+                case .success(let id):
                     health.stored()
-                    let stamp = EventStamp(id: ids[0].rawValue, time: time)
-                    // Gone between the look-up and the commit: the message is in the
-                    // log, where the recipient's client finds it by catching up.
-                    _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
-                    promise.succeed(.delivered(online.name, stamp))
+                    let stamp = EventStamp(id: id.rawValue, time: time)
+                    Self.fanOut(on: fanOutQueue, bytes: body.utf8.count) {
+                        // Gone between the look-up and the commit: the message is in
+                        // the log, where the recipient's client finds it by catching up.
+                        _ = hub.deliverDirect(event, stamp: stamp, to: online.account)
+                        promise.succeed(.delivered(online.name, stamp))
+                    }
                 case .failure(let error):
                     health.refused(error)
                     promise.succeed(.notStored)
@@ -253,6 +266,25 @@ final class Conversations: Sendable {
                     room: room.display, time: time, sender: event.senderName.display, text: event.text ?? "")
                 return (line, EventStamp(id: event.id.rawValue, time: time))
             }
+        }
+    }
+
+    /// Stores `event` with the others of this loop pass (or on its own); `stored` runs
+    /// on the store's thread, in the order of the ids. Call on `eventLoop`.
+    private func append(_ event: NewEvent, on eventLoop: EventLoop, whenStored stored: @escaping LoopAppender.Stored) {
+        if let appenders {
+            appenders.value(for: eventLoop).append(event, whenStored: stored)
+        } else {
+            store.append([event]) { result in stored(result.map { $0[0] }) }
+        }
+    }
+
+    /// Runs a stored message's fan-out: queued for the batch's hand-off, or at once.
+    private static func fanOut(on queue: FanOutQueue?, bytes: Int, _ work: @escaping @Sendable () -> Void) {
+        if let queue {
+            queue.add(bytes: bytes + 32, work)
+        } else {
+            work()
         }
     }
 

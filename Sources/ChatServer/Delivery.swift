@@ -1,5 +1,6 @@
 import ChatProtocol
 import NIOCore
+import Synchronization
 
 /// One event's line for many sessions, rendered once in each form a session may
 /// want: plain, and with the stored event's id and time in front for sessions that
@@ -7,7 +8,7 @@ import NIOCore
 struct Delivery: Sendable {
     let plain: ByteBuffer
     /// Nil for lines that carry no stored event (`JOIN`, `LEAVE`): everyone gets `plain`.
-    let stamped: ByteBuffer?
+    private let stamped: StampedLine?
 
     init(_ plain: ByteBuffer) {
         self.plain = plain
@@ -16,10 +17,36 @@ struct Delivery: Sendable {
 
     init(_ event: ServerEvent, stamp: EventStamp?, allocator: ByteBufferAllocator) {
         self.plain = event.rendered(allocator: allocator)
-        self.stamped = stamp.map { ServerEvent.stamped($0, event).rendered(allocator: allocator) }
+        self.stamped = stamp.map { StampedLine(event, stamp: $0, allocator: allocator) }
     }
 
     func bytes(stamped wantsStamps: Bool) -> ByteBuffer {
-        wantsStamps ? stamped ?? plain : plain
+        guard wantsStamps, let stamped else { return plain }
+        return stamped.bytes
+    }
+}
+
+/// The stamped form of a line, rendered by the first session that wants it. Most
+/// recipients never do (only clients that asked for ids), and rendering it for every
+/// stored message cost the saturated fan-out more than the allocation of this box.
+final class StampedLine: Sendable {
+    private let event: ServerEvent
+    private let stamp: EventStamp
+    private let allocator: ByteBufferAllocator
+    private let rendered = Mutex<ByteBuffer?>(nil)
+
+    init(_ event: ServerEvent, stamp: EventStamp, allocator: ByteBufferAllocator) {
+        self.event = event
+        self.stamp = stamp
+        self.allocator = allocator
+    }
+
+    var bytes: ByteBuffer {
+        rendered.withLock { rendered in
+            if let rendered { return rendered }
+            let bytes = ServerEvent.stamped(stamp, event).rendered(allocator: allocator)
+            rendered = bytes
+            return bytes
+        }
     }
 }
