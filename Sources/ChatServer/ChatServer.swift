@@ -97,12 +97,18 @@ public final class ChatServer: Service, Sendable {
                 rooms: configuration.maxRooms,
                 namesPerLine: configuration.maxNamesPerLine
             ), metrics: metrics)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.group = group
+        let fanOutQueue = FanOutQueue(loop: group.next())
+        store.afterEachBatch { fanOutQueue.flush() }
         self.conversations = Conversations(
             store: store,
             accounts: store,
             hub: hub,
             storesMessages: configuration.storesMessages,
             offlineQueueLimit: configuration.offlineQueueLimit,
+            fanOutQueue: fanOutQueue,
+            appenders: PerEventLoop(group: group) { LoopAppender(eventLoop: $0, store: store) },
             logger: logger
         )
         self.pruner = HistoryPruner(
@@ -120,7 +126,6 @@ public final class ChatServer: Service, Sendable {
             maxConnections: configuration.maxConnections,
             maxPerAddress: configuration.maxConnectionsPerIP
         )
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.accountWatcher = AccountWatcher(
             directory: directory,
             hub: hub,

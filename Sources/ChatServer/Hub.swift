@@ -210,9 +210,17 @@ final class Hub: Sendable {
         directory.withLockedValue { directory in
             guard let entry = directory.rooms[room.key] else { return }
             let event = ServerEvent.message(room: entry.name.display, sender: sender.user.display, text: text)
-            entry.sessions.dispatch(Delivery(event, stamp: stamp, allocator: allocator), excluding: sender.id)
-            if let stamp {
-                sender.acknowledgeStored(stamp, command: ClientCommand.Kind.say.rawValue, details: entry.name.display)
+            let acknowledgement = stamp.map {
+                StoredAcknowledgement(stamp: $0, command: ClientCommand.Kind.say.rawValue, details: entry.name.display)
+            }
+            let senderIsHere = entry.sessions.contains(sender.id)
+            entry.sessions.dispatch(
+                Delivery(event, stamp: stamp, allocator: allocator), excluding: sender.id,
+                acknowledgement: senderIsHere ? acknowledgement : nil)
+            if !senderIsHere, let acknowledgement {
+                // Left the room (another of its account's sessions left it) while the
+                // message was being stored: told on its own.
+                sender.acknowledgeStored(acknowledgement.stamp, command: acknowledgement.command, details: acknowledgement.details)
             }
             if let metrics {
                 // Once per post, whatever the room's size: two atomic adds.

@@ -1,3 +1,4 @@
+import ChatProtocol
 import NIOCore
 
 /// A set of sessions kept grouped by event loop, so that fanning a message out is
@@ -55,17 +56,29 @@ struct SessionGroups {
         }
     }
 
-    /// Hands `bytes` to every session but `excluded`, each on its own loop. Called
+    /// Hands `delivery` to every session but `excluded`, each on its own loop. Called
     /// with the hub's lock held, which is what orders one room's messages the same
-    /// way for everyone.
-    func dispatch(_ delivery: Delivery, excluding excluded: SessionID? = nil) {
+    /// way for everyone. `excluded` (the sender) gets `acknowledgement` instead, in
+    /// the same loop task: no task of its own per message.
+    func dispatch(_ delivery: Delivery, excluding excluded: SessionID? = nil, acknowledgement: StoredAcknowledgement? = nil) {
         for group in groups {
             let sessions = group.sessions
             group.loop.execute {
-                for session in sessions where session.id != excluded {
-                    session.deliver(delivery)
+                for session in sessions {
+                    if session.id != excluded {
+                        session.deliver(delivery)
+                    } else if let acknowledgement {
+                        session.acknowledgeStoredOnLoop(acknowledgement)
+                    }
                 }
             }
         }
     }
+}
+
+/// What a sender hears once its message is stored (if it asked for stamps).
+struct StoredAcknowledgement: Sendable {
+    let stamp: EventStamp
+    let command: String
+    let details: String
 }

@@ -43,6 +43,11 @@ final class SessionHandle: Sendable {
         eventLoop.execute { [handler] in handler.value.acknowledgeStored(stamp, command: command, details: details) }
     }
 
+    /// `acknowledgeStored`, already on `eventLoop`.
+    func acknowledgeStoredOnLoop(_ acknowledgement: StoredAcknowledgement) {
+        handler.value.acknowledgeStored(acknowledgement.stamp, command: acknowledgement.command, details: acknowledgement.details)
+    }
+
     /// Tells the session its account changed. Must run on `eventLoop`.
     func credentialsChanged(_ status: AccountStatus) {
         handler.value.credentialsChanged(status)

@@ -51,6 +51,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var state = State.idle
     private var pending: [(events: [NewEvent], waiter: Waiter)] = []
     private var thread: Thread?
+    private var afterBatch: (@Sendable () -> Void)?
 
     init(pool: DatabasePool, maxBatchEvents: Int = 4_096) {
         self.pool = pool
@@ -98,6 +99,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Calls `hook` on the writer's thread after the `stored` callbacks of each batch
+    /// (committed or failed) have run: a caller that collects what its callbacks
+    /// received can hand it on once per batch instead of once per event.
+    func afterEachBatch(_ hook: @escaping @Sendable () -> Void) {
+        condition.lock()
+        afterBatch = hook
+        condition.unlock()
+    }
+
     /// Commits what is pending, then stops the thread; later appends throw `closed`.
     /// Blocks until the last batch has committed.
     func shutdown() {
@@ -122,14 +132,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func run() {
-        while let batch = nextBatch() {
+        while let (batch, afterBatch) = nextBatch() {
             commit(batch)
+            afterBatch?()
         }
     }
 
     /// The next batch: at least one caller's events, then whole callers while they fit.
     /// Nil once stopping with nothing left.
-    private func nextBatch() -> [(events: [NewEvent], waiter: Waiter)]? {
+    private func nextBatch() -> ([(events: [NewEvent], waiter: Waiter)], (@Sendable () -> Void)?)? {
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty && state == .running {
@@ -148,7 +159,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         let batch = Array(pending.prefix(taken))
         pending.removeFirst(taken)
-        return batch
+        return (batch, afterBatch)
     }
 
     private func commit(_ batch: [(events: [NewEvent], waiter: Waiter)]) {

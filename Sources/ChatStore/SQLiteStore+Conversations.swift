@@ -28,6 +28,14 @@ extension SQLiteStore: ConversationStore {
         }
     }
 
+    /// Calls `hook` on the store's thread after the `whenStored` callbacks of each
+    /// group commit have run. A server that only collects events in its callbacks can
+    /// then fan a whole batch out at once: one wake-up of an event loop per batch, not
+    /// per message, and every recipient's lines of the batch in one write.
+    public func afterEachBatch(_ hook: @escaping @Sendable () -> Void) {
+        writer.afterEachBatch(hook)
+    }
+
     public func history(of conversation: ConversationID, before: EventID?, limit: Int) async throws -> EventPage {
         try await pool.read { db in try ConversationSQL.history(of: conversation, before: before, limit: limit, in: db) }
     }

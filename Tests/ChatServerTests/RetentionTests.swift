@@ -58,8 +58,11 @@ final class RetentionTests: XCTestCase {
             configuration.pruneInterval = .milliseconds(100)
         }
         let alice = try await harness.login("alice")
+        let bob = try await harness.login("bob")
         for index in 1...4 {
             try await alice.send("message \(index)")
+            // Delivered, so stored.
+            try await expect(bob, "MSG #lobby alice message \(index)")
         }
         try await XCTAssertEqualAsync(try await history(of: "#lobby", for: alice).count, 4)
         var shorter = harness.server.configuration
@@ -68,6 +71,7 @@ final class RetentionTests: XCTestCase {
         try await waitUntilPruned(harness, total: 2)
         try await XCTAssertEqualAsync(try await history(of: "#lobby", for: alice), ["alice message 3", "alice message 4"])
         await alice.close()
+        await bob.close()
     }
 
     // MARK: Helpers

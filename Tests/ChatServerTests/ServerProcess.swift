@@ -8,7 +8,8 @@ import XCTest
 final class ServerProcess: @unchecked Sendable {
     private let process: Process
     private let log: NIOLockedValueBox<String>
-    let port: Int
+    /// Set once it listens (before `start` returns).
+    private(set) var port: Int
 
     /// Starts the binary with `arguments` (plus `environment` over this process's
     /// own) and waits until it listens.
@@ -38,13 +39,22 @@ final class ServerProcess: @unchecked Sendable {
         let server = ServerProcess(process: process, log: log, port: 0)
         let listening = try await server.waitForLog("listening", file: file, line: line)
         let port = listening.firstMatch(of: /address=127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
-        return ServerProcess(process: process, log: log, port: try XCTUnwrap(port, listening, file: file, line: line))
+        server.port = try XCTUnwrap(port, listening, file: file, line: line)
+        return server
     }
 
     private init(process: Process, log: NIOLockedValueBox<String>, port: Int) {
         self.process = process
         self.log = log
         self.port = port
+    }
+
+    /// A test that failed before stopping its server leaves no server behind.
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     /// Everything logged so far.

@@ -1,0 +1,83 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Stored messages waiting to be fanned out, in the log's order, handed to one event
+/// loop a batch at a time.
+///
+/// The store calls back once per message, on its writer thread. Fanning each message
+/// out from there woke an event loop per message, and on a busy core the woken loop
+/// took the CPU at once: it fanned out one message, wrote one line to each recipient,
+/// and slept again, twice the writes and context switches per delivery of the same
+/// traffic with storage off. Collected here instead, and flushed by the store once per
+/// batch (`SQLiteStore.afterEachBatch`), a batch is fanned out in passes of one loop,
+/// and every recipient gets a pass's lines in one write, as lines read together are.
+/// One loop, always the same, runs the fan-out, so the hub sees the messages in the
+/// order of their ids.
+///
+/// A pass fans out at most about `bytesPerPass` of messages, then lets the loop flush
+/// before the next: a recipient's outbound queue, whose cap counts what one pass
+/// queues, then takes no bigger a burst than lines read in one pass bring.
+final class FanOutQueue: Sendable {
+    private struct Item {
+        let bytes: Int
+        let work: @Sendable () -> Void
+    }
+
+    private struct Pending {
+        var items: [Item] = []
+        var drainScheduled = false
+    }
+
+    /// One read's worth (the server's largest receive buffer), as a burst.
+    static let bytesPerPass = 16 * 1024
+
+    private let loop: EventLoop
+    private let pending = NIOLockedValueBox(Pending())
+
+    init(loop: EventLoop) {
+        self.loop = loop
+    }
+
+    /// Queues `work`, the fan-out of a message of about `bytes`, behind the others; it
+    /// runs after the next `flush`.
+    func add(bytes: Int, _ work: @escaping @Sendable () -> Void) {
+        pending.withLockedValue { $0.items.append(Item(bytes: bytes, work: work)) }
+    }
+
+    /// Hands what is queued to the loop, unless a hand-off is already on its way (it
+    /// will take these too).
+    func flush() {
+        let schedule = pending.withLockedValue { pending -> Bool in
+            guard !pending.items.isEmpty, !pending.drainScheduled else { return false }
+            pending.drainScheduled = true
+            return true
+        }
+        if schedule {
+            loop.execute { [self] in drain() }
+        }
+    }
+
+    private func drain() {
+        let items = pending.withLockedValue { pending in
+            defer { pending.items = [] }
+            return pending.items
+        }
+        var index = items.startIndex
+        var spent = 0
+        while index < items.endIndex, spent < Self.bytesPerPass {
+            spent += items[index].bytes
+            items[index].work()
+            index += 1
+        }
+        let more = pending.withLockedValue { pending -> Bool in
+            // What this pass left goes before anything queued meanwhile.
+            pending.items.insert(contentsOf: items[index...], at: 0)
+            pending.drainScheduled = !pending.items.isEmpty
+            return pending.drainScheduled
+        }
+        if more {
+            // Queued behind this pass's flush.
+            loop.execute { [self] in drain() }
+        }
+    }
+}
