@@ -99,7 +99,8 @@ public final class ChatServer: Service, Sendable {
             ), metrics: metrics)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.group = group
-        let fanOutQueue = FanOutQueue(loop: group.next())
+        let fanOutQueue = FanOutQueue(
+            loop: group.next(), bytesPerPass: FanOutQueue.bytesPerPass(forQueueCap: configuration.maxOutboundQueueBytes))
         store.afterEachBatch { fanOutQueue.flush() }
         self.conversations = Conversations(
             store: store,

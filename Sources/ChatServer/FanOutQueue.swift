@@ -15,8 +15,8 @@ import NIOCore
 /// order of their ids.
 ///
 /// A pass fans out at most about `bytesPerPass` of messages, then lets the loop flush
-/// before the next: a recipient's outbound queue, whose cap counts what one pass
-/// queues, then takes no bigger a burst than lines read in one pass bring.
+/// before the next: a recipient's outbound queue, whose cap counts what is queued
+/// between two flushes, must never see a burst that alone looks like a slow reader.
 final class FanOutQueue: Sendable {
     private struct Item {
         let bytes: Int
@@ -28,14 +28,20 @@ final class FanOutQueue: Sendable {
         var drainScheduled = false
     }
 
-    /// One read's worth (the server's largest receive buffer), as a burst.
-    static let bytesPerPass = 16 * 1024
-
     private let loop: EventLoop
+    private let bytesPerPass: Int
     private let pending = NIOLockedValueBox(Pending())
 
-    init(loop: EventLoop) {
+    /// `bytesPerPass`: a quarter of the outbound queue's cap suits (`forQueueCap`).
+    init(loop: EventLoop, bytesPerPass: Int) {
         self.loop = loop
+        self.bytesPerPass = bytesPerPass
+    }
+
+    /// The burst a pass may give each recipient with sessions' outbound queues capped
+    /// at `cap` bytes: a quarter of it (64 KiB by default), at least 4 KiB.
+    static func bytesPerPass(forQueueCap cap: Int) -> Int {
+        max(4 * 1024, cap / 4)
     }
 
     /// Queues `work`, the fan-out of a message of about `bytes`, behind the others; it
@@ -64,7 +70,7 @@ final class FanOutQueue: Sendable {
         }
         var index = items.startIndex
         var spent = 0
-        while index < items.endIndex, spent < Self.bytesPerPass {
+        while index < items.endIndex, spent < bytesPerPass {
             spent += items[index].bytes
             items[index].work()
             index += 1
