@@ -108,8 +108,7 @@ public final class ChatServer: Service, Sendable {
             hub: hub,
             storesMessages: configuration.storesMessages,
             offlineQueueLimit: configuration.offlineQueueLimit,
-            fanOutQueue: fanOutQueue,
-            appenders: PerEventLoop(group: group) { LoopAppender(eventLoop: $0, store: store) },
+            appenders: PerEventLoop(group: group) { LoopAppender(eventLoop: $0, store: store, fanOut: fanOutQueue) },
             logger: logger
         )
         self.pruner = HistoryPruner(

@@ -53,11 +53,9 @@ final class Conversations: Sendable {
     /// Changed by a reload (`messages.offline-queue-limit`); read once per offline DM.
     private let queueLimit: Atomic<Int>
     private let health: StoreHealth
-    /// Where stored messages wait to be fanned out a batch at a time; nil: each is
-    /// fanned out from the store's callback itself.
-    private let fanOutQueue: FanOutQueue?
-    /// Where sessions' messages gather for one append per loop pass; nil: each is
-    /// appended on its own.
+    /// Where sessions' messages gather for one append per loop pass, fanned out a
+    /// batch at a time on one loop; nil: each is appended on its own and fanned out
+    /// from the store's callback.
     private let appenders: PerEventLoop<LoopAppender>?
 
     init(
@@ -66,7 +64,6 @@ final class Conversations: Sendable {
         hub: Hub,
         storesMessages: Bool = true,
         offlineQueueLimit: Int = defaultOfflineQueueLimit,
-        fanOutQueue: FanOutQueue? = nil,
         appenders: PerEventLoop<LoopAppender>? = nil,
         logger: Logger = Logger(label: "securechat")
     ) {
@@ -76,7 +73,6 @@ final class Conversations: Sendable {
         self.storesMessages = storesMessages
         self.queueLimit = Atomic(offlineQueueLimit)
         self.health = StoreHealth(logger: logger)
-        self.fanOutQueue = fanOutQueue
         self.appenders = appenders
     }
 
@@ -150,12 +146,11 @@ final class Conversations: Sendable {
         let (sentAt, time) = Self.now()
         let event = NewEvent(
             conversation: .room(room), sender: session.credential.account, senderName: session.user, text: text, sentAt: sentAt)
-        append(event, on: session.eventLoop) { [hub, health, fanOutQueue] result in
+        append(event, on: session.eventLoop) { [hub, health] result in
             switch result {
             case .success(let id):
                 health.stored()
-                let stamp = EventStamp(id: id.rawValue, time: time)
-                Self.fanOut(on: fanOutQueue, bytes: text.utf8.count) { hub.deliver(text, to: room, from: session, stamp: stamp) }
+                hub.deliver(text, to: room, from: session, stamp: EventStamp(id: id.rawValue, time: time))
             case .failure(let error):
                 health.refused(error)
                 session.send(.error(.notStored, "message not stored, so not sent; try again later"))
@@ -197,23 +192,21 @@ final class Conversations: Sendable {
                 conversation: .direct(sender, online.account), kind: kind, sender: sender, senderName: session.user,
                 body: Array(body.utf8), sentAt: sentAt)
             let promise = eventLoop.makePromise(of: DirectOutcome.self)
-            append(stored, on: eventLoop) { [hub, store, health, fanOutQueue] result in
+            append(stored, on: eventLoop) { [hub, store, health] result in
                 switch result {
                 case .success(let id):
                     health.stored()
                     let stamp = EventStamp(id: id.rawValue, time: time)
-                    Self.fanOut(on: fanOutQueue, bytes: body.utf8.count) {
-                        showSent(online.name, stamp)
-                        guard !hub.deliverDirect(event, stamp: stamp, to: online.account) else {
-                            promise.succeed(.delivered(online.name, stamp))
-                            return
-                        }
-                        // Gone between the look-up and the commit: it waits for the next
-                        // login like any message to someone offline.
-                        promise.completeWithTask {
-                            try await store.queueOffline(id, for: online.account)
-                            return .queued(online.name, stamp)
-                        }
+                    showSent(online.name, stamp)
+                    guard !hub.deliverDirect(event, stamp: stamp, to: online.account) else {
+                        promise.succeed(.delivered(online.name, stamp))
+                        return
+                    }
+                    // Gone between the look-up and the commit: it waits for the next
+                    // login like any message to someone offline.
+                    promise.completeWithTask {
+                        try await store.queueOffline(id, for: online.account)
+                        return .queued(online.name, stamp)
                     }
                 case .failure(let error):
                     health.refused(error)
@@ -290,22 +283,14 @@ final class Conversations: Sendable {
         }
     }
 
-    /// Stores `event` with the others of this loop pass (or on its own); `stored` runs
-    /// on the store's thread, in the order of the ids. Call on `eventLoop`.
+    /// Stores `event` with the others of this loop pass, or on its own; `stored` runs
+    /// in the order of the ids, on the fan-out loop (or the store's thread). Call on
+    /// `eventLoop`.
     private func append(_ event: NewEvent, on eventLoop: EventLoop, whenStored stored: @escaping LoopAppender.Stored) {
         if let appenders {
             appenders.value(for: eventLoop).append(event, whenStored: stored)
         } else {
             store.append([event]) { result in stored(result.map { $0[0] }) }
-        }
-    }
-
-    /// Runs a stored message's fan-out: queued for the batch's hand-off, or at once.
-    private static func fanOut(on queue: FanOutQueue?, bytes: Int, _ work: @escaping @Sendable () -> Void) {
-        if let queue {
-            queue.add(bytes: bytes + 32, work)
-        } else {
-            work()
         }
     }
 

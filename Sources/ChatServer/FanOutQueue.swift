@@ -4,19 +4,21 @@ import NIOCore
 /// Stored messages waiting to be fanned out, in the log's order, handed to one event
 /// loop a batch at a time.
 ///
-/// The store calls back once per message, on its writer thread. Fanning each message
-/// out from there woke an event loop per message, and on a busy core the woken loop
-/// took the CPU at once: it fanned out one message, wrote one line to each recipient,
-/// and slept again, twice the writes and context switches per delivery of the same
-/// traffic with storage off. Collected here instead, and flushed by the store once per
-/// batch (`SQLiteStore.afterEachBatch`), a batch is fanned out in passes of one loop,
-/// and every recipient gets a pass's lines in one write, as lines read together are.
-/// One loop, always the same, runs the fan-out, so the hub sees the messages in the
-/// order of their ids.
+/// The store calls back on its writer thread. Fanning each message out from there
+/// woke an event loop per message, and on a busy core the woken loop took the CPU at
+/// once: it fanned out one message, wrote one line to each recipient and slept again,
+/// twice the writes and context switches per delivery of the same traffic with
+/// storage off. Queued here instead (by `LoopAppender`, one item per loop pass of
+/// messages) and flushed by the store once per group commit
+/// (`SQLiteStore.afterEachBatch`), a batch is fanned out in passes of one loop, and
+/// every recipient gets a pass's lines in one write, as lines read together are. One
+/// loop, always the same, runs the fan-out, so the hub sees the messages in the order
+/// of their ids.
 ///
-/// A pass fans out at most about `bytesPerPass` of messages, then lets the loop flush
-/// before the next: a recipient's outbound queue, whose cap counts what is queued
-/// between two flushes, must never see a burst that alone looks like a slow reader.
+/// A pass fans out items until about `bytesPerPass` of messages, then lets the loop
+/// flush before the next: a recipient's outbound queue, whose cap counts what is
+/// queued between two flushes, must not see a burst that alone looks like a slow
+/// reader.
 final class FanOutQueue: Sendable {
     private struct Item {
         let bytes: Int
@@ -44,7 +46,7 @@ final class FanOutQueue: Sendable {
         max(4 * 1024, cap / 4)
     }
 
-    /// Queues `work`, the fan-out of a message of about `bytes`, behind the others; it
+    /// Queues `work`, the fan-out of messages of about `bytes`, behind the others; it
     /// runs after the next `flush`.
     func add(bytes: Int, _ work: @escaping @Sendable () -> Void) {
         pending.withLockedValue { $0.items.append(Item(bytes: bytes, work: work)) }
