@@ -94,6 +94,8 @@ let package = Package(
             dependencies: [
                 "ChatModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding the hot INSERT's values directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(

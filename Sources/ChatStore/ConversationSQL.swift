@@ -1,6 +1,7 @@
 import ChatModel
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 /// The SQL behind `SQLiteStore`'s `ConversationStore` calls, each inside a transaction
 /// its caller opened. Tables are made by the "v4-conversations" migration; membership
@@ -17,28 +18,43 @@ enum ConversationSQL {
 
     /// Rows per INSERT statement: a batch of group commit goes in as few statements as
     /// this allows, which halves what each event costs next to a statement per event
-    /// (GRDB's and SQLite's per-statement work: binding set-up, VDBE start, the
-    /// AUTOINCREMENT bookkeeping). 6 columns × 64 rows stays far below SQLite's limit
-    /// of bound variables.
+    /// (SQLite's per-statement work: VDBE start, the AUTOINCREMENT bookkeeping).
+    /// 6 columns × 64 rows stays far below SQLite's limit of bound variables.
     static let rowsPerInsert = 64
 
+    /// Appends `events` in order; their ids, which are consecutive per statement.
+    ///
+    /// The one statement run for every stored message, so its values are bound with
+    /// SQLite's C API on GRDB's cached statement instead of through
+    /// `StatementArguments`: boxing each value as a `DatabaseValue` (and each body as
+    /// `Data`) was most of the writer thread's own work under a saturated fan-out,
+    /// more than SQLite's. Nothing else runs this statement, so GRDB's view of its
+    /// arguments never matters; it is reset and its bindings cleared after each use.
     static func insert(_ events: [NewEvent], in db: Database) throws -> [EventID] {
         var ids: [EventID] = []
         ids.reserveCapacity(events.count)
         var start = events.startIndex
         while start < events.endIndex {
             let chunk = events[start..<min(start + rowsPerInsert, events.endIndex)]
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(chunk.count * 6)
-            for event in chunk {
-                values.append(event.conversation.storageKey.databaseValue)
-                values.append(Int64(event.kind.rawValue).databaseValue)
-                values.append(event.sender.rawValue.databaseValue)
-                values.append(event.senderName.display.databaseValue)
-                values.append(Data(event.body).databaseValue)
-                values.append(milliseconds(event.sentAt).databaseValue)
+            let statement = try db.cachedStatement(sql: insertSQL[chunk.count]).sqliteStatement
+            defer {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
             }
-            try db.cachedStatement(sql: insertSQL[chunk.count]).execute(arguments: StatementArguments(values))
+            var column: Int32 = 1
+            for event in chunk {
+                try check(bindText(event.conversation.storageKey, to: statement, at: column), in: db)
+                try check(sqlite3_bind_int64(statement, column + 1, Int64(event.kind.rawValue)), in: db)
+                try check(sqlite3_bind_int64(statement, column + 2, event.sender.rawValue), in: db)
+                try check(bindText(event.senderName.display, to: statement, at: column + 3), in: db)
+                try check(bindBlob(event.body, to: statement, at: column + 4), in: db)
+                try check(sqlite3_bind_int64(statement, column + 5, milliseconds(event.sentAt)), in: db)
+                column += 6
+            }
+            let result = sqlite3_step(statement)
+            guard result == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: result), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
             // One statement of one writer: its rows took consecutive ids, in order
             // (AUTOINCREMENT gives each the largest id so far plus one).
             let last = db.lastInsertedRowID
@@ -53,6 +69,29 @@ enum ConversationSQL {
             start = chunk.endIndex
         }
         return ids
+    }
+
+    /// SQLite's `SQLITE_TRANSIENT`: it copies the value before the bind call returns,
+    /// so the bytes need not outlive the call.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    private static func bindText(_ text: String, to statement: OpaquePointer, at index: Int32) -> Int32 {
+        text.withCString { sqlite3_bind_text64(statement, index, $0, sqlite3_uint64(text.utf8.count), transient, UInt8(SQLITE_UTF8)) }
+    }
+
+    private static func bindBlob(_ bytes: [UInt8], to statement: OpaquePointer, at index: Int32) -> Int32 {
+        bytes.withUnsafeBytes { bytes in
+            // An empty array may have no address, and a null pointer would bind NULL,
+            // which the column refuses.
+            guard let address = bytes.baseAddress else { return sqlite3_bind_zeroblob(statement, index, 0) }
+            return sqlite3_bind_blob64(statement, index, address, sqlite3_uint64(bytes.count), transient)
+        }
+    }
+
+    private static func check(_ result: Int32, in db: Database) throws {
+        guard result == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: result), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
     }
 
     /// The INSERT of `n` rows at index `n`.
