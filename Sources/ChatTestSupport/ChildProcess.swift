@@ -56,7 +56,18 @@ public struct ChildProcess {
         let killer = Task {
             try await Task.sleep(for: timeout)
             if process.isRunning { process.terminate() }
+            // Foundation on Linux now and then never reports the exit of a child that
+            // ends at once (the whole suite hung for good on a `--print-config` run a
+            // few times): at its timeout a run ends, whatever Foundation says.
+            exited.continuation.finish()
             return true
+        }
+        // The same, sooner, when Foundation saw the exit but its handler never ran.
+        let watcher = Task {
+            while process.isRunning {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            exited.continuation.finish()
         }
         for step in input where process.isRunning {
             if !step.bytes.isEmpty {
@@ -66,15 +77,21 @@ public struct ChildProcess {
         }
         if closeInput { try? stdin.fileHandleForWriting.close() }
         for await _ in exited.stream {}
-        // The child has exited, so this returns at once; it is also what breaks
-        // Foundation's Process <-> run-loop-source retain cycle on Linux, which
-        // otherwise keeps every Process, its pipes and arguments alive for good
-        // (LeakSanitizer reports them at exit).
-        process.waitUntilExit()
+        watcher.cancel()
+        let exitSeen = !process.isRunning
+        if exitSeen {
+            // The child has exited, so this returns at once; it is also what breaks
+            // Foundation's Process <-> run-loop-source retain cycle on Linux, which
+            // otherwise keeps every Process, its pipes and arguments alive for good
+            // (LeakSanitizer reports them at exit). Not called otherwise: it would
+            // wait for good.
+            process.waitUntilExit()
+        }
         killer.cancel()
         let timedOut = (try? await killer.value) ?? false
         return Result(
-            status: process.terminationStatus,
+            // -1: Foundation never saw the exit; the run failed by its timeout.
+            status: exitSeen ? process.terminationStatus : -1,
             standardOutput: String(decoding: await output.value, as: UTF8.self),
             standardError: String(decoding: await errors.value, as: UTF8.self),
             timedOut: timedOut
