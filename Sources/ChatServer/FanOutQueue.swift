@@ -8,17 +8,19 @@ import NIOCore
 /// woke an event loop per message, and on a busy core the woken loop took the CPU at
 /// once: it fanned out one message, wrote one line to each recipient and slept again,
 /// twice the writes and context switches per delivery of the same traffic with
-/// storage off. Queued here instead (by `LoopAppender`, one item per loop pass of
-/// messages) and flushed by the store once per group commit
+/// storage off. Queued here instead (by `LoopAppender`, a loop pass's messages in as
+/// few items as fit in a pass) and flushed by the store once per group commit
 /// (`SQLiteStore.afterEachBatch`), a batch is fanned out in passes of one loop, and
 /// every recipient gets a pass's lines in one write, as lines read together are. One
 /// loop, always the same, runs the fan-out, so the hub sees the messages in the order
 /// of their ids.
 ///
-/// A pass fans out items until about `bytesPerPass` of messages, then lets the loop
-/// flush before the next: a recipient's outbound queue, whose cap counts what is
-/// queued between two flushes, must not see a burst that alone looks like a slow
-/// reader.
+/// A pass fans out at most `bytesPerPass` of messages (or one item, whatever its
+/// size), then lets the loop flush before the next: a recipient's outbound queue,
+/// whose cap counts what is queued between two flushes, must not see a burst that
+/// alone looks like a slow reader. (Items of a whole loop pass each once fanned out
+/// 50 KiB of long lines at a time into queues capped at 32 KiB, and cut off readers
+/// that were keeping up.)
 final class FanOutQueue: Sendable {
     private struct Item {
         let bytes: Int
@@ -31,7 +33,8 @@ final class FanOutQueue: Sendable {
     }
 
     private let loop: EventLoop
-    private let bytesPerPass: Int
+    /// The most one pass fans out; `add` callers keep their items within it.
+    let bytesPerPass: Int
     private let pending = NIOLockedValueBox(Pending())
 
     /// `bytesPerPass`: a quarter of the outbound queue's cap suits (`forQueueCap`).
@@ -72,7 +75,7 @@ final class FanOutQueue: Sendable {
         }
         var index = items.startIndex
         var spent = 0
-        while index < items.endIndex, spent < bytesPerPass {
+        while index < items.endIndex, spent == 0 || spent + items[index].bytes <= bytesPerPass {
             spent += items[index].bytes
             items[index].work()
             index += 1

@@ -12,8 +12,9 @@ import NIOCore
 /// pass when nothing is stored. Like `OutboundFlusher`, the submission is a task
 /// queued during the pass, which runs once the pass's reads are done.
 ///
-/// Once stored, the pass's callbacks go to the `FanOutQueue` together, as one item, and
-/// run on its loop: one hand-off per pass of messages, not one per message.
+/// Once stored, the pass's callbacks go to the `FanOutQueue` in as few items as its
+/// burst per pass allows (usually one), and run on its loop: one hand-off per pass of
+/// messages, not one per message.
 final class LoopAppender {
     typealias Stored = @Sendable (Result<EventID, any Error>) -> Void
 
@@ -22,7 +23,9 @@ final class LoopAppender {
     private let fanOut: FanOutQueue
     private var events: [NewEvent] = []
     private var callbacks: [Stored] = []
-    private var bytes = 0
+    /// The pass's callbacks cut into the fan-out queue's items: where each ends and
+    /// about how many bytes of lines it fans out, at most a pass's burst each.
+    private var pieces: [(end: Int, bytes: Int)] = []
     private var scheduled = false
 
     init(eventLoop: EventLoop, store: any ConversationStore, fanOut: FanOutQueue) {
@@ -37,28 +40,38 @@ final class LoopAppender {
         events.append(event)
         callbacks.append(stored)
         // About the line it becomes: the body and a line's words around it.
-        bytes += event.body.count + 32
+        let bytes = event.body.count + 32
+        if let last = pieces.last, last.bytes + bytes <= fanOut.bytesPerPass {
+            pieces[pieces.count - 1] = (callbacks.count, last.bytes + bytes)
+        } else {
+            pieces.append((callbacks.count, bytes))
+        }
         guard !scheduled else { return }
         scheduled = true
         eventLoop.assumeIsolated().execute { [self] in
             scheduled = false
             let events = events
             let callbacks = callbacks
-            let bytes = bytes
+            let pieces = pieces
             self.events.removeAll(keepingCapacity: true)
             self.callbacks.removeAll(keepingCapacity: true)
-            self.bytes = 0
+            self.pieces.removeAll(keepingCapacity: true)
             // One transaction: the pass's messages are all stored, or none is.
             store.append(events) { [fanOut] result in
-                fanOut.add(bytes: bytes) {
-                    switch result {
-                    case .success(let ids):
-                        for (callback, id) in zip(callbacks, ids) {
-                            callback(.success(id))
-                        }
-                    case .failure(let error):
-                        for callback in callbacks {
-                            callback(.failure(error))
+                var start = 0
+                for piece in pieces {
+                    let range = start..<piece.end
+                    start = piece.end
+                    fanOut.add(bytes: piece.bytes) {
+                        switch result {
+                        case .success(let ids):
+                            for index in range {
+                                callbacks[index](.success(ids[index]))
+                            }
+                        case .failure(let error):
+                            for index in range {
+                                callbacks[index](.failure(error))
+                            }
                         }
                     }
                 }
