@@ -204,7 +204,7 @@ public final class ChatServer: Service, Sendable {
     public func stop() async {
         // Outer nil: already stopped. Inner nil: never listened (a failed bind),
         // which still owns thread pools, the database and the event loops to release.
-        let listening = lifecycle.withLockedValue { state -> (Channel, ServerQuiescingHelper)?? in
+        let state = lifecycle.withLockedValue { state -> (Channel, ServerQuiescingHelper)?? in
             defer { state = .stopped }
             switch state {
             case .listening(let channel, let quiescing): return .some((channel, quiescing))
@@ -212,12 +212,15 @@ public final class ChatServer: Service, Sendable {
             case .stopped: return nil
             }
         }
-        guard let listening else { return }
+        guard case .some(var listening) = consume state else { return }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
         await stopMetrics()
         if let (listener, quiescing) = listening {
             await quiesce(listener, quiescing)
         }
+        // The quiescing helper fails a promise of its own when it goes, on one of our
+        // loops: it must go while they still run.
+        listening = nil
         await accountWatcher.stop()
         await pruner.stop()
         await authenticator.shutdown()
