@@ -1,10 +1,14 @@
 #define _GNU_SOURCE
 /*
  * tlsfloor: the smallest line-protocol TLS server we could write with OpenSSL, to
- * measure what OpenSSL itself costs per connection (memory, CPU per handshake) when
- * driven by the same load generator as securechat. Not a chat server: it answers
- * HELLO after the handshake, "OK <command>" to every line starting with '/', and
- * nothing else. One thread, epoll, the socket BIO (SSL_set_fd), the same TLS policy
+ * measure what OpenSSL itself costs per connection (memory, CPU per handshake) and
+ * per delivered line when driven by the same load generator as securechat. Not a
+ * chat server: it answers HELLO after the handshake, "OK <command>" to every line
+ * starting with '/', and relays every other line of a connection that sent "/join"
+ * to every other such connection as "MSG <room> <name> <line>" (the name from
+ * "/login <name> ..."), one SSL_write and so one record and one write(2) per
+ * delivery, at once: the least a TLS chat server with this OpenSSL does per
+ * delivery when each message goes out on its own. One thread, epoll, the socket BIO (SSL_set_fd), the same TLS policy
  * as ChatTLS (TLS 1.2-1.3, no tickets, no session cache, SSL_MODE_RELEASE_BUFFERS).
  *
  *   cc -O2 -o tlsfloor Scripts/tls-floor/tlsfloor.c -lssl -lcrypto
@@ -24,12 +28,35 @@
 #include <unistd.h>
 
 struct conn {
-    int fd, ready;
+    int fd, ready, member;        /* member: sent /join; index in members[] */
+    size_t slot;
     SSL *ssl;
+    char name[64];
     char *partial; size_t plen;   /* only while a line is split across reads */
 };
 
+/* The one room: every connection that sent /join. */
+static struct conn **members;
+static size_t nmembers, cmembers;
+
+static void join(struct conn *c) {
+    if (c->member) return;
+    if (nmembers == cmembers) {
+        cmembers = cmembers ? 2 * cmembers : 1024;
+        members = realloc(members, cmembers * sizeof *members);
+    }
+    c->member = 1; c->slot = nmembers; members[nmembers++] = c;
+}
+
+static void leave(struct conn *c) {
+    if (!c->member) return;
+    members[c->slot] = members[--nmembers];
+    members[c->slot]->slot = c->slot;
+    c->member = 0;
+}
+
 static void conn_close(int ep, struct conn *c) {
+    leave(c);
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     SSL_free(c->ssl);
@@ -43,6 +70,26 @@ static int send_text(struct conn *c, const char *s) {
 }
 
 static int handle_line(struct conn *c, const char *l, size_t n) {
+    if (n && l[n - 1] == '\r') n--;
+    if (n > 7 && !memcmp(l, "/login ", 7)) {
+        size_t k = 0;
+        for (size_t i = 7; i < n && l[i] != ' ' && k < sizeof c->name - 1; i++) c->name[k++] = l[i];
+        c->name[k] = 0;
+    }
+    if (n >= 5 && !memcmp(l, "/join", 5)) join(c);
+    if (n && l[0] != '/' && c->member) {
+        /* One record per recipient (a failed write is that recipient's problem: its
+           next read finds the connection broken; the generator counts what never
+           arrived, so a run that drops lines shows it). */
+        char out[1200];
+        int k = snprintf(out, sizeof out, "MSG #bench %s %.*s\r\n", c->name, (int)(n < 1024 ? n : 1024), l);
+        for (size_t i = 0; i < nmembers; i++) {
+            if (members[i] == c) continue;
+            ERR_clear_error();
+            SSL_write(members[i]->ssl, out, k);
+        }
+        return 0;
+    }
     if (n && l[0] == '/') {
         char cmd[32]; size_t k = 0;
         for (size_t i = 1; i < n && l[i] != ' ' && k < sizeof cmd - 1; i++) cmd[k++] = l[i];
