@@ -31,6 +31,12 @@ public protocol AccountStore: Sendable {
     /// The account called `name` (any case), or nil.
     func account(named name: UserName) async throws -> UserRecord?
 
+    /// The account called `name` (any case) as `account(named:)` finds it, with what
+    /// else a login reads (see `LoginSnapshot`), all from one snapshot; nil when there
+    /// is no such account. A store that keeps no conversations leaves those parts nil
+    /// (the default implementation does).
+    func loginSnapshot(named name: UserName) async throws -> LoginSnapshot?
+
     /// The account with identity `id`, whatever it is called now, or nil once deleted.
     func account(id: AccountID) async throws -> UserRecord?
 
@@ -96,6 +102,10 @@ public protocol AccountStore: Sendable {
 }
 
 extension AccountStore {
+    public func loginSnapshot(named name: UserName) async throws -> LoginSnapshot? {
+        try await account(named: name).map { LoginSnapshot(account: $0, rooms: nil, hasOfflineMessages: nil) }
+    }
+
     /// Feed entries after `sequence`, at most 1,000 at a time.
     public func accountChanges(after sequence: Int64) async throws -> [AccountChange] {
         try await accountChanges(after: sequence, limit: 1_000)
