@@ -32,9 +32,10 @@ public protocol AccountStore: Sendable {
     func account(named name: UserName) async throws -> UserRecord?
 
     /// The account called `name` (any case) as `account(named:)` finds it, with what
-    /// else a login reads (see `LoginSnapshot`), all from one snapshot; nil when there
-    /// is no such account. A store that keeps no conversations leaves those parts nil
-    /// (the default implementation does).
+    /// else a login reads (see `LoginSnapshot`), all from one snapshot, in one trip to
+    /// the store; nil when there is no such account. A store that keeps conversations
+    /// too fills those parts in (`ConversationStoreConformance` checks it); one that
+    /// keeps none leaves them nil, as the default implementation does.
     func loginSnapshot(named name: UserName) async throws -> LoginSnapshot?
 
     /// The account with identity `id`, whatever it is called now, or nil once deleted.
