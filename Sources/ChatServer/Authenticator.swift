@@ -8,10 +8,11 @@ import NIOCore
 import NIOPosix
 
 /// Checks and changes passwords. The account is looked up first, through the store's
-/// async calls; only the Argon2id work then runs on a bounded pool of threads, away
-/// from the event loops: one run takes ~100 ms of CPU and 64 MiB, which would stall
-/// every session on a loop and let a login flood exhaust memory, and a store a network
-/// round trip away must not hold a hashing thread while it answers.
+/// async calls (at login together with what entering the hub needs, in one read); only
+/// the Argon2id work then runs on a bounded pool of threads, away from the event loops:
+/// one run takes ~100 ms of CPU and 64 MiB, which would stall every session on a loop
+/// and let a login flood exhaust memory, and a store a network round trip away must
+/// not hold a hashing thread while it answers.
 ///
 /// At most `threads` hashes run at once. `HashingAdmission` caps the work under way;
 /// past it the caller hears `busy` immediately.
@@ -63,7 +64,9 @@ final class Authenticator: Sendable {
     func verifyLogin(name: String, password: String, on eventLoop: EventLoop) -> EventLoopFuture<LoginOutcome> {
         runAdmitted(.login, on: eventLoop, whenBusy: .busy) { [self] in
             let userName = UserName(name)
-            let record = if let userName { try await accounts.account(named: userName) } else { UserRecord?.none }
+            let readAt = NIODeadline.now()
+            let snapshot = if let userName { try await accounts.loginSnapshot(named: userName) } else { LoginSnapshot?.none }
+            let record = snapshot?.account
             let (matches, upgradedHash) = try await hashing { [hasher, dummyHash, logger] in
                 // Always run exactly one verification, whatever is wrong with the request.
                 let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
@@ -79,7 +82,7 @@ final class Authenticator: Sendable {
                     return (matches, nil)
                 }
             }
-            guard let record else {
+            guard let record, let snapshot else {
                 return .rejected(reason: userName == nil ? "invalid user name" : "no such user")
             }
             guard matches else { return .rejected(reason: "wrong password") }
@@ -89,7 +92,7 @@ final class Authenticator: Sendable {
             } else {
                 loginRecorder.record(record.name, timingOn: eventLoop)
             }
-            return .verified(VerifiedLogin(user: record.name, credential: record.credential))
+            return .verified(VerifiedLogin(user: record.name, credential: record.credential), LoginPrefetch(snapshot, readAt: readAt))
         }
     }
 
@@ -204,7 +207,8 @@ extension Authenticator {
     /// Outcome of a login attempt. `rejected` carries the real reason for the log; the
     /// peer sees one generic reply whatever it is.
     enum LoginOutcome: Sendable {
-        case verified(VerifiedLogin)
+        /// With what the account's look-up read besides, for entering the hub.
+        case verified(VerifiedLogin, LoginPrefetch)
         case rejected(reason: String)
         case busy
     }

@@ -60,35 +60,38 @@ final class Hub: Sendable {
     /// are dropped at once and told their account is gone, so nothing addressed to the
     /// new account reaches them.
     func register(_ session: SessionHandle, rooms: [RoomName]) -> AccountStatus? {
+        directory.withLockedValue { directory in Self.register(session, rooms: rooms, in: &directory) }
+    }
+
+    /// `register(_:rooms:)` under the lock, for `register(_:prefetched:)` too.
+    static func register(_ session: SessionHandle, rooms: [RoomName], in directory: inout HubDirectory) -> AccountStatus? {
         let account = session.credential.account
-        return directory.withLockedValue { directory in
-            if let change = directory.recentChanges[account], !change.status.admits(session.credential) {
-                return change.status
-            }
-            if let sessions = directory.online[session.user.key],
-                let previous = sessions.sessions.first(where: { _ in true })?.credential.account,
-                previous != account
-            {
-                sessions.forEach { $0.credentialsChanged(.deleted) }
-                for session in sessions.sessions {
-                    Self.detach(session, in: &directory)
-                }
-                directory.online[session.user.key] = nil
-                directory.onlineAccounts[previous] = nil
-                directory.memberships[previous] = nil
-            }
-            if directory.memberships[account] == nil {
-                // Rooms read before a kick or drop that the hub has seen since: gone.
-                let current = rooms.filter { !directory.wasRecentlyRemoved(account, from: $0) }
-                directory.memberships[account] = Dictionary(current.map { ($0.key, directory.rooms[$0.key]?.name ?? $0) }) { first, _ in first }
-            }
-            for room in directory.memberships[account, default: [:]].values {
-                directory.attach(session, to: room)
-            }
-            _ = directory.online[session.user.key, default: SessionGroups()].insert(session)
-            directory.onlineAccounts[account] = session.user.key
-            return nil
+        if let change = directory.recentChanges[account], !change.status.admits(session.credential) {
+            return change.status
         }
+        if let sessions = directory.online[session.user.key],
+            let previous = sessions.sessions.first(where: { _ in true })?.credential.account,
+            previous != account
+        {
+            sessions.forEach { $0.credentialsChanged(.deleted) }
+            for session in sessions.sessions {
+                Self.detach(session, in: &directory)
+            }
+            directory.online[session.user.key] = nil
+            directory.onlineAccounts[previous] = nil
+            directory.memberships[previous] = nil
+        }
+        if directory.memberships[account] == nil {
+            // Rooms read before a kick or drop that the hub has seen since: gone.
+            let current = rooms.filter { !directory.wasRecentlyRemoved(account, from: $0) }
+            directory.memberships[account] = Dictionary(current.map { ($0.key, directory.rooms[$0.key]?.name ?? $0) }) { first, _ in first }
+        }
+        for room in directory.memberships[account, default: [:]].values {
+            directory.attach(session, to: room)
+        }
+        _ = directory.online[session.user.key, default: SessionGroups()].insert(session)
+        directory.onlineAccounts[account] = session.user.key
+        return nil
     }
 
     /// Removes a session that is going away. Its account stays in its rooms and
@@ -133,9 +136,14 @@ final class Hub: Sendable {
 
     /// The account of the online user `user` and its name as the account spells it;
     /// nil when no session of it is here.
-    func onlineAccount(named user: UserName) -> (account: AccountID, name: UserName)? {
+    /// A miss is remembered: the caller queues the message for the next login, which
+    /// may have read the store's queue already (`HubDirectory.recentOfflineLookups`).
+    func onlineAccount(named user: UserName, now: NIODeadline = .now()) -> (account: AccountID, name: UserName)? {
         directory.withLockedValue { directory in
-            guard let session = directory.online[user.key]?.sessions.first(where: { _ in true }) else { return nil }
+            guard let session = directory.online[user.key]?.sessions.first(where: { _ in true }) else {
+                directory.recentOfflineLookups[user.key] = now
+                return nil
+            }
             return (session.credential.account, session.user)
         }
     }
@@ -168,10 +176,11 @@ final class Hub: Sendable {
     /// here join the fan-out, and the room's other sessions see `JOIN` (so do the
     /// account's other sessions, whose clients learn of the room that way). `session`,
     /// which asked, is answered by the caller.
-    func joined(_ name: RoomName, account: AccountID, user: UserName, by session: SessionID) {
+    func joined(_ name: RoomName, account: AccountID, user: UserName, by session: SessionID, now: NIODeadline = .now()) {
         let notice = Delivery(ServerEvent.joined(room: name.display, user: user.display).rendered(allocator: allocator))
         directory.withLockedValue { directory in
             directory.rejoined(account, name)
+            directory.recentMembershipChanges[account] = now
             guard directory.memberships[account] != nil, directory.memberships[account]?[name.key] == nil else { return }
             directory.memberships[account]?[name.key] = name
             if let sessions = directory.online[user.key] {
@@ -187,8 +196,9 @@ final class Hub: Sendable {
     /// fan-out, and the room's other sessions and the account's other sessions see
     /// `LEAVE`. Returns the room's name as it was spelled here.
     @discardableResult
-    func left(_ room: RoomName, account: AccountID, user: UserName, by session: SessionID) -> RoomName {
+    func left(_ room: RoomName, account: AccountID, user: UserName, by session: SessionID, now: NIODeadline = .now()) -> RoomName {
         directory.withLockedValue { directory in
+            directory.recentMembershipChanges[account] = now
             guard let name = directory.memberships[account]?.removeValue(forKey: room.key) else { return room }
             let notice = Delivery(ServerEvent.left(room: name.display, user: user.display).rendered(allocator: allocator))
             let own = directory.online[user.key]
@@ -231,11 +241,13 @@ final class Hub: Sendable {
     }
 
     /// Hands a direct message event (`DM` or `EDM`) to every session of `account`.
-    /// Returns false, delivering nothing, when it has none here.
-    func deliverDirect(_ event: ServerEvent, stamp: EventStamp?, to account: AccountID) -> Bool {
+    /// Returns false, delivering nothing, when it has none here; the caller then
+    /// queues it, and the miss is remembered as in `onlineAccount(named:)`.
+    func deliverDirect(_ event: ServerEvent, stamp: EventStamp?, to account: AccountID, now: NIODeadline = .now()) -> Bool {
         let delivery = Delivery(event, stamp: stamp, allocator: allocator)
         return directory.withLockedValue { directory in
             guard let key = directory.onlineAccounts[account], let sessions = directory.online[key], !sessions.isEmpty else {
+                directory.recentMissedDeliveries[account] = now
                 return false
             }
             sessions.dispatch(delivery)

@@ -38,6 +38,17 @@ struct HubDirectory {
     /// by the account (or, for a drop, by anyone: the room is new) clears the mark.
     var recentKicks: [AccountID: [String: NIODeadline]] = [:]
     var recentDrops: [String: NIODeadline] = [:]
+    /// When an account here last joined or left a room itself. A login whose rooms
+    /// were read before that, with no other session of its account here to take them
+    /// from, reads them again (see `Hub.register(_:prefetched:)`).
+    var recentMembershipChanges: [AccountID: NIODeadline] = [:]
+    /// Direct messages lately found no session here: by the recipient's name key when
+    /// the sender looked it up, by account when the recipient went between the look-up
+    /// and the delivery. Either may have queued a message for the next login after
+    /// that login's read of the store, so such a login takes its queue whatever the
+    /// read said.
+    var recentOfflineLookups: [String: NIODeadline] = [:]
+    var recentMissedDeliveries: [AccountID: NIODeadline] = [:]
 
     func account(_ account: AccountID, isIn room: RoomName) -> Bool {
         memberships[account]?[room.key] != nil
@@ -60,7 +71,16 @@ struct HubDirectory {
         if recentKicks[account]?.isEmpty == true { recentKicks[account] = nil }
     }
 
+    /// Whether a direct message may have been queued for `account` (`user`) since
+    /// a read of the store made at most `Hub.recentChangeMemory` ago.
+    func mayHaveQueuedDirectMessages(for account: AccountID, named user: UserName) -> Bool {
+        recentOfflineLookups[user.key] != nil || recentMissedDeliveries[account] != nil
+    }
+
     mutating func forgetRemovals(before cutoff: NIODeadline) {
+        recentMembershipChanges = recentMembershipChanges.filter { $0.value >= cutoff }
+        recentOfflineLookups = recentOfflineLookups.filter { $0.value >= cutoff }
+        recentMissedDeliveries = recentMissedDeliveries.filter { $0.value >= cutoff }
         recentDrops = recentDrops.filter { $0.value >= cutoff }
         recentKicks = recentKicks.compactMapValues { rooms in
             let kept = rooms.filter { $0.value >= cutoff }

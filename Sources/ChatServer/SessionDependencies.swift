@@ -12,6 +12,7 @@ import NIOCore
 /// stores them first and then tells the hub.
 protocol ChatRouting: Sendable {
     func register(_ session: SessionHandle, rooms: [RoomName]) -> AccountStatus?
+    func register(_ session: SessionHandle, prefetched: LoginPrefetch, now: NIODeadline) -> Hub.PrefetchedRegistration
     func unregister(_ session: SessionHandle)
     func rooms(of account: AccountID) -> [RoomName]
     func room(_ room: RoomName, ifMemberIs account: AccountID) -> RoomName?
@@ -42,6 +43,10 @@ protocol PasswordChecking: Sendable {
 }
 
 extension ChatRouting {
+    func register(_ session: SessionHandle, prefetched: LoginPrefetch) -> Hub.PrefetchedRegistration {
+        register(session, prefetched: prefetched, now: .now())
+    }
+
     func credentialsChanged(_ account: AccountID, _ status: AccountStatus) {
         credentialsChanged(account, status, now: .now())
     }

@@ -24,11 +24,11 @@ extension SessionHandler {
         }
         verified.assumeIsolated().whenComplete { [self] result in
             switch result {
-            case .success(.verified(let login)):
+            case .success(.verified(let login, let prefetch)):
                 services.throttle.recordSuccess(address: peerAddress, account: name)
                 services.metrics?.logins.increment()
                 log(.info, isClosing ? "login succeeded after the connection closed" : "login succeeded", ["user": "\(login.user)"])
-                apply { $0.loginVerified(login) }
+                loginVerified(login, prefetch: prefetch)
             case .success(.rejected(let reason)):
                 // Counted even if the peer has gone: hanging up does not buy a free guess.
                 services.throttle.recordFailure(address: peerAddress, account: name)
@@ -52,8 +52,25 @@ extension SessionHandler {
     /// Enters the hub in the account's rooms, telling no one, then delivers the
     /// direct messages that waited for the account. Lines that arrive meanwhile wait
     /// (an operation is under way), so none finds the session half in.
-    func enterHub(_ login: VerifiedLogin) {
+    ///
+    /// The login's look-up of the account read the rooms and whether messages wait
+    /// (`prefetch`): most logins then enter without another trip to the store. Without
+    /// it, or when the hub says the read may be out of date, the rooms are read now.
+    func enterHub(_ login: VerifiedLogin, prefetch: LoginPrefetch?) {
         guard let eventLoop, !isClosing else { return }
+        if let prefetch {
+            let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: eventLoop)
+            switch registered(handle, prefetched: prefetch) {
+            case .registered(let takeOfflineQueue):
+                welcome(login, takingOfflineQueue: takeOfflineQueue, on: eventLoop)
+                return
+            case .refused(let change):
+                refuse(login, change)
+                return
+            case .roomsOutdated:
+                break
+            }
+        }
         beginOperation()
         let conversations = services.conversations
         conversations.rooms(of: login.credential.account, on: eventLoop).assumeIsolated().whenComplete { [self] result in
@@ -66,14 +83,25 @@ extension SessionHandler {
             }
             let handle = SessionHandle(id: id, login: login, handler: self, eventLoop: eventLoop)
             if let change = registered(handle, rooms: rooms) {
-                // Locked, deleted or given a new password while the password was checked.
-                log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
-                credentialsChanged(change)
+                refuse(login, change)
                 return
             }
-            let joined = services.router.rooms(of: login.credential.account)
-            makeCurrent(joined.first { $0 == .lobby } ?? joined.first)
-            send(.ok(command: "login", details: login.user.display))
+            welcome(login, takingOfflineQueue: true, on: eventLoop)
+        }
+    }
+
+    /// Locked, deleted or given a new password while the password was checked.
+    private func refuse(_ login: VerifiedLogin, _ change: AccountStatus) {
+        log(.notice, "login refused: account changed during the password check", ["user": "\(login.user)"])
+        credentialsChanged(change)
+    }
+
+    /// In the hub: `OK login`, then the direct messages that waited, if any may have.
+    private func welcome(_ login: VerifiedLogin, takingOfflineQueue: Bool, on eventLoop: EventLoop) {
+        let joined = services.router.rooms(of: login.credential.account)
+        makeCurrent(joined.first { $0 == .lobby } ?? joined.first)
+        send(.ok(command: "login", details: login.user.display))
+        if takingOfflineQueue {
             deliverOffline(for: login, on: eventLoop)
         }
     }

@@ -203,7 +203,7 @@ final class SessionHandler: ChannelDuplexHandler {
         case .verifyLogin(let name, let password):
             verifyLogin(name: name, password: password)
         case .enterHub(let login):
-            enterHub(login)
+            enterHub(login, prefetch: nil)
         case .perform(let command, let login):
             services.commands.run(command, as: login, for: self)
         case .changePassword(let login, let old, let new):
@@ -226,11 +226,31 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Enters the hub after a verified login, unless the account changed meanwhile.
     func registered(_ handle: SessionHandle, rooms: [RoomName]) -> AccountStatus? {
         if let change = services.router.register(handle, rooms: rooms) { return change }
+        entered(handle)
+        return nil
+    }
+
+    /// The same with what the login's look-up read (see `Hub.register(_:prefetched:)`).
+    func registered(_ handle: SessionHandle, prefetched: LoginPrefetch) -> Hub.PrefetchedRegistration {
+        let registration = services.router.register(handle, prefetched: prefetched)
+        if case .registered = registration { entered(handle) }
+        return registration
+    }
+
+    private func entered(_ handle: SessionHandle) {
         self.handle = handle
         gauge.move(to: .loggedIn)
         loggedInUser = handle.user
         deadlines.loggedIn()
-        return nil
+    }
+
+    /// A verified login, told to the state machine; entering the hub, if it says so,
+    /// uses what the login's look-up read.
+    func loginVerified(_ login: VerifiedLogin, prefetch: LoginPrefetch) {
+        switch machine.loginVerified(login) {
+        case .enterHub(let login): enterHub(login, prefetch: prefetch)
+        case let action: perform(action)
+        }
     }
 
     /// An outcome of the login or a command, told to the state machine; its action is

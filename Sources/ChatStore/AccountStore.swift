@@ -31,6 +31,13 @@ public protocol AccountStore: Sendable {
     /// The account called `name` (any case), or nil.
     func account(named name: UserName) async throws -> UserRecord?
 
+    /// The account called `name` (any case) as `account(named:)` finds it, with what
+    /// else a login reads (see `LoginSnapshot`), all from one snapshot, in one trip to
+    /// the store; nil when there is no such account. A store that keeps conversations
+    /// too fills those parts in (`ConversationStoreConformance` checks it); one that
+    /// keeps none leaves them nil, as the default implementation does.
+    func loginSnapshot(named name: UserName) async throws -> LoginSnapshot?
+
     /// The account with identity `id`, whatever it is called now, or nil once deleted.
     func account(id: AccountID) async throws -> UserRecord?
 
@@ -96,6 +103,10 @@ public protocol AccountStore: Sendable {
 }
 
 extension AccountStore {
+    public func loginSnapshot(named name: UserName) async throws -> LoginSnapshot? {
+        try await account(named: name).map { LoginSnapshot(account: $0, rooms: nil, hasOfflineMessages: nil) }
+    }
+
     /// Feed entries after `sequence`, at most 1,000 at a time.
     public func accountChanges(after sequence: Int64) async throws -> [AccountChange] {
         try await accountChanges(after: sequence, limit: 1_000)

@@ -53,9 +53,10 @@ enum RoomSQL {
         return true
     }
 
+    /// Every login reads this: prepared once per connection.
     static func rooms(of account: AccountID, in db: Database) throws -> [RoomName] {
-        try String.fetchAll(db, sql: "SELECT room_name FROM room_member WHERE user_id = ? ORDER BY room_key", arguments: [account.rawValue])
-            .compactMap(RoomName.init)
+        let statement = try db.cachedStatement(sql: "SELECT room_name FROM room_member WHERE user_id = ? ORDER BY room_key")
+        return try String.fetchAll(statement, arguments: [account.rawValue]).compactMap(RoomName.init)
     }
 
     static func members(of room: RoomName, in db: Database) throws -> [AccountID] {

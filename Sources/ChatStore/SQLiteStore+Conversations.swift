@@ -84,7 +84,7 @@ extension SQLiteStore: ConversationStore {
         // Nearly every login has nothing waiting: find that out on a reader, so that a
         // storm of logins does not queue for the one writer (and its WAL appends).
         let waiting = try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM offline_dm WHERE recipient_id = ?)", arguments: [recipient.rawValue])
+            try Bool.fetchOne(db.cachedStatement(sql: Self.offlineWaiting), arguments: [recipient.rawValue])
         }
         guard waiting == true else { return [] }
         return try await pool.write { db in try ConversationSQL.takeOffline(for: recipient, in: db) }

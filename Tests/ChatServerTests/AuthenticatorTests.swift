@@ -59,7 +59,7 @@ final class AuthenticatorTests: XCTestCase {
     private func assertVerified(
         _ outcome: Authenticator.LoginOutcome, as user: UserName, file: StaticString = #filePath, line: UInt = #line
     ) {
-        guard case .verified(let login) = outcome else {
+        guard case .verified(let login, _) = outcome else {
             return XCTFail("expected \(user) verified, got \(outcome)", file: file, line: line)
         }
         XCTAssertEqual(login.user, user, file: file, line: line)
@@ -110,7 +110,7 @@ final class AuthenticatorTests: XCTestCase {
     func testPasswordChangesWaitingForTheStoreKeepToTheirShare() async throws {
         let authenticator = try makeAuthenticator(threads: 2, maxQueued: 0)
         let loop = group.next()
-        guard case .verified(let login) = try await authenticator.verifyLogin(name: "alice", password: "alice-pw", on: loop).get() else {
+        guard case .verified(let login, _) = try await authenticator.verifyLogin(name: "alice", password: "alice-pw", on: loop).get() else {
             return XCTFail("alice could not log in")
         }
         slow.hold(account: login.credential.account)

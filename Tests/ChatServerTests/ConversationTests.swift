@@ -32,6 +32,47 @@ final class ConversationTests: XCTestCase {
         await again.close()
     }
 
+    /// A login that finds both rooms it belongs to and direct messages that waited:
+    /// both come from the login's one read of the store. After a restart only that
+    /// read knows of the messages; then again on the server that queued them.
+    func testOneLoginFindsBothItsRoomsAndItsWaitingDirectMessages() async throws {
+        let harness = try await ServerHarness.start(for: self)
+        let carol = try await harness.login("carol")
+        try await carol.send("/join #Dev")
+        try await expect(carol, "OK join #Dev")
+        await carol.close()
+        let alice = try await harness.login("alice")
+        try await alice.send("/join #Dev")
+        try await expect(alice, "OK join #Dev")
+        for text in ["are you there?", "hello?"] {
+            try await alice.send("/msg carol \(text)")
+            try await expect(alice, "OK msg carol")
+        }
+        await alice.close()
+
+        let restarted = try await harness.restarted(for: self)
+        let aliceAgain = try await restarted.login("alice")
+        let carolAgain = try await restarted.login("carol")
+        try await expect(carolAgain, "DM alice are you there?")
+        try await expect(carolAgain, "DM alice hello?")
+        // Her login told nobody, and she is in both her rooms.
+        try await expectNothingPending(aliceAgain)
+        try await aliceAgain.send("/say #dev hello carol")
+        try await expect(carolAgain, "MSG #Dev alice hello carol")
+        try await aliceAgain.send("/say #lobby hello all")
+        try await expect(carolAgain, "MSG #lobby alice hello all")
+        try await expectNothingPending(carolAgain)
+        await carolAgain.close()
+
+        try await aliceAgain.send("/msg carol back again?")
+        try await expect(aliceAgain, "OK msg carol")
+        let carolThird = try await restarted.login("carol")
+        try await expect(carolThird, "DM alice back again?")
+        try await expectNothingPending(carolThird)
+        await carolThird.close()
+        await aliceAgain.close()
+    }
+
     func testTheOfflineQueueIsBoundedPerRecipient() async throws {
         let harness = try await ServerHarness.start(for: self) { $0.linesPerSecond = 0 }
         let alice = try await harness.login("alice")

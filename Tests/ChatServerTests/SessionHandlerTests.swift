@@ -239,6 +239,58 @@ final class SessionHandlerTests: XCTestCase {
         XCTAssertEqual(lines, ["PONG 5", "PONG 6"], "delayed, never dropped, in order")
     }
 
+    /// A login's look-up of the account reads its rooms and whether direct messages
+    /// wait in the same trip to the store; the hub trusts that read only while nothing
+    /// it has seen since can have changed them: the account's own joins and leaves (on
+    /// a session gone by now), a direct message that found it offline, or too much time.
+    func testAPrefetchedLoginIsTrustedOnlyWhileNothingItReadCanHaveChanged() async throws {
+        let aliceName = UserName("alice")!
+        let alice = try XCTUnwrap(try store.user(named: aliceName)).credential.account
+        let channel = try await makeChannel()
+        let hub = hub
+        func verified() async throws -> (VerifiedLogin, LoginPrefetch) {
+            let outcome = try await authenticator.verifyLogin(name: "alice", password: "alice-pw", on: channel.eventLoop).get()
+            guard case .verified(let login, let prefetch) = outcome else { throw TestLoginError(description: "alice did not log in") }
+            return (login, prefetch)
+        }
+        /// Registers a session of alice with `prefetch`, then takes it out again.
+        func register(_ login: VerifiedLogin, _ prefetch: LoginPrefetch, after delay: TimeAmount = .zero) async throws
+            -> Hub.PrefetchedRegistration
+        {
+            try await channel.testingEventLoop.executeInContext {
+                let handler = try channel.pipeline.syncOperations.handler(type: SessionHandler.self)
+                let handle = SessionHandle(id: SessionID.next(), login: login, handler: handler, eventLoop: channel.eventLoop)
+                let registration = hub.register(handle, prefetched: prefetch, now: prefetch.readAt + delay)
+                hub.unregister(handle)
+                return registration
+            }
+        }
+
+        let (login, quiet) = try await verified()
+        XCTAssertEqual(quiet.rooms, [.lobby])
+        XCTAssertEqual(quiet.hasOfflineMessages, false)
+        var registration = try await register(login, quiet)
+        XCTAssertEqual(registration, .registered(takeOfflineQueue: false), "nothing happened since the read")
+        registration = try await register(login, quiet, after: Hub.recentChangeMemory)
+        XCTAssertEqual(registration, .roomsOutdated, "older than the hub's memory")
+
+        // Another session of alice joins a room after this login's read, and goes.
+        _ = try await store.join(alice, room: RoomName("#plans")!)
+        hub.joined(RoomName("#plans")!, account: alice, user: aliceName, by: SessionID.next(), now: quiet.readAt + .milliseconds(1))
+        registration = try await register(login, quiet)
+        XCTAssertEqual(registration, .roomsOutdated)
+        let (_, later) = try await verified()
+        XCTAssertEqual(later.rooms, [.lobby, RoomName("#plans")!])
+        registration = try await register(login, later)
+        XCTAssertEqual(registration, .registered(takeOfflineQueue: false), "read after the join")
+
+        // A direct message finds alice offline after this read: it may be queued.
+        _ = hub.onlineAccount(named: UserName("ALICE")!, now: later.readAt + .milliseconds(1))
+        registration = try await register(login, later)
+        XCTAssertEqual(registration, .registered(takeOfflineQueue: true))
+        try await channel.close()
+    }
+
     /// A login reads its account's rooms from the store, then registers in the hub.
     /// A kick or drop that commits in between reaches the hub first: the login must
     /// not bring the room back, or a kicked account would go on reading a private

@@ -28,7 +28,7 @@ struct TestLogins {
         let authenticator = try Authenticator(accounts: store, hasher: hasher, threads: 1, maxQueued: 4, logger: Logger(label: "test-logins"))
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         func verified(_ name: String, _ password: String) async throws -> VerifiedLogin {
-            guard case .verified(let login) = try await authenticator.verifyLogin(name: name, password: password, on: loop).get() else {
+            guard case .verified(let login, _) = try await authenticator.verifyLogin(name: name, password: password, on: loop).get() else {
                 throw TestLoginError(description: "\(name) did not log in")
             }
             return login

@@ -40,7 +40,7 @@ class ConversationStoreConformance: XCTestCase {
             ("prune by age", pruningByAgeKeepsNewerEvents),
             ("prune by count", pruningByCountKeepsTheNewestPerConversation),
             ("delete account", deletingAnAccountDropsItsMembershipsAndQueue),
-        ] + roomChecks + catchUpChecks
+        ] + roomChecks + catchUpChecks + loginChecks
     }
 
     let start = Date(timeIntervalSince1970: 1_796_000_000.123)
