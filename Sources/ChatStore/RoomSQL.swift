@@ -53,9 +53,12 @@ enum RoomSQL {
         return true
     }
 
-    /// Every login reads this: prepared once per connection.
+    /// Every login reads this: prepared once per connection. Named as the room's
+    /// creator spelled it (not as this member typed it), so that a server filling its
+    /// hub from these names every room one way, whoever logs in first.
     static func rooms(of account: AccountID, in db: Database) throws -> [RoomName] {
-        let statement = try db.cachedStatement(sql: "SELECT room_name FROM room_member WHERE user_id = ? ORDER BY room_key")
+        let statement = try db.cachedStatement(
+            sql: "SELECT room.name FROM room_member JOIN room ON room.key = room_member.room_key WHERE user_id = ? ORDER BY room_key")
         return try String.fetchAll(statement, arguments: [account.rawValue]).compactMap(RoomName.init)
     }
 

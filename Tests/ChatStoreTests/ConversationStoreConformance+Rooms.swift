@@ -19,6 +19,7 @@ extension ConversationStoreConformance {
             ("concurrent joins", concurrentJoinsOfAMissingRoomMakeOneOwner),
             ("owner deletion", deletingAnAccountHandsItsRoomsOnOrRemovesThem),
             ("history goes with the room", aRoomsHistoryGoesWithTheRoom),
+            ("a room keeps its creator's spelling", membersSeeTheRoomAsItsCreatorSpelledIt),
         ]
     }
 
@@ -55,6 +56,18 @@ extension ConversationStoreConformance {
         _ = try await store.join(mallory, room: room("#open"))
         let afterEmpty = try await store.history(of: .room(room("#open")), before: nil, limit: 10)
         XCTAssertEqual(afterEmpty.events, [], "a room that emptied is a new room when created again")
+    }
+
+    /// Whoever joins `#dev` joins `#Dev` if that is how its creator spelled it, and
+    /// the account's rooms say so: a server restored from them names the room one way
+    /// for everyone, whichever member logs in first.
+    func membersSeeTheRoomAsItsCreatorSpelledIt(_ store: any Store) async throws {
+        let alice = try await account(store, "alice")
+        let bob = try await account(store, "bob")
+        _ = try await store.join(alice, room: room("#Dev"))
+        _ = try await store.join(bob, room: room("#dev"))
+        let bobsRooms = try await store.rooms(of: bob)
+        XCTAssertEqual(bobsRooms.map(\.display), ["#Dev", "#lobby"])
     }
 
     func joiningAMissingRoomCreatesItForTheJoiner(_ store: any Store) async throws {

@@ -131,7 +131,7 @@ final class SQLiteMigrationTests: XCTestCase {
             XCTAssertNil(info?.topic, room)
         }
         let aliceRooms = try await store.rooms(of: alice)
-        XCTAssertEqual(aliceRooms.map(\.display), ["#Go", "#lobby", "#rust"], "spelled as each joined")
+        XCTAssertEqual(aliceRooms.map(\.display), ["#Go", "#Lobby", "#Rust"], "spelled as each room is, whoever joined it how")
 
         // The new schema's rules hold for the migrated rows.
         XCTAssertTrue(try store.deleteUser(name("Bob")))
