@@ -54,9 +54,9 @@ final class OutboundDeliveryTests: XCTestCase {
             $0.maxOutboundQueueBytes = 16 << 20
             $0.linesPerSecond = 0
         }
-        // A small receive buffer: ~3 MB cannot hide in the kernel, as in
-        // DeliveryTests' slow reader, so the server's socket takes only part of a write
-        // and the channel keeps records while other members' flushes go on.
+        // A small receive buffer, as in DeliveryTests' slow reader: the server's socket
+        // takes only part of a write and the channel keeps its records while other
+        // members' flushes go on through the loop's shared buffers.
         let stalled = try await TestLineClient.connect(
             port: harness.port,
             context: harness.clientContext,
@@ -70,8 +70,10 @@ final class OutboundDeliveryTests: XCTestCase {
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
 
-        let count = 3000
-        let texts = (0..<count).map { "\($0) " + String(repeating: "z", count: 600 + ($0 * 37) % 800) }
+        // ~5 MB: the kernel's buffers on loopback hold ~3 MB of it, so the server also
+        // keeps lines for this reader over several passes (and compacts them).
+        let count = 2500
+        let texts = (0..<count).map { "\($0) " + String(repeating: "z", count: 1500 + ($0 * 37) % 1000) }
         for chunk in stride(from: 0, to: count, by: 100) {
             let lines = texts[chunk..<min(chunk + 100, count)].map { $0 + "\n" }.joined()
             try await alice.sendRaw(Array(lines.utf8))
