@@ -40,7 +40,7 @@ public final class TLSWriteBuffers {
     }
 
     /// Bytes kept between flushes.
-    public var keptCapacity: Int { (records?.capacity ?? 0) + (plaintext?.capacity ?? 0) }
+    var keptCapacity: Int { (records?.capacity ?? 0) + (plaintext?.capacity ?? 0) }
 
     private static func take(_ slot: inout ByteBuffer?, capacity: Int) -> ByteBuffer? {
         guard slot != nil else { return nil }
