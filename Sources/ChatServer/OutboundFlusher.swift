@@ -33,6 +33,7 @@ final class OutboundFlusher {
             for session in sessions {
                 session.flushScheduledOutput()
             }
+            scratch.passEnded()
         }
     }
 }

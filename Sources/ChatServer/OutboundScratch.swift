@@ -19,6 +19,8 @@ final class OutboundScratch {
 
     private var spareLists: [[ByteBuffer]] = []
     private var spareLines = 0
+    /// Lists handed out since the last `passEnded()`.
+    private var listsTaken = 0
     private var gatherBuffer: ByteBuffer?
     private let allocator: ByteBufferAllocator
 
@@ -28,6 +30,7 @@ final class OutboundScratch {
 
     /// An empty list, with room for lines if one was given back.
     func takeList() -> [ByteBuffer] {
+        listsTaken += 1
         guard let list = spareLists.popLast() else { return [] }
         spareLines -= list.capacity
         return list
@@ -50,6 +53,22 @@ final class OutboundScratch {
         gatherBuffer!.clear(minimumCapacity: capacity)
         defer { gatherBuffer = nil }
         return gatherBuffer!
+    }
+
+    /// The loop's flush pass is over: keeps no more spare lists than this pass used, so
+    /// a burst (a login storm's JOIN lines to thousands of members) does not leave its
+    /// lists kept while the server idles.
+    func passEnded() {
+        if listsTaken == 0 {
+            spareLists = []
+            spareLines = 0
+        } else if spareLists.count > listsTaken {
+            for list in spareLists[listsTaken...] {
+                spareLines -= list.capacity
+            }
+            spareLists.removeSubrange(listsTaken...)
+        }
+        listsTaken = 0
     }
 
     /// Keeps a gather buffer after its write for the next flush.

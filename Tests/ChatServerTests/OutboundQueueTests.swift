@@ -143,5 +143,10 @@ final class OutboundQueueTests: XCTestCase {
             scratch.retainedBytes,
             OutboundScratch.maxSpareLines * MemoryLayout<ByteBuffer>.stride + OutboundScratch.maxGatherCapacity
         )
+        scratch.passEnded()
+        XCTAssertGreaterThan(scratch.retainedBytes, 0, "the lists this pass used were dropped")
+        // A pass that needed none: the burst's lists are not kept while the server idles.
+        scratch.passEnded()
+        XCTAssertEqual(scratch.retainedBytes, 0)
     }
 }
