@@ -46,6 +46,8 @@ public final class ChatServer: Service, Sendable {
     let connections: ConnectionTracker
     let group: MultiThreadedEventLoopGroup
     private let flushers: PerEventLoop<OutboundFlusher>
+    /// Each loop's TLS connections encrypt into these in turn.
+    private let tlsWriteBuffers: PerEventLoop<TLSWriteBuffers>
     private let timeouts: PerEventLoop<SessionTimeouts>
     private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
     /// Nil unless `metricsListen` is set: then every part counts into it.
@@ -134,6 +136,7 @@ public final class ChatServer: Service, Sendable {
             logger: logger
         )
         self.flushers = PerEventLoop(group: group) { OutboundFlusher(eventLoop: $0) }
+        self.tlsWriteBuffers = PerEventLoop(group: group) { _ in TLSWriteBuffers() }
         let timeoutCheckInterval = SessionTimeouts.interval(
             for: configuration.loginGracePeriod, configuration.idleTimeout, configuration.pingTimeout
         )
@@ -245,6 +248,7 @@ public final class ChatServer: Service, Sendable {
         )
         let server = self
         let flushers = flushers
+        let tlsWriteBuffers = tlsWriteBuffers
         let timeouts = timeouts
         let connections = connections
         let logger = logger
@@ -293,7 +297,11 @@ public final class ChatServer: Service, Sendable {
                     }
                     // Read once per connection: a reload reaches new connections only.
                     let current = server.runningConfiguration
-                    let tls = try TLSHandler.server(context: server.currentTLSContext, handshakeTimeout: current.handshakeTimeout)
+                    let tls = try TLSHandler.server(
+                        context: server.currentTLSContext,
+                        handshakeTimeout: current.handshakeTimeout,
+                        writeBuffers: tlsWriteBuffers.value(for: channel.eventLoop)
+                    )
                     let session = SessionHandler(
                         services: services,
                         settings: SessionHandler.Settings(current),

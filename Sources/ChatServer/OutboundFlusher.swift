@@ -9,6 +9,9 @@ import NIOCore
 /// session would cost a closure and a locked enqueue for each of a room's members on
 /// every message.
 final class OutboundFlusher {
+    /// What the loop's sessions queue their lines in and gather them into, reused
+    /// pass after pass.
+    let scratch = OutboundScratch()
     private let eventLoop: EventLoop
     private var pending: [SessionOutbox] = []
     private var scheduled = false
@@ -30,6 +33,7 @@ final class OutboundFlusher {
             for session in sessions {
                 session.flushScheduledOutput()
             }
+            scratch.passEnded()
         }
     }
 }

@@ -34,12 +34,12 @@ final class SessionOutbox {
     func detach() {
         context = nil
         isClosed = true
-        queue.discard()
+        queue.discard(scratch: flusher.scratch)
     }
 
     func enqueue(_ bytes: ByteBuffer) -> Enqueued {
         guard context != nil, !isClosed else { return .ignored }
-        switch queue.append(bytes) {
+        switch queue.append(bytes, scratch: flusher.scratch) {
         case .queued(let scheduleFlush):
             if scheduleFlush {
                 flusher.schedule(self)
@@ -53,6 +53,12 @@ final class SessionOutbox {
     /// Called by the loop's `OutboundFlusher` at the end of the pass.
     func flushScheduledOutput() {
         queue.flushStarted()
+        guard isWritable else {
+            // The peer is behind: what waits for it is copied out of the hub's buffers,
+            // once per pass, instead of pinning them until it reads.
+            queue.compact(scratch: flusher.scratch)
+            return
+        }
         flush()
     }
 
@@ -75,13 +81,18 @@ final class SessionOutbox {
     func closeNow() {
         guard !isClosed, let context else { return }
         isClosed = true
-        queue.discard()
+        queue.discard(scratch: flusher.scratch)
         context.close(promise: nil)
     }
 
     /// One write through the pipeline for everything queued, while writable.
     private func flush() {
-        guard let context, isWritable, let queued = queue.take() else { return }
-        context.writeAndFlush(NIOAny(queued), promise: nil)
+        guard let context, isWritable, let batch = queue.take(scratch: flusher.scratch) else { return }
+        context.writeAndFlush(NIOAny(batch.bytes), promise: nil)
+        if batch.isGathered {
+            // The TLS handler has encrypted it by now (or, mid-handshake, holds it, and
+            // the next gather then gets new storage instead of overwriting it).
+            flusher.scratch.keep(gathered: batch.bytes)
+        }
     }
 }

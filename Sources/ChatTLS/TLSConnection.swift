@@ -168,13 +168,14 @@ final class TLSConnection {
     }
 
     /// Makes room for the records `plaintextBytes` will become, so that a flush of
-    /// several records fills one buffer instead of regrowing it record by record.
-    func reserveNetworkOutput(forPlaintext plaintextBytes: Int) {
+    /// several records fills one buffer instead of regrowing it record by record: the
+    /// loop's shared buffer if one is kept in `shared`, else a new one.
+    func reserveNetworkOutput(forPlaintext plaintextBytes: Int, from shared: TLSWriteBuffers?) {
         guard plaintextBytes > 0 else { return }
         let records = (plaintextBytes + Self.maxRecordPlaintext - 1) / Self.maxRecordPlaintext
         let capacity = plaintextBytes + records * Self.maxRecordOverhead
         if outbound == nil {
-            outbound = allocator.buffer(capacity: capacity)
+            outbound = shared?.takeRecordBuffer(capacity: capacity) ?? allocator.buffer(capacity: capacity)
         } else {
             outbound!.reserveCapacity(minimumWritableBytes: capacity)
         }

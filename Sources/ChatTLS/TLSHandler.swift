@@ -33,6 +33,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     private typealias BufferedWrite = (data: ByteBuffer, promise: EventLoopPromise<Void>?)
 
     private let connection: TLSConnection
+    /// The loop's buffers for output, if the owner shares them between connections.
+    private let writeBuffers: TLSWriteBuffers?
     private let handshakeTimeout: TimeAmount
     private let closeTimeout: TimeAmount
     private var state: State = .idle
@@ -48,16 +50,21 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     /// The server end: waits for the ClientHello and presents `context`'s certificate.
     ///
-    /// - Parameter context: a context made by `TLSContext.server(…)`.
+    /// - Parameters:
+    ///   - context: a context made by `TLSContext.server(…)`.
+    ///   - writeBuffers: the output buffers of the event loop the channel runs on,
+    ///     shared with its other connections; nil for buffers of this connection's own.
     public static func server(
         context: TLSContext,
         handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
-        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
+        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout,
+        writeBuffers: TLSWriteBuffers? = nil
     ) throws -> TLSHandler {
         TLSHandler(
             connection: try TLSConnection(serverContext: context),
             handshakeTimeout: handshakeTimeout,
-            closeTimeout: closeTimeout
+            closeTimeout: closeTimeout,
+            writeBuffers: writeBuffers
         )
     }
 
@@ -67,21 +74,25 @@ public final class TLSHandler: ChannelDuplexHandler {
     ///   - context: a context made by `TLSContext.client(…)`.
     ///   - serverName: the DNS name (also sent as SNI) or IP address the server's
     ///     certificate must carry.
+    ///   - writeBuffers: as for `server(…)`.
     public static func client(
         context: TLSContext,
         serverName: String,
         handshakeTimeout: TimeAmount = TLSHandler.defaultHandshakeTimeout,
-        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout
+        closeTimeout: TimeAmount = TLSHandler.defaultCloseTimeout,
+        writeBuffers: TLSWriteBuffers? = nil
     ) throws -> TLSHandler {
         TLSHandler(
             connection: try TLSConnection(clientContext: context, serverName: serverName),
             handshakeTimeout: handshakeTimeout,
-            closeTimeout: closeTimeout
+            closeTimeout: closeTimeout,
+            writeBuffers: writeBuffers
         )
     }
 
-    private init(connection: TLSConnection, handshakeTimeout: TimeAmount, closeTimeout: TimeAmount) {
+    private init(connection: TLSConnection, handshakeTimeout: TimeAmount, closeTimeout: TimeAmount, writeBuffers: TLSWriteBuffers?) {
         self.connection = connection
+        self.writeBuffers = writeBuffers
         self.handshakeTimeout = handshakeTimeout
         self.closeTimeout = closeTimeout
     }
@@ -265,12 +276,13 @@ public final class TLSHandler: ChannelDuplexHandler {
             if index == marked { break }
             index = bufferedWrites.index(after: index)
         }
-        connection.reserveNetworkOutput(forPlaintext: remaining)
+        connection.reserveNetworkOutput(forPlaintext: remaining, from: writeBuffers)
 
         let recordSize = TLSConnection.maxRecordPlaintext
         var promises: [EventLoopPromise<Void>] = []
-        // Only for packing several small writes into one record, and freed after this
-        // flush: a connection that once sent a burst does not keep 16 KiB for it.
+        // Only for packing several small writes into one record, and not kept by this
+        // connection after the flush: one that once sent a burst does not keep 16 KiB
+        // for it (the loop's shared buffers may keep it for the next flush of any).
         var coalesced: ByteBuffer?
         var failure: TLSError?
         while bufferedWrites.hasMark, let (write, promise) = bufferedWrites.popFirst() {
@@ -288,7 +300,10 @@ public final class TLSHandler: ChannelDuplexHandler {
                     remaining -= count
                 } else {
                     if coalesced == nil {
-                        coalesced = context.channel.allocator.buffer(capacity: min(recordSize, remaining))
+                        let capacity = min(recordSize, remaining)
+                        coalesced =
+                            writeBuffers?.takePlaintextBuffer(capacity: capacity)
+                            ?? context.channel.allocator.buffer(capacity: capacity)
                     }
                     let count = min(recordSize - pending, data.readableBytes)
                     var slice = data.readSlice(length: count)!
@@ -301,6 +316,9 @@ public final class TLSHandler: ChannelDuplexHandler {
                     }
                 }
             }
+        }
+        if let coalesced {
+            writeBuffers?.keep(plaintext: coalesced)
         }
         if queued > Self.retainedWriteQueueCapacity && bufferedWrites.isEmpty {
             bufferedWrites = MarkedCircularBuffer(initialCapacity: 4)
@@ -330,6 +348,9 @@ public final class TLSHandler: ChannelDuplexHandler {
             writePromise = combined
         }
         context.writeAndFlush(wrapOutboundOut(records), promise: writePromise)
+        // Reused by the loop's next flush, unless the channel still holds it (a partial
+        // write): then the next flush gets new storage and these bytes stay as they are.
+        writeBuffers?.keep(records: records)
     }
 
     // MARK: Closing

@@ -77,6 +77,11 @@ public final class TestLineClient: Sendable {
         try await channel.setOption(.autoRead, value: false).get()
     }
 
+    /// Reads again after `stopReading()`.
+    public func resumeReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+    }
+
     /// Closes the connection, waiting at most `timeout` for TLS to finish: a test's
     /// clean-up must never hang it.
     public func close(timeout: TimeAmount = .seconds(10)) async {

@@ -82,27 +82,6 @@ final class SessionPiecesTests: XCTestCase {
         }
     }
 
-    // MARK: OutboundQueue
-
-    private func bytes(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
-
-    func testQueuedLinesLeaveTogetherWithOneFlushPerPass() {
-        var queue = OutboundQueue(limit: 100)
-        XCTAssertEqual(queue.append(bytes("a\r\n")), .queued(scheduleFlush: true))
-        XCTAssertEqual(queue.append(bytes("b\r\n")), .queued(scheduleFlush: false))
-        queue.flushStarted()
-        XCTAssertEqual(queue.take().map { String(buffer: $0) }, "a\r\nb\r\n")
-        XCTAssertNil(queue.take(), "taken once")
-        XCTAssertEqual(queue.append(bytes("c\r\n")), .queued(scheduleFlush: true))
-    }
-
-    func testPastTheLimitIsAnOverflowAndNothingStaysQueued() {
-        var queue = OutboundQueue(limit: 5)
-        XCTAssertEqual(queue.append(bytes("abc")), .queued(scheduleFlush: true))
-        XCTAssertEqual(queue.append(bytes("def")), .overflow(6))
-        XCTAssertEqual(queue.queuedBytes, 0)
-    }
-
     // MARK: SessionDeadlines
 
     func testLoginGraceExpiresOnceUnlessLoggedIn() {

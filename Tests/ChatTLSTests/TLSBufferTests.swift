@@ -68,4 +68,42 @@ final class TLSBufferTests: EmbeddedPairTestCase {
         for write in writes { try pair.client.writeInbound(write) }
         XCTAssertEqual(pair.clientRecorder.receivedText, lines.joined())
     }
+
+    func testFlushesWhileEarlierRecordsAreStillUnsentSpoilNothing() throws {
+        try pair.handshake()
+        // Nothing is read from the server's channel between these flushes, as when a
+        // socket takes only part of a write: each flush must leave the records the
+        // channel still holds alone, whether its plaintext was one write or several.
+        var sent = ""
+        for round in 0..<4 {
+            let lines = (0..<(300 + round * 500)).map { "MSG #lobby user\(round) line \($0)\r\n" }
+            if round % 2 == 0 {
+                pair.server.writeAndFlush(ByteBuffer(string: lines.joined()), promise: nil)
+            } else {
+                for line in lines { pair.server.write(ByteBuffer(string: line), promise: nil) }
+                pair.server.flush()
+            }
+            pair.client.writeAndFlush(ByteBuffer(string: "PING \(round)\r\n"), promise: nil)
+            sent += lines.joined()
+        }
+        try pair.exchange()
+        XCTAssertTrue(pair.clientRecorder.receivedText == sent, "received \(pair.clientRecorder.receivedText.utf8.count) of \(sent.utf8.count) bytes")
+        XCTAssertEqual(pair.serverRecorder.receivedText, "PING 0\r\nPING 1\r\nPING 2\r\nPING 3\r\n")
+        XCTAssertTrue(pair.clientRecorder.errors.isEmpty, "\(pair.clientRecorder.errors)")
+    }
+
+    func testTheLoopKeepsABoundedBufferForTheNextFlushAndTheConnectionNone() throws {
+        try pair.handshake()
+        pair.server.writeAndFlush(ByteBuffer(string: "MSG #lobby alice hi\r\n"), promise: nil)
+        try pair.exchange()
+        XCTAssertGreaterThan(pair.writeBuffers.keptCapacity, 0, "nothing kept for the next flush")
+
+        let burst = patternBytes(count: 1 << 20)
+        pair.server.writeAndFlush(ByteBuffer(bytes: burst), promise: nil)
+        try pair.exchange()
+        XCTAssertTrue(pair.clientRecorder.received.suffix(burst.count) == burst)
+        XCTAssertLessThanOrEqual(pair.writeBuffers.keptCapacity, 2 * TLSWriteBuffers.maxKeptCapacity, "a burst's buffer was kept")
+        let handler = try pair.server.pipeline.syncOperations.handler(type: TLSHandler.self)
+        XCTAssertEqual(handler.heldBufferCapacity, 0)
+    }
 }

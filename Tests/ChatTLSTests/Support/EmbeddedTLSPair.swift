@@ -18,6 +18,11 @@ final class EmbeddedTLSPair {
     let server: EmbeddedChannel
     let clientRecorder = PipelineRecorder()
     let serverRecorder = PipelineRecorder()
+    /// Both ends share one loop, so they share its output buffers, as a server's
+    /// connections on one loop do: every test here also checks that a flush never
+    /// spoils records another write still holds (the embedded channels keep every
+    /// write until it is read).
+    let writeBuffers = TLSWriteBuffers()
 
     init(
         serverContext: TLSContext,
@@ -28,11 +33,16 @@ final class EmbeddedTLSPair {
         client = EmbeddedChannel(loop: loop)
         server = EmbeddedChannel(loop: loop)
         try client.pipeline.syncOperations.addHandlers(
-            TLSHandler.client(context: clientContext, serverName: serverName, handshakeTimeout: handshakeTimeout),
+            TLSHandler.client(
+                context: clientContext,
+                serverName: serverName,
+                handshakeTimeout: handshakeTimeout,
+                writeBuffers: writeBuffers
+            ),
             clientRecorder
         )
         try server.pipeline.syncOperations.addHandlers(
-            TLSHandler.server(context: serverContext, handshakeTimeout: handshakeTimeout),
+            TLSHandler.server(context: serverContext, handshakeTimeout: handshakeTimeout, writeBuffers: writeBuffers),
             serverRecorder
         )
     }
