@@ -19,7 +19,8 @@ import ChatProtocol
 ///
 /// Events that are not the connection's or the login's own deadlines (keys typed
 /// while a reconnecting client logs in again) go to `other`; when it answers true
-/// the login is abandoned (``ClientFailure/Kind/cancelled``).
+/// the login is abandoned (``ClientFailure/Kind/cancelled``). `arrivedEarly`: the
+/// connection's events that came before the caller could start this.
 enum ClientLogin {
     /// Pauses before the tries after a busy answer, before jitter: five tries in
     /// all, and at most 7.5 s × 1.25 of waiting.
@@ -58,7 +59,8 @@ enum ClientLogin {
         password: String,
         askAgain: (() -> String?)? = nil,
         remark: (String) -> Void = ChatClientApp.writeError,
-        other: (ClientEvent) -> Bool = { _ in false }
+        other: (ClientEvent) -> Bool = { _ in false },
+        arrivedEarly: [ClientEvent] = []
     ) async throws(ClientFailure) -> LoggedIn {
         var password = password
         var capAnswered = false
@@ -76,7 +78,18 @@ enum ClientLogin {
         }
         var deadline = after(timeout, "login-0")
         defer { deadline.cancel() }
-        while let event = await events.next() {
+        // What the connection said before this started (its `HELLO`, when the
+        // server was quicker than the reconnecting runner) comes first.
+        var early = arrivedEarly[...]
+        while true {
+            let event: ClientEvent
+            if let next = early.popFirst() {
+                event = next
+            } else if let next = await events.next() {
+                event = next
+            } else {
+                break
+            }
             switch event {
             case .connection(.line(let text)):
                 switch ServerEvent.parse(text) {

@@ -68,12 +68,19 @@ final class Reconnector {
             status(.connecting)
             link.startConnecting(attempt: attempt)
             var result: Result<ServerTrust.Connected, ClientFailure>?
+            // The new connection's lines can come before the news that it is up: its
+            // `HELLO`, dropped here, left the login waiting for it until its timeout.
+            var early: [ClientEvent] = []
             while result == nil {
                 guard let event = await events.next() else { return .cancelled }
                 switch event {
                 case .connectAttempt(let number, let outcome) where number == attempt:
                     result = outcome
-                case .connection, .connectAttempt, .deadline:
+                case .connection:
+                    // Only this attempt's connection reaches the stream (`ServerLink`
+                    // retired the others).
+                    early.append(event)
+                case .connectAttempt, .deadline:
                     continue
                 default:
                     if other(event) { return .cancelled }
@@ -84,7 +91,7 @@ final class Reconnector {
                 do throws(ClientFailure) {
                     let loggedIn = try await ClientLogin.perform(
                         connection: connected.connection, events: &events, continuation: link.continuation, user: user,
-                        password: password, remark: { _ in }, other: other)
+                        password: password, remark: { _ in }, other: other, arrivedEarly: early)
                     backoff.reset()
                     return .reconnected(connected.connection, stamps: loggedIn.stamps, pinnedNow: connected.pinnedNow)
                 } catch {
