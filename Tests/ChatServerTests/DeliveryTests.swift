@@ -60,13 +60,14 @@ final class DeliveryTests: XCTestCase {
 
         let payload = String(repeating: "z", count: 1000)
         let count = 3000  // ~3 MB towards the slow reader
-        // Alice stays at most 50 lines (~50 KB) ahead of bob, so bob, however slow
-        // this machine makes the test's own client, never looks like a stalled
-        // reader; carol, who reads nothing, falls further behind with every line.
+        // Alice stays at most 20 lines (~20 KB, under the 32 KiB cap) ahead of bob,
+        // so bob, however slow this machine makes the test's own client, never looks
+        // like a stalled reader; carol, who reads nothing, falls further behind with
+        // every line.
         let bobProgress = NIOLockedValueBox(0)
         let sender = Task {
             for index in 0..<count {
-                while index - bobProgress.withLockedValue({ $0 }) > 50 {
+                while index - bobProgress.withLockedValue({ $0 }) > 20 {
                     try await Task.sleep(for: .milliseconds(1))
                 }
                 try await alice.send("\(index) \(payload)")
