@@ -43,17 +43,7 @@ final class DeliveryTests: XCTestCase {
             $0.maxOutboundQueueBytes = 32 * 1024
             $0.linesPerSecond = 0
         }
-        // A small receive buffer so the kernel cannot hide the stall for long.
-        let slow = try await TestLineClient.connect(
-            port: harness.port,
-            context: harness.clientContext,
-            group: ServerHarness.clientGroup,
-            receiveBufferSize: 4096
-        )
-        _ = try await slow.nextLine()
-        try await slow.send("/login carol carol-pw")
-        try await expect(slow, "OK login carol")
-        try await slow.stopReading()
+        let slow = try await harness.loginStalledReader()
 
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")

@@ -54,19 +54,9 @@ final class OutboundDeliveryTests: XCTestCase {
             $0.maxOutboundQueueBytes = 16 << 20
             $0.linesPerSecond = 0
         }
-        // A small receive buffer, as in DeliveryTests' slow reader: the server's socket
-        // takes only part of a write and the channel keeps its records while other
-        // members' flushes go on through the loop's shared buffers.
-        let stalled = try await TestLineClient.connect(
-            port: harness.port,
-            context: harness.clientContext,
-            group: ServerHarness.clientGroup,
-            receiveBufferSize: 4096
-        )
-        _ = try await stalled.nextLine()
-        try await stalled.send("/login carol carol-pw")
-        try await expect(stalled, "OK login carol")
-        try await stalled.stopReading()
+        // Its socket takes only part of a write, and the channel keeps its records while
+        // other members' flushes go on through the loop's shared buffers.
+        let stalled = try await harness.loginStalledReader()
         let alice = try await harness.login("alice")
         let bob = try await harness.login("bob")
 
