@@ -7,12 +7,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Checks and changes passwords. The account is looked up first, through the store's
-/// async calls (at login together with what entering the hub needs, in one read); only
-/// the Argon2id work then runs on a bounded pool of threads, away from the event loops:
-/// one run takes ~100 ms of CPU and 64 MiB, which would stall every session on a loop
-/// and let a login flood exhaust memory, and a store a network round trip away must
-/// not hold a hashing thread while it answers.
+/// Checks and changes passwords. The account is looked up first (at login together with
+/// what entering the hub needs, in one read); the Argon2id work runs on a bounded pool
+/// of threads, away from the event loops: one run takes ~100 ms of CPU and 64 MiB,
+/// which would stall every session on a loop and let a login flood exhaust memory. A
+/// store a network round trip away is awaited before the hashing thread is taken, so
+/// that none idles while it answers; the embedded file is read on that thread.
 ///
 /// At most `threads` hashes run at once. `HashingAdmission` caps the work under way;
 /// past it the caller hears `busy` immediately.
@@ -61,38 +61,85 @@ final class Authenticator: Sendable {
 
     /// Verifies `password` for the account `name` (as typed; it may not even be a
     /// valid name). Succeeds only for an existing, unlocked account with that password.
+    ///
+    /// From a store on this machine (`LocalLoginSnapshots`) the look-up runs on the
+    /// hashing thread, just before the check: one trip off the event loop per login.
+    /// From any other store, the look-up is awaited first, so that no hashing thread
+    /// waits on the store.
     func verifyLogin(name: String, password: String, on eventLoop: EventLoop) -> EventLoopFuture<LoginOutcome> {
-        runAdmitted(.login, on: eventLoop, whenBusy: .busy) { [self] in
-            let userName = UserName(name)
-            let readAt = NIODeadline.now()
-            let snapshot = if let userName { try await accounts.loginSnapshot(named: userName) } else { LoginSnapshot?.none }
-            let record = snapshot?.account
-            let (matches, upgradedHash) = try await hashing { [hasher, dummyHash, logger] in
-                // Always run exactly one verification, whatever is wrong with the request.
-                let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
-                guard let record, matches, !record.isLocked, hasher.needsRehash(record.passwordHash) else {
-                    return (matches, String?.none)
+        guard admit(.login) else { return eventLoop.makeSucceededFuture(.busy) }
+        let userName = UserName(name)
+        let checked: EventLoopFuture<PasswordCheck>
+        if let local = accounts as? any LocalLoginSnapshots {
+            checked = pool.runIfActive(
+                eventLoop: eventLoop,
+                timingHashWait { [self] in
+                    let readAt = NIODeadline.now()
+                    let snapshot = try userName.flatMap { try local.loginSnapshotBlocking(named: $0) }
+                    return check(password, against: snapshot, readAt: readAt)
                 }
-                // The account was made with weaker parameters: hash again while the
-                // plaintext is at hand. A failure here must not fail the login.
-                do {
-                    return (matches, try hasher.hash(password))
-                } catch {
-                    logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
-                    return (matches, nil)
-                }
+            )
+        } else {
+            checked = eventLoop.makeFutureWithNIOTask { [self] in
+                let readAt = NIODeadline.now()
+                let snapshot = if let userName { try await accounts.loginSnapshot(named: userName) } else { LoginSnapshot?.none }
+                return try await pool.runIfActive(timingHashWait { [self] in check(password, against: snapshot, readAt: readAt) })
             }
-            guard let record, let snapshot else {
-                return .rejected(reason: userName == nil ? "invalid user name" : "no such user")
+        }
+        return checked.flatMap { [self] check in
+            concluded(check, for: userName, on: eventLoop)
+        }.always { [self] _ in
+            finish(.login)
+        }
+    }
+
+    /// What a login's trip to the hashing pool found out.
+    private struct PasswordCheck: Sendable {
+        let snapshot: LoginSnapshot?
+        /// Taken before the look-up began.
+        let readAt: NIODeadline
+        let matches: Bool
+        /// A stronger hash of the password, when the account's is weaker than configured.
+        let upgradedHash: String?
+    }
+
+    /// Argon2id work of a login, on a hashing thread.
+    private func check(_ password: String, against snapshot: LoginSnapshot?, readAt: NIODeadline) -> PasswordCheck {
+        let record = snapshot?.account
+        // Always run exactly one verification, whatever is wrong with the request.
+        let matches = hasher.verify(password, against: record?.passwordHash ?? dummyHash)
+        var upgradedHash: String?
+        if let record, matches, !record.isLocked, hasher.needsRehash(record.passwordHash) {
+            // The account was made with weaker parameters: hash again while the
+            // plaintext is at hand. A failure here must not fail the login.
+            do {
+                upgradedHash = try hasher.hash(password)
+            } catch {
+                logger.warning("password hash upgrade failed", metadata: ["user": "\(record.name)", "error": "\(error)"])
             }
-            guard matches else { return .rejected(reason: "wrong password") }
-            guard !record.isLocked else { return .rejected(reason: "account locked") }
-            if let upgradedHash {
-                await upgrade(record, to: upgradedHash, timingOn: eventLoop)
-            } else {
-                loginRecorder.record(record.name, timingOn: eventLoop)
-            }
-            return .verified(VerifiedLogin(user: record.name, credential: record.credential), LoginPrefetch(snapshot, readAt: readAt))
+        }
+        return PasswordCheck(snapshot: snapshot, readAt: readAt, matches: matches, upgradedHash: upgradedHash)
+    }
+
+    /// The verdict on a checked login; a verified one is stamped, or its hash upgraded.
+    private func concluded(_ check: PasswordCheck, for userName: UserName?, on eventLoop: EventLoop) -> EventLoopFuture<LoginOutcome> {
+        guard let snapshot = check.snapshot else {
+            return eventLoop.makeSucceededFuture(.rejected(reason: userName == nil ? "invalid user name" : "no such user"))
+        }
+        let record = snapshot.account
+        guard check.matches else { return eventLoop.makeSucceededFuture(.rejected(reason: "wrong password")) }
+        guard !record.isLocked else { return eventLoop.makeSucceededFuture(.rejected(reason: "account locked")) }
+        let verified = LoginOutcome.verified(
+            VerifiedLogin(user: record.name, credential: record.credential),
+            LoginPrefetch(snapshot, readAt: check.readAt)
+        )
+        guard let upgradedHash = check.upgradedHash else {
+            loginRecorder.record(record.name, timingOn: eventLoop)
+            return eventLoop.makeSucceededFuture(verified)
+        }
+        return eventLoop.makeFutureWithNIOTask { [self] in
+            await upgrade(record, to: upgradedHash, timingOn: eventLoop)
+            return verified
         }
     }
 
@@ -152,9 +199,16 @@ final class Authenticator: Sendable {
         }
     }
 
-    /// Runs Argon2id work on the pool, timing its wait for a thread when metrics are on.
+    /// Argon2id work for the pool, timing its wait for a thread when metrics are on.
+    private func timingHashWait<Result: Sendable>(
+        _ work: @escaping @Sendable () throws -> Result
+    ) -> @Sendable () throws -> Result {
+        metrics?.timingHashWait(work) ?? work
+    }
+
+    /// Runs Argon2id work on the pool.
     private func hashing<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await pool.runIfActive(metrics?.timingHashWait(work) ?? work)
+        try await pool.runIfActive(timingHashWait(work))
     }
 
     /// Runs `work` in a task if admission lets it in; otherwise answers `whenBusy` at
@@ -165,13 +219,18 @@ final class Authenticator: Sendable {
         whenBusy: Result,
         _ work: @escaping @Sendable () async throws -> Result
     ) -> EventLoopFuture<Result> {
-        guard state.withLockedValue({ $0.admission.admit(kind) }) else {
+        guard admit(kind) else {
             return eventLoop.makeSucceededFuture(whenBusy)
         }
         return eventLoop.makeFutureWithNIOTask { [self] in
             defer { finish(kind) }
             return try await work()
         }
+    }
+
+    /// Whether `kind` of work may start now; every admitted piece ends with `finish`.
+    private func admit(_ kind: HashingAdmission.Work) -> Bool {
+        state.withLockedValue { $0.admission.admit(kind) }
     }
 
     private func finish(_ kind: HashingAdmission.Work) {

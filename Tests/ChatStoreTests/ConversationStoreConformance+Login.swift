@@ -10,6 +10,7 @@ extension ConversationStoreConformance {
         [
             ("login snapshot", loginSnapshotAgreesWithTheSeparateCalls),
             ("login snapshot of another account", loginSnapshotSeesOnlyItsOwnAccount),
+            ("login snapshot of an account in no room", loginSnapshotOfAnAccountInNoRoom),
         ]
     }
 
@@ -20,6 +21,7 @@ extension ConversationStoreConformance {
         _ = try await store.join(bob, room: room("#art"))
 
         let fresh = try await XCTUnwrapAsync(try await store.loginSnapshot(named: name("BOB")))
+        try assertBlockingReadAgrees(store, "BOB", fresh)
         let record = try await store.account(named: name("bob"))
         XCTAssertEqual(fresh.account, record)
         let rooms = try await store.rooms(of: bob)
@@ -32,6 +34,7 @@ extension ConversationStoreConformance {
         let waiting = try await XCTUnwrapAsync(try await store.loginSnapshot(named: name("bob")))
         XCTAssertEqual(waiting.hasOfflineMessages, true)
         XCTAssertEqual(waiting.rooms?.map(\.display), ["#lobby", "#Plans"], "no cache: the leave is seen")
+        try assertBlockingReadAgrees(store, "bob", waiting)
 
         let taken = try await store.takeOffline(for: bob)
         XCTAssertEqual(taken.map(\.text), ["while you were out"])
@@ -48,6 +51,8 @@ extension ConversationStoreConformance {
         XCTAssertNil(gone)
         let nobody = try await store.loginSnapshot(named: name("carol"))
         XCTAssertNil(nobody)
+        try assertBlockingReadAgrees(store, "bob", nil)
+        try assertBlockingReadAgrees(store, "carol", nil)
     }
 
     /// Another account's rooms and queue are not the login's.
@@ -60,5 +65,21 @@ extension ConversationStoreConformance {
         XCTAssertEqual(snapshot.account.credential.account, bob)
         XCTAssertEqual(snapshot.rooms?.map(\.display), ["#lobby"])
         XCTAssertEqual(snapshot.hasOfflineMessages, false)
+    }
+
+    /// An account that left every room, the lobby too, has no rooms (not unknown ones).
+    func loginSnapshotOfAnAccountInNoRoom(_ store: any Store) async throws {
+        let bob = try await account(store, "bob")
+        try await store.leave(bob, room: .lobby)
+        let snapshot = try await XCTUnwrapAsync(try await store.loginSnapshot(named: name("bob")))
+        XCTAssertEqual(snapshot.rooms, [])
+        XCTAssertEqual(snapshot.account.credential.account, bob)
+        try assertBlockingReadAgrees(store, "bob", snapshot)
+    }
+
+    /// A store on this machine answers the same from its blocking read.
+    private func assertBlockingReadAgrees(_ store: any Store, _ user: String, _ expected: LoginSnapshot?, line: UInt = #line) throws {
+        guard let local = store as? any LocalLoginSnapshots else { return }
+        XCTAssertEqual(try local.loginSnapshotBlocking(named: name(user)), expected, "blocking read of \(user)", line: line)
     }
 }
