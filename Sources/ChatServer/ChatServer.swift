@@ -266,20 +266,6 @@ public final class ChatServer: Service, Sendable {
                     ])
                 }
             }
-            // Chat lines are small and latency matters more than packet count; the
-            // TLS handler already coalesces what is queued together. (`.tcpOption`:
-            // `.socketOption(.tcp_nodelay)` is SOL_SOCKET option 1, SO_DEBUG, which
-            // needs CAP_NET_ADMIN; without it every accepted connection was closed.)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            // NIO keeps each connection's receive buffer for reuse. Its default
-            // (2 KiB, growing to 64 KiB) is sized for bulk transfer; chat lines are
-            // small, so start at 512 bytes and stop at 16 KiB (about a TLS record;
-            // sizes are powers of two): 1.5 KiB less per idle connection, and at most
-            // 16 KiB kept after a burst.
-            .childChannelOption(
-                .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 16 * 1024)
-            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Caps are checked before any TLS work: an excess connection
@@ -294,6 +280,17 @@ public final class ChatServer: Service, Sendable {
                             ])
                         channel.close(promise: nil)
                         return
+                    }
+                    // Set here rather than as the bootstrap's child options, which NIO
+                    // applies one future per option on every accepted connection.
+                    if let options = channel.syncOptions {
+                        // Chat lines are small and latency matters more than packet
+                        // count; the TLS handler already coalesces what is queued
+                        // together. (`.tcpOption`: `.socketOption(.tcp_nodelay)` is
+                        // SOL_SOCKET option 1, SO_DEBUG, which needs CAP_NET_ADMIN;
+                        // without it every accepted connection was closed.)
+                        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                        try options.setOption(.recvAllocator, value: Self.receiveBuffers)
                     }
                     // Read once per connection: a reload reaches new connections only.
                     let current = server.runningConfiguration
@@ -316,6 +313,12 @@ public final class ChatServer: Service, Sendable {
                 }
             }
     }
+
+    /// NIO keeps each connection's receive buffer for reuse. Its default (2 KiB, growing
+    /// to 64 KiB) is sized for bulk transfer; chat lines are small, so start at 512
+    /// bytes and stop at 16 KiB (about a TLS record; sizes are powers of two): 1.5 KiB
+    /// less per idle connection, and at most 16 KiB kept after a burst.
+    private static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 16 * 1024)
 
     static func reason(_ error: Error) -> String {
         if let error = error as? IOError {
