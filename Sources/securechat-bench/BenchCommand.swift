@@ -15,6 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
             --json PATH appends the result to PATH (created if missing); `report PATH` \
             prints every result in it with the issue's targets.
             """,
-        subcommands: [Fanout.self, Idle.self, Handshake.self, Login.self, Storm.self, History.self, Store.self, CatchUp.self, Report.self]
+        subcommands: [
+            Fanout.self, Idle.self, Handshake.self, Login.self, Storm.self, History.self, Store.self, CatchUp.self, Report.self,
+            FloorServer.self,
+        ]
     )
 }

@@ -11,16 +11,17 @@ final class ServerProcess: @unchecked Sendable {
     /// Set once it listens (before `start` returns).
     private(set) var port: Int
 
-    /// Starts the binary with `arguments` (plus `environment` over this process's
-    /// own) and waits until it listens.
+    /// Starts the binary `executable` with `arguments` (plus `environment` over this
+    /// process's own) and waits until it logs that it listens.
     static func start(
         _ arguments: [String],
+        executable: String = "securechat-server",
         environment: [String: String] = [:],
         file: StaticString = #filePath,
         line: UInt = #line
     ) async throws -> ServerProcess {
         let process = Process()
-        process.executableURL = try LifecycleTests.productsDirectory.appendingPathComponent("securechat-server")
+        process.executableURL = try LifecycleTests.productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stderr = Pipe()

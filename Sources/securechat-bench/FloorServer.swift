@@ -1,0 +1,137 @@
+import ArgumentParser
+import ChatProtocol
+import ChatTLS
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `securechat-bench floor-server`: the least a SwiftNIO server built on this project's
+/// TLS handler does, to measure what that stack costs per connection and per delivery
+/// beside securechat (our code on top) and `Scripts/tls-floor` (OpenSSL alone), driven
+/// by the same load generator. Not a chat server; the same line behaviour as the C
+/// probe: `HELLO` after the handshake, `OK <command>` to every line starting with `/`,
+/// and every other line of a connection that sent `/join` relayed to every other such
+/// connection as `MSG #bench <name> <line>` (the name from `/login <name> ...`), one
+/// write and flush per recipient. One event loop, no store, no hashing, no limits.
+struct FloorServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floor-server",
+        abstract: "A do-nothing server on SwiftNIO and ChatTLS, to measure that stack's floor."
+    )
+
+    @Option(help: "Port on 127.0.0.1 (0: any free port, logged on stderr).") var port: Int
+    @Option(help: "PEM certificate chain.") var cert: String
+    @Option(help: "PEM private key.") var key: String
+
+    func run() throws {
+        let context = try TLSContext.server(certificateChainPath: cert, privateKeyPath: key)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let room = FloorRoom()
+        let writeBuffers = TLSWriteBuffers()
+        let channel = try ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let options = channel.syncOptions {
+                        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                        try options.setOption(
+                            .recvAllocator,
+                            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 16 * 1024)
+                        )
+                    }
+                    try channel.pipeline.syncOperations.addHandlers([
+                        try TLSHandler.server(context: context, writeBuffers: writeBuffers),
+                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: 4096)),
+                        FloorHandler(room: NIOLoopBound(room, eventLoop: loop)),
+                    ])
+                }
+            }
+            .bind(host: "127.0.0.1", port: port)
+            .wait()
+        // On stderr, in the server's words, for scripts and tests that wait for it.
+        FileHandle.standardError.write(Data("floor-server listening address=127.0.0.1:\(channel.localAddress?.port ?? port)\n".utf8))
+        try channel.closeFuture.wait()
+    }
+}
+
+/// Everyone who sent `/join`, in an array as the C probe keeps them (leaving swaps the
+/// last member into the gap). Touched only on the one event loop.
+private final class FloorRoom {
+    private(set) var members: [FloorHandler] = []
+
+    func join(_ member: FloorHandler) {
+        guard member.slot == nil else { return }
+        member.slot = members.count
+        members.append(member)
+    }
+
+    func leave(_ member: FloorHandler) {
+        guard let slot = member.slot else { return }
+        let last = members.removeLast()
+        if last !== member {
+            members[slot] = last
+            last.slot = slot
+        }
+        member.slot = nil
+    }
+}
+
+private final class FloorHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundLine
+    typealias OutboundOut = ByteBuffer
+
+    private let room: NIOLoopBound<FloorRoom>
+    private var context: ChannelHandlerContext?
+    private var name = ""
+    /// Where this connection sits in the room's array, once it joined.
+    fileprivate var slot: Int?
+
+    init(room: NIOLoopBound<FloorRoom>) {
+        self.room = room
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        room.value.leave(self)
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        room.value.leave(self)
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSEvent {
+            send("HELLO floor welcome\r\n")
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .text(let line) = unwrapInboundIn(data) else { return }
+        guard line.hasPrefix("/") else {
+            guard slot != nil else { return }
+            let relayed = "MSG #bench \(name) \(line)\r\n"
+            for member in room.value.members where member !== self {
+                member.send(relayed)
+            }
+            return
+        }
+        let words = line.dropFirst().split(separator: " ", maxSplits: 2)
+        let command = words.first.map(String.init) ?? ""
+        if command == "login", words.count > 1 { name = String(words[1]) }
+        if command == "join" { room.value.join(self) }
+        send("OK \(command)\r\n")
+    }
+
+    private func send(_ text: String) {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+    }
+}
