@@ -31,6 +31,20 @@ public struct LineFrameDecoder: ByteToMessageDecoder, Sendable {
         self.maxLineLength = maxLineLength
     }
 
+    /// The next line in `buffer`, consumed, skipping blank lines; nil when no complete
+    /// line remains (the partial one stays in `buffer`). For a handler that frames
+    /// its input itself instead of sitting behind a `ByteToMessageHandler`; keep
+    /// calling it with the same buffer, more bytes appended, as they arrive.
+    ///
+    /// - Throws: `LineTooLongError` once a line, terminated or not, passes
+    ///   `maxLineLength`; the stream cannot be framed after that.
+    public mutating func nextLine(from buffer: inout ByteBuffer) throws -> InboundLine? {
+        while let frame = try self.nextFrame(from: &buffer) {
+            if case .line(let line) = frame { return line }
+        }
+        return nil
+    }
+
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try self.nextFrame(from: &buffer) else {
             return .needMoreData

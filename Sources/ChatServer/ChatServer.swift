@@ -305,11 +305,7 @@ public final class ChatServer: Service, Sendable {
                         flusher: flushers.value(for: channel.eventLoop),
                         timeouts: timeouts.value(for: channel.eventLoop)
                     )
-                    try channel.pipeline.syncOperations.addHandlers([
-                        tls,
-                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: current.maxLineLength)),
-                        session,
-                    ])
+                    try channel.pipeline.syncOperations.addHandlers([tls, session])
                 }
             }
     }

@@ -52,6 +52,7 @@ extension SessionHandler {
         var lineBurst: Int
         var maxLinesBeforeLogin: Int
         var maxBytesBeforeLogin: Int
+        var maxLineLength: Int
     }
 }
 
@@ -67,7 +68,8 @@ extension SessionHandler.Settings {
             linesPerSecond: configuration.linesPerSecond,
             lineBurst: configuration.lineBurst,
             maxLinesBeforeLogin: configuration.maxLinesBeforeLogin,
-            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin
+            maxBytesBeforeLogin: configuration.maxBytesBeforeLogin,
+            maxLineLength: configuration.maxLineLength
         )
     }
 }

@@ -27,8 +27,10 @@ struct FloorServer: ParsableCommand {
         let context = try TLSContext.server(certificateChainPath: cert, privateKeyPath: key)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let room = FloorRoom()
-        let writeBuffers = TLSWriteBuffers()
+        // Made on the loop, which alone touches them.
+        let (room, writeBuffers) = try loop.submit {
+            (NIOLoopBound(FloorRoom(), eventLoop: loop), NIOLoopBound(TLSWriteBuffers(), eventLoop: loop))
+        }.wait()
         let channel = try ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -42,9 +44,8 @@ struct FloorServer: ParsableCommand {
                         )
                     }
                     try channel.pipeline.syncOperations.addHandlers([
-                        try TLSHandler.server(context: context, writeBuffers: writeBuffers),
-                        ByteToMessageHandler(LineFrameDecoder(maxLineLength: 4096)),
-                        FloorHandler(room: NIOLoopBound(room, eventLoop: loop)),
+                        try TLSHandler.server(context: context, writeBuffers: writeBuffers.value),
+                        FloorHandler(room: room),
                     ])
                 }
             }
@@ -79,12 +80,15 @@ private final class FloorRoom {
 }
 
 private final class FloorHandler: ChannelInboundHandler {
-    typealias InboundIn = InboundLine
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let room: NIOLoopBound<FloorRoom>
     private var context: ChannelHandlerContext?
     private var name = ""
+    /// Framed here, as securechat's session handler does (no `ByteToMessageHandler`).
+    private var framer = LineFrameDecoder(maxLineLength: 4096)
+    private var unframed: ByteBuffer?
     /// Where this connection sits in the room's array, once it joined.
     fileprivate var slot: Int?
 
@@ -114,7 +118,25 @@ private final class FloorHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .text(let line) = unwrapInboundIn(data) else { return }
+        var bytes = unwrapInboundIn(data)
+        if var partial = unframed {
+            unframed = nil
+            partial.discardReadBytes()
+            partial.writeBuffer(&bytes)
+            bytes = partial
+        }
+        do {
+            while let line = try framer.nextLine(from: &bytes) {
+                if case .text(let text) = line { handle(text) }
+            }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if bytes.readableBytes > 0 { unframed = bytes }
+    }
+
+    private func handle(_ line: String) {
         guard line.hasPrefix("/") else {
             guard slot != nil else { return }
             let relayed = "MSG #bench \(name) \(line)\r\n"

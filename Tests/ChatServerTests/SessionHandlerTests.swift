@@ -45,7 +45,8 @@ final class SessionHandlerTests: XCTestCase {
         let settings = SessionHandler.Settings(
             serverName: "test", maxLoginFailures: 3, maxOutboundQueueBytes: 64 * 1024,
             loginGracePeriod: .seconds(30), idleTimeout: .seconds(300), pingTimeout: .seconds(60),
-            linesPerSecond: linesPerSecond, lineBurst: lineBurst, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024
+            linesPerSecond: linesPerSecond, lineBurst: lineBurst, maxLinesBeforeLogin: 16, maxBytesBeforeLogin: 16 * 1024,
+            maxLineLength: 64
         )
         let (hub, authenticator, directory, logger, store) = (hub, authenticator!, directory!, logger, store!)
         return try await NIOAsyncTestingChannel { channel in
@@ -94,7 +95,7 @@ final class SessionHandlerTests: XCTestCase {
     func testALoginThatCompletesAfterTheConnectionWentAwayLeavesNoSession() async throws {
         let channel = try await makeChannel()
         try await channel.testingEventLoop.executeInContext {
-            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            channel.pipeline.fireChannelRead(ByteBuffer(string: "/login alice alice-pw\n"))
             channel.pipeline.fireChannelInactive()
         }
         try await waitForLog("login succeeded after the connection closed")
@@ -110,7 +111,7 @@ final class SessionHandlerTests: XCTestCase {
         let alice = try XCTUnwrap(try store.user(named: UserName("alice")!)).credential
         let channel = try await makeChannel()
         hub.credentialsChanged(alice.account, .locked(generation: alice.generation + 1))
-        try await channel.writeInbound(InboundLine.text("/login alice alice-pw"))
+        try await channel.writeInbound(ByteBuffer(string: "/login alice alice-pw\n"))
         try await waitForLog("login refused: account changed during the password check")
         try await channel.testingEventLoop.executeInContext {}
 
@@ -124,9 +125,9 @@ final class SessionHandlerTests: XCTestCase {
     func testAFloodOfLinesBeforeLoginEndsTheConnection() async throws {
         let channel = try await makeChannel()
         try await channel.testingEventLoop.executeInContext {
-            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            channel.pipeline.fireChannelRead(ByteBuffer(string: "/login alice alice-pw\n"))
             for _ in 0..<1_000 {
-                channel.pipeline.fireChannelRead(InboundLine.text("/ping x"))
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "/ping x\n"))
             }
         }
         try await channel.testingEventLoop.executeInContext {}
@@ -139,9 +140,9 @@ final class SessionHandlerTests: XCTestCase {
     func testAFewLinesTypedAheadOfTheLoginAreAnsweredInOrder() async throws {
         let channel = try await makeChannel()
         try await channel.testingEventLoop.executeInContext {
-            channel.pipeline.fireChannelRead(InboundLine.text("/login alice alice-pw"))
+            channel.pipeline.fireChannelRead(ByteBuffer(string: "/login alice alice-pw\n"))
             for token in 1...10 {
-                channel.pipeline.fireChannelRead(InboundLine.text("/ping \(token)"))
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "/ping \(token)\n"))
             }
         }
         try await waitForLog("login succeeded")
@@ -152,6 +153,36 @@ final class SessionHandlerTests: XCTestCase {
             try await Task.sleep(for: .milliseconds(10))
         }
         XCTAssertEqual(lines, ["OK login alice"] + (1...10).map { "PONG \($0)" })
+    }
+
+    /// The handler frames lines itself: a line cut across reads counts once it is
+    /// whole, one read may carry several, and a partial line waits for its LF.
+    func testLinesSplitAcrossReadsOrSharingOneAreAnsweredInOrder() async throws {
+        let channel = try await makeChannel()
+        try await channel.testingEventLoop.executeInContext {
+            for piece in ["/pi", "ng o", "ne\r", "\n/ping two\n/ping three\n/pi"] {
+                channel.pipeline.fireChannelRead(ByteBuffer(string: piece))
+            }
+        }
+        let lines = try await written(channel)
+        XCTAssertEqual(lines, ["PONG one", "PONG two", "PONG three"])
+        try await channel.writeInbound(ByteBuffer(string: "ng four\n"))
+        let more = try await written(channel)
+        XCTAssertEqual(more, ["PONG four"])
+    }
+
+    /// Past the limit (64 bytes here) without an LF, the line is refused before it
+    /// ends, and nothing after it is read.
+    func testALineOverTheLimitEndsTheConnectionBeforeItsEnd() async throws {
+        let channel = try await makeChannel()
+        try await channel.testingEventLoop.executeInContext {
+            channel.pipeline.fireChannelRead(ByteBuffer(string: "/ping " + String(repeating: "x", count: 40)))
+            channel.pipeline.fireChannelRead(ByteBuffer(string: String(repeating: "x", count: 40)))
+            channel.pipeline.fireChannelRead(ByteBuffer(string: "\n/ping after\n"))
+        }
+        let lines = try await written(channel)
+        XCTAssertEqual(lines, ["ERR line-too-long lines are limited to 64 bytes"])
+        try await waitForLog("line too long, closing")
     }
 
     func testNamesAreLoggedAsShortASCII() {
@@ -176,7 +207,7 @@ final class SessionHandlerTests: XCTestCase {
     }
 
     private func logIn(_ channel: NIOAsyncTestingChannel) async throws {
-        try await channel.writeInbound(InboundLine.text("/login alice alice-pw"))
+        try await channel.writeInbound(ByteBuffer(string: "/login alice alice-pw\n"))
         try await waitForLog("login succeeded")
         for _ in 0..<500 {
             try await channel.testingEventLoop.executeInContext {}
@@ -216,7 +247,7 @@ final class SessionHandlerTests: XCTestCase {
         try await logIn(channel)
         await channel.testingEventLoop.advanceTime(by: .seconds(301))
         _ = try await written(channel)
-        try await channel.writeInbound(InboundLine.text("/pong whatever"))
+        try await channel.writeInbound(ByteBuffer(string: "/pong whatever\n"))
         await channel.testingEventLoop.advanceTime(by: .seconds(120))
         let lines = try await written(channel)
         XCTAssertEqual(lines, [], "no farewell: the session answered")
@@ -226,7 +257,7 @@ final class SessionHandlerTests: XCTestCase {
         let channel = try await makeChannel(linesPerSecond: 5, lineBurst: 3)
         try await channel.testingEventLoop.executeInContext {
             for token in 1...6 {
-                channel.pipeline.fireChannelRead(InboundLine.text("/ping \(token)"))
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "/ping \(token)\n"))
             }
         }
         var lines = try await written(channel)
@@ -311,7 +342,7 @@ final class SessionHandlerTests: XCTestCase {
 
         func logInBob() async throws -> NIOAsyncTestingChannel {
             let channel = try await makeChannel()
-            try await channel.writeInbound(InboundLine.text("/login bob bob-pw"))
+            try await channel.writeInbound(ByteBuffer(string: "/login bob bob-pw\n"))
             var lines: [String] = []
             for _ in 0..<500 where !lines.contains("OK login bob") {
                 try await channel.testingEventLoop.executeInContext {}
