@@ -9,7 +9,8 @@
  * "/login <name> ..."), one SSL_write and so one record and one write(2) per
  * delivery, at once: the least a TLS chat server with this OpenSSL does per
  * delivery when each message goes out on its own. One thread, epoll, the socket BIO (SSL_set_fd), the same TLS policy
- * as ChatTLS (TLS 1.2-1.3, no tickets, no session cache, SSL_MODE_RELEASE_BUFFERS).
+ * as ChatTLS (TLS 1.2-1.3, no tickets, no session cache, SSL_MODE_RELEASE_BUFFERS,
+ * SSL_MODE_NO_AUTO_CHAIN).
  *
  *   cc -O2 -o tlsfloor Scripts/tls-floor/tlsfloor.c -lssl -lcrypto
  *   taskset -c 0 ./tlsfloor PORT cert.pem key.pem
@@ -157,7 +158,7 @@ int main(int argc, char **argv) {
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
                              SSL_OP_NO_RENEGOTIATION);
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

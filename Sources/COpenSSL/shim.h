@@ -19,6 +19,7 @@ static inline void securechat_BIO_clear_retry_flags(BIO *bio) { BIO_clear_retry_
 static inline void securechat_OPENSSL_free(void *p) { OPENSSL_free(p); }
 
 static inline long securechat_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
+static inline long securechat_SSL_MODE_NO_AUTO_CHAIN(void) { return SSL_MODE_NO_AUTO_CHAIN; }
 static inline long securechat_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
 
 static inline uint64_t securechat_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }

@@ -32,6 +32,11 @@ public final class TLSContext: @unchecked Sendable {
         try context.call("checking that the private key matches the certificate") {
             SSL_CTX_check_private_key(context.pointer)
         }
+        // Present the chain file as it is. Otherwise, for a file with no intermediates,
+        // OpenSSL builds a chain from the context's trust store on every handshake (an
+        // X509 verification per connection), and a server context has no trust store:
+        // the result is the same leaf, for nothing.
+        _ = securechat_SSL_CTX_set_mode(context.pointer, securechat_SSL_MODE_NO_AUTO_CHAIN())
         // Chat connections live for hours: resumption saves almost nothing, while
         // session tickets' long-lived keys would weaken forward secrecy. Every
         // handshake is a full one.
