@@ -155,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "securechat-bench",
             dependencies: [
-                "ChatLineClient", "ChatTLS", "ChatProtocol", "ChatStore", "ChatModel",
+                "ChatLineClient", "ChatTLS", "ChatProtocol", "ChatStore", "ChatModel", "ChatCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -12,8 +12,13 @@
  * as ChatTLS (TLS 1.2-1.3, no tickets, no session cache, SSL_MODE_RELEASE_BUFFERS,
  * SSL_MODE_NO_AUTO_CHAIN).
  *
- *   cc -O2 -o tlsfloor Scripts/tls-floor/tlsfloor.c -lssl -lcrypto
- *   taskset -c 0 ./tlsfloor PORT cert.pem key.pem
+ * With a fourth argument "argon2id" it also checks each /login's password against an
+ * Argon2id hash of "benchpass" at libsodium's minimum cost (answering "ERR login" to
+ * a wrong one), on its one thread: the least a login that checks a real password
+ * hash costs, for comparison with securechat's logins (which must check one).
+ *
+ *   cc -O2 -o tlsfloor Scripts/tls-floor/tlsfloor.c -lssl -lcrypto -lsodium
+ *   taskset -c 0 ./tlsfloor PORT cert.pem key.pem [argon2id]
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,10 @@ struct conn {
     char name[64];
     char *partial; size_t plen;   /* only while a line is split across reads */
 };
+
+/* With "argon2id": the hash every /login's password is checked against. */
+static char password_hash[crypto_pwhash_STRBYTES];
+static int check_passwords;
 
 /* The one room: every connection that sent /join. */
 static struct conn **members;
@@ -73,9 +83,14 @@ static int send_text(struct conn *c, const char *s) {
 static int handle_line(struct conn *c, const char *l, size_t n) {
     if (n && l[n - 1] == '\r') n--;
     if (n > 7 && !memcmp(l, "/login ", 7)) {
-        size_t k = 0;
-        for (size_t i = 7; i < n && l[i] != ' ' && k < sizeof c->name - 1; i++) c->name[k++] = l[i];
+        size_t k = 0, i = 7;
+        for (; i < n && l[i] != ' ' && k < sizeof c->name - 1; i++) c->name[k++] = l[i];
         c->name[k] = 0;
+        if (check_passwords) {
+            const char *password = i < n ? l + i + 1 : l + n;
+            size_t length = (size_t)(l + n - password);
+            if (crypto_pwhash_str_verify(password_hash, password, length) != 0) return send_text(c, "ERR login\r\n");
+        }
     }
     if (n >= 5 && !memcmp(l, "/join", 5)) join(c);
     if (n && l[0] != '/' && c->member) {
@@ -143,7 +158,14 @@ static int on_readable(int ep, struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: tlsfloor PORT CERT KEY\n"); return 2; }
+    if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "argon2id"))) {
+        fprintf(stderr, "usage: tlsfloor PORT CERT KEY [argon2id]\n"); return 2;
+    }
+    if (argc == 5) {
+        if (sodium_init() < 0 || crypto_pwhash_str(password_hash, "benchpass", 9, crypto_pwhash_OPSLIMIT_MIN,
+                                                    crypto_pwhash_MEMLIMIT_MIN) != 0) { fprintf(stderr, "sodium\n"); return 1; }
+        check_passwords = 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, argv[2]) != 1 ||

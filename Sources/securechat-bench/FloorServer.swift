@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatCrypto
 import ChatProtocol
 import ChatTLS
 import Foundation
@@ -12,7 +13,10 @@ import NIOPosix
 /// probe: `HELLO` after the handshake, `OK <command>` to every line starting with `/`,
 /// and every other line of a connection that sent `/join` relayed to every other such
 /// connection as `MSG #bench <name> <line>` (the name from `/login <name> ...`), one
-/// write and flush per recipient. One event loop, no store, no hashing, no limits.
+/// write and flush per recipient. One event loop, no store, no limits, and no hashing
+/// unless `--argon2id`: then each `/login`'s password is checked against an Argon2id
+/// hash of `benchpass` at libsodium's minimum cost, on the loop (answering `ERR login`
+/// to a wrong one), the least a login that checks a real password hash costs.
 struct FloorServer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "floor-server",
@@ -22,11 +26,15 @@ struct FloorServer: ParsableCommand {
     @Option(help: "Port on 127.0.0.1 (0: any free port, logged on stderr).") var port: Int
     @Option(help: "PEM certificate chain.") var cert: String
     @Option(help: "PEM private key.") var key: String
+    @Flag(help: "Check each /login's password against an Argon2id hash of 'benchpass' (minimum cost).")
+    var argon2id = false
 
     func run() throws {
         let context = try TLSContext.server(certificateChainPath: cert, privateKeyPath: key)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        let hasher = PasswordHasher(cost: .minimum)
+        let passwordHash = argon2id ? try hasher.hash("benchpass") : nil
         // Made on the loop, which alone touches them.
         let (room, writeBuffers) = try loop.submit {
             (NIOLoopBound(FloorRoom(), eventLoop: loop), NIOLoopBound(TLSWriteBuffers(), eventLoop: loop))
@@ -45,7 +53,7 @@ struct FloorServer: ParsableCommand {
                     }
                     try channel.pipeline.syncOperations.addHandlers([
                         try TLSHandler.server(context: context, writeBuffers: writeBuffers.value),
-                        FloorHandler(room: room),
+                        FloorHandler(room: room, passwords: passwordHash.map { (hasher, $0) }),
                     ])
                 }
             }
@@ -84,6 +92,8 @@ private final class FloorHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let room: NIOLoopBound<FloorRoom>
+    /// With `--argon2id`: what each `/login`'s password is checked against.
+    private let passwords: (hasher: PasswordHasher, hash: String)?
     private var context: ChannelHandlerContext?
     private var name = ""
     /// Framed here, as securechat's session handler does (no `ByteToMessageHandler`).
@@ -92,8 +102,9 @@ private final class FloorHandler: ChannelInboundHandler {
     /// Where this connection sits in the room's array, once it joined.
     fileprivate var slot: Int?
 
-    init(room: NIOLoopBound<FloorRoom>) {
+    init(room: NIOLoopBound<FloorRoom>, passwords: (hasher: PasswordHasher, hash: String)?) {
         self.room = room
+        self.passwords = passwords
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -147,7 +158,13 @@ private final class FloorHandler: ChannelInboundHandler {
         }
         let words = line.dropFirst().split(separator: " ", maxSplits: 2)
         let command = words.first.map(String.init) ?? ""
-        if command == "login", words.count > 1 { name = String(words[1]) }
+        if command == "login", words.count > 1 {
+            name = String(words[1])
+            if let passwords, !passwords.hasher.verify(words.count > 2 ? String(words[2]) : "", against: passwords.hash) {
+                send("ERR login\r\n")
+                return
+            }
+        }
         if command == "join" { room.value.join(self) }
         send("OK \(command)\r\n")
     }

@@ -39,4 +39,23 @@ final class FloorServerTests: XCTestCase {
         for client in clients { await client.close() }
         _ = server.stop()
     }
+
+    /// With `--argon2id` (the login floor for a server that must check a password
+    /// hash), a wrong password is refused and the right one accepted.
+    func testChecksPasswordsWhenAsked() async throws {
+        let certificates = try TestCertificates.make()
+        let server = try await ServerProcess.start(
+            ["floor-server", "--port", "0", "--cert", certificates.chainPath, "--key", certificates.keyPath, "--argon2id"],
+            executable: "securechat-bench"
+        )
+        let context = try TLSContext.client(trustRootsPath: certificates.caPath)
+        for (password, answer) in [("wrong", "ERR login"), ("benchpass", "OK login")] {
+            let client = try await TestLineClient.connect(port: server.port, context: context, group: ServerHarness.clientGroup)
+            try await expect(client, "HELLO floor welcome")
+            try await client.send("/login ann \(password)")
+            try await expect(client, answer)
+            await client.close()
+        }
+        _ = server.stop()
+    }
 }
