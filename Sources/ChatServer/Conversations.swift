@@ -234,25 +234,36 @@ final class Conversations: Sendable {
         on eventLoop: EventLoop
     ) -> EventLoopFuture<DirectOutcome> {
         let offlineQueueLimit = offlineQueueLimit
-        return eventLoop.makeFutureWithNIOTask { [store, accounts, health] in
-            guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
-            let sender = session.credential.account
-            let stored = NewEvent(
-                conversation: .direct(sender, record.credential.account), kind: kind, sender: sender, senderName: session.user,
-                body: Array(body.utf8), sentAt: sentAt)
-            do {
-                switch try await store.enqueueOffline(stored, for: record.credential.account, limit: offlineQueueLimit) {
-                case .queued(let id):
-                    health.stored()
-                    return .queued(record.name, EventStamp(id: id.rawValue, time: time))
-                case .queueFull: return .mailboxFull
-                case .noSuchAccount: return .noSuchUser
+        return earlierAppendsStored(on: eventLoop).flatMap { [store, accounts, health] in
+            eventLoop.makeFutureWithNIOTask {
+                guard let record = try await accounts.account(named: recipient) else { return .noSuchUser }
+                let sender = session.credential.account
+                let stored = NewEvent(
+                    conversation: .direct(sender, record.credential.account), kind: kind, sender: sender, senderName: session.user,
+                    body: Array(body.utf8), sentAt: sentAt)
+                do {
+                    switch try await store.enqueueOffline(stored, for: record.credential.account, limit: offlineQueueLimit) {
+                    case .queued(let id):
+                        health.stored()
+                        return .queued(record.name, EventStamp(id: id.rawValue, time: time))
+                    case .queueFull: return .mailboxFull
+                    case .noSuchAccount: return .noSuchUser
+                    }
+                } catch {
+                    health.refused(error)
+                    return .notStored
                 }
-            } catch {
-                health.refused(error)
-                return .notStored
             }
         }
+    }
+
+    /// Succeeds once the messages sessions on `eventLoop` handed to the log so far are
+    /// stored: a direct message that is stored another way must not overtake them.
+    private func earlierAppendsStored(on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        guard let appenders else { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        appenders.value(for: eventLoop).afterEarlierAppends { promise.succeed() }
+        return promise.futureResult
     }
 
     /// The direct messages that waited for `account`, oldest first, as the lines a

@@ -1,4 +1,5 @@
 import ChatStore
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// One per event loop: the messages its sessions send during one pass of the loop
@@ -27,6 +28,16 @@ final class LoopAppender {
     /// about how many bytes of lines it fans out, at most a pass's burst each.
     private var pieces: [(end: Int, bytes: Int)] = []
     private var scheduled = false
+    /// Passes handed to the store so far.
+    private var submitted = 0
+    /// The last pass the store answered (it answers in order), and who waits for one.
+    private let answered = NIOLockedValueBox(Answered())
+
+    private struct Answered {
+        typealias Waiter = (pass: Int, run: @Sendable () -> Void)
+        var pass = 0
+        var waiters: [Waiter] = []
+    }
 
     init(eventLoop: EventLoop, store: any ConversationStore, fanOut: FanOutQueue) {
         self.eventLoop = eventLoop
@@ -56,8 +67,20 @@ final class LoopAppender {
             self.events.removeAll(keepingCapacity: true)
             self.callbacks.removeAll(keepingCapacity: true)
             self.pieces.removeAll(keepingCapacity: true)
+            submitted += 1
+            let pass = submitted
             // One transaction: the pass's messages are all stored, or none is.
-            store.append(events) { [fanOut] result in
+            store.append(events) { [fanOut, answered, eventLoop] result in
+                let due = answered.withLockedValue { answered -> [Answered.Waiter] in
+                    answered.pass = pass
+                    guard !answered.waiters.isEmpty else { return [] }
+                    let due = answered.waiters.filter { $0.pass <= pass }
+                    answered.waiters.removeAll { $0.pass <= pass }
+                    return due
+                }
+                for waiter in due {
+                    eventLoop.execute(waiter.run)
+                }
                 var start = 0
                 for piece in pieces {
                     let range = start..<piece.end
@@ -77,5 +100,23 @@ final class LoopAppender {
                 }
             }
         }
+    }
+
+    /// Runs `body` on this loop once every message appended on it so far is stored
+    /// (or refused). For a message that reaches the store another way, a direct
+    /// message queued for an offline account (stored with its queue entry in one
+    /// transaction), so that it cannot overtake its sender's earlier messages in the
+    /// log: ids, catch-up and history then keep the order the sender wrote in. Call on
+    /// `eventLoop`.
+    func afterEarlierAppends(_ body: @escaping @Sendable () -> Void) {
+        // A pass still gathering is handed over at the end of this loop pass, as the
+        // next one.
+        let pass = submitted + (scheduled ? 1 : 0)
+        let ready = answered.withLockedValue { answered in
+            guard answered.pass < pass else { return true }
+            answered.waiters.append((pass, body))
+            return false
+        }
+        if ready { body() }
     }
 }
