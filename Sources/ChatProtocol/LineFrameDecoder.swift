@@ -32,13 +32,12 @@ public struct LineFrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     /// The next line in `buffer`, consumed, skipping blank lines; nil when no complete
-    /// line remains (the partial one stays in `buffer`). For a handler that frames
-    /// its input itself instead of sitting behind a `ByteToMessageHandler`; keep
-    /// calling it with the same buffer, more bytes appended, as they arrive.
+    /// line remains (the partial one stays in `buffer`). `LineFramer` calls it with
+    /// the same buffer, more bytes appended, as they arrive.
     ///
     /// - Throws: `LineTooLongError` once a line, terminated or not, passes
     ///   `maxLineLength`; the stream cannot be framed after that.
-    public mutating func nextLine(from buffer: inout ByteBuffer) throws -> InboundLine? {
+    mutating func nextLine(from buffer: inout ByteBuffer) throws -> InboundLine? {
         while let frame = try self.nextFrame(from: &buffer) {
             if case .line(let line) = frame { return line }
         }

@@ -30,10 +30,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Lines are framed here rather than by a `ByteToMessageHandler` in front: one
     /// handler, with its context and buffers (~0.5 KiB), fewer per connection, and no
     /// trip through the pipeline per line.
-    private var framer: LineFrameDecoder
-    /// The start of a line still missing its LF; nil when there is none, as between
-    /// most reads.
-    private var unframed: ByteBuffer?
+    private var framer: LineFramer
     private var gate: InputGate
     private let outbox: SessionOutbox
     private var deadlines: SessionDeadlines
@@ -64,7 +61,7 @@ final class SessionHandler: ChannelDuplexHandler {
         self.serverName = settings.serverName
         self.timeouts = timeouts
         self.machine = SessionStateMachine(maxLoginFailures: settings.maxLoginFailures)
-        self.framer = LineFrameDecoder(maxLineLength: settings.maxLineLength)
+        self.framer = LineFramer(maxLineLength: settings.maxLineLength)
         self.gate = InputGate(settings, now: now)
         self.outbox = SessionOutbox(limit: settings.maxOutboundQueueBytes, flusher: flusher)
         self.deadlines = SessionDeadlines(settings, now: now)
@@ -112,7 +109,7 @@ final class SessionHandler: ChannelDuplexHandler {
             self.handle = nil
         }
         gate.discard()
-        unframed = nil
+        framer.reset()
         log(.info, "connection closed")
         context.fireChannelInactive()
     }
@@ -151,15 +148,9 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosing else { return }
-        var bytes = unwrapInboundIn(data)
-        if var partial = unframed {
-            unframed = nil
-            partial.discardReadBytes()
-            partial.writeBuffer(&bytes)
-            bytes = partial
-        }
+        framer.append(unwrapInboundIn(data))
         do {
-            while !isClosing, let line = try framer.nextLine(from: &bytes) {
+            while !isClosing, let line = try framer.nextLine() {
                 lineReceived(line, now: context.eventLoop.now)
             }
         } catch {
@@ -168,10 +159,6 @@ final class SessionHandler: ChannelDuplexHandler {
             log(.notice, "line too long, closing", ["limit": "\(limit)"])
             send(.error(.lineTooLong, "lines are limited to \(limit) bytes"))
             perform(machine.closeRequested(farewell: nil))
-            return
-        }
-        if !isClosing, bytes.readableBytes > 0 {
-            unframed = bytes
         }
     }
 

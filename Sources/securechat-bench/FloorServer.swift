@@ -97,8 +97,7 @@ private final class FloorHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var name = ""
     /// Framed here, as securechat's session handler does (no `ByteToMessageHandler`).
-    private var framer = LineFrameDecoder(maxLineLength: 4096)
-    private var unframed: ByteBuffer?
+    private var framer = LineFramer(maxLineLength: 4096)
     /// Where this connection sits in the room's array, once it joined.
     fileprivate var slot: Int?
 
@@ -129,22 +128,14 @@ private final class FloorHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        if var partial = unframed {
-            unframed = nil
-            partial.discardReadBytes()
-            partial.writeBuffer(&bytes)
-            bytes = partial
-        }
+        framer.append(unwrapInboundIn(data))
         do {
-            while let line = try framer.nextLine(from: &bytes) {
+            while let line = try framer.nextLine() {
                 if case .text(let text) = line { handle(text) }
             }
         } catch {
             context.close(promise: nil)
-            return
         }
-        if bytes.readableBytes > 0 { unframed = bytes }
     }
 
     private func handle(_ line: String) {
