@@ -40,5 +40,7 @@ public struct LineFramer: Sendable {
     /// Drops a partial line: at the end of the stream it is not a line.
     public mutating func reset() {
         unframed = nil
+        // The decoder remembers how far it searched the dropped bytes.
+        decoder = LineFrameDecoder(maxLineLength: decoder.maxLineLength)
     }
 }
