@@ -109,6 +109,7 @@ final class LoopAppender {
     /// log: ids, catch-up and history then keep the order the sender wrote in. Call on
     /// `eventLoop`.
     func afterEarlierAppends(_ body: @escaping @Sendable () -> Void) {
+        eventLoop.assertInEventLoop()
         // A pass still gathering is handed over at the end of this loop pass, as the
         // next one.
         let pass = submitted + (scheduled ? 1 : 0)
