@@ -7,7 +7,7 @@ import NIOCore
 
 /// One connection's chat session, behind the TLS handler. It frames the plaintext into
 /// lines, moves lines and bytes, and carries out decisions made elsewhere:
-/// `LineFrameDecoder`, `SessionStateMachine`, `InputGate`, `OutboundQueue` (in
+/// `LineFramer`, `SessionStateMachine`, `InputGate`, `OutboundQueue` (in
 /// `SessionOutbox`), `SessionDeadlines`; logging in is in `SessionHandler+Login.swift`,
 /// a logged-in session's commands in `SessionCommands`.
 final class SessionHandler: ChannelDuplexHandler {

@@ -32,16 +32,16 @@ extension SQLiteStore: LocalLoginSnapshots {
         return LoginSnapshot(account: account, rooms: rooms, hasOfflineMessages: waiting)
     }
 
-    /// `UserRecordRow.selectByKey`'s columns, then whether direct messages wait, then
-    /// one room per row (ordered by key, spelled as the room's creator did), or NULL.
-    /// A name with no account runs the same joins with id 0, so that a login for an
-    /// unknown name does the same work as one for a known name.
+    /// `UserRecordRow.columns`, then whether direct messages wait, then one room per
+    /// row (ordered by key, spelled as the room's creator did), or NULL. A name with no
+    /// account runs the same joins with id 0, so that a login for an unknown name does
+    /// the same work as one for a known name.
     static let loginSnapshotSQL = """
-        SELECT u.name, u.name_key, u.password_hash, u.locked, u.created_at, u.updated_at, u.last_login_at, u.id, u.generation,
+        SELECT \(UserRecordRow.columns),
                EXISTS (SELECT 1 FROM offline_dm WHERE recipient_id = k.id),
                r.name
         FROM (SELECT coalesce((SELECT id FROM user WHERE name_key = ?), 0) AS id) AS k
-        LEFT JOIN user u ON u.id = k.id
+        LEFT JOIN user ON user.id = k.id
         LEFT JOIN room_member m ON m.user_id = k.id
         LEFT JOIN room r ON r.key = m.room_key
         ORDER BY m.room_key

@@ -57,14 +57,14 @@ struct UserRow: Codable, Sendable, FetchableRecord, PersistableRecord {
 /// A row of `UserRecordRow.selectByKey`, read by position: the per-login look-up skips
 /// the query builder and `Codable`, which were most of its CPU time.
 struct UserRecordRow: FetchableRecord {
-    static let selectByKey = """
-        SELECT name, name_key, password_hash, locked, created_at, updated_at, last_login_at, id, generation
-        FROM user WHERE name_key = ?
+    /// The columns `init(row:)` reads, in its order; qualified, so that a query joining
+    /// other tables (the login snapshot) can start with them too.
+    static let columns = """
+        user.name, user.name_key, user.password_hash, user.locked, user.created_at, user.updated_at, \
+        user.last_login_at, user.id, user.generation
         """
-    static let selectByID = """
-        SELECT name, name_key, password_hash, locked, created_at, updated_at, last_login_at, id, generation
-        FROM user WHERE id = ?
-        """
+    static let selectByKey = "SELECT \(columns) FROM user WHERE name_key = ?"
+    static let selectByID = "SELECT \(columns) FROM user WHERE id = ?"
 
     let record: UserRecord
 
